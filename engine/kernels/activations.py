@@ -1,0 +1,80 @@
+"""Element-wise nonlinearities and maxout. Backward passes use the forward output where it suffices,
+so the cache is the output itself."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def relu_forward(x: np.ndarray) -> np.ndarray:
+    """max(x, 0). x: any shape -> out: same shape"""
+    return np.maximum(x, 0)
+
+
+def relu_backward(dout: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """dout: any shape, out: relu output, same shape -> dx"""
+    return np.where(out > 0, dout, 0).astype(dout.dtype, copy=False)
+
+
+def leaky_relu_forward(x: np.ndarray, alpha: float) -> np.ndarray:
+    """x where x > 0, alpha * x elsewhere. x: any shape -> out: same shape"""
+    return np.where(x > 0, x, x * x.dtype.type(alpha))
+
+
+def leaky_relu_backward(dout: np.ndarray, x: np.ndarray, alpha: float) -> np.ndarray:
+    """dout, x: same shape -> dx"""
+    return np.where(x > 0, dout, dout * dout.dtype.type(alpha))
+
+
+def sigmoid_forward(x: np.ndarray) -> np.ndarray:
+    """1 / (1 + exp(-x)), written through tanh so large |x| cannot overflow. x: any shape"""
+    half = x.dtype.type(0.5)
+    out = np.tanh(x * half)
+    out *= half
+    out += half
+    return out
+
+
+def sigmoid_backward(dout: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """dout, out: same shape -> dx = dout * out * (1 - out)"""
+    return dout * out * (1 - out)
+
+
+def tanh_forward(x: np.ndarray) -> np.ndarray:
+    """x: any shape -> out: same shape"""
+    return np.tanh(x)
+
+
+def tanh_backward(dout: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """dout, out: same shape -> dx = dout * (1 - out^2)"""
+    return dout * (1 - out * out)
+
+
+def maxout_forward(x: np.ndarray, group_size: int) -> tuple[np.ndarray, np.ndarray]:
+    """Maximum over consecutive groups of `group_size` channels, as ConvNetJS groups them.
+
+    x: (N, D) or (N, D, H, W) -> out: (N, D // g) or (N, D // g, H, W), and the winners'
+    indices within each group (same shape as out).
+    """
+    n, depth = x.shape[:2]
+    grouped = x.reshape(n, depth // group_size, group_size, *x.shape[2:])
+    winners = grouped.argmax(axis=2)
+    out = np.take_along_axis(grouped, winners[:, :, None], axis=2)[:, :, 0]
+    return out, winners
+
+
+def maxout_backward(dout: np.ndarray, winners: np.ndarray, group_size: int) -> np.ndarray:
+    """Route each group's gradient to its winner. dout: (N, D // g, ...) -> dx: (N, D, ...)"""
+    n, groups = dout.shape[:2]
+    dgrouped = np.zeros((n, groups, group_size, *dout.shape[2:]), dtype=dout.dtype)
+    np.put_along_axis(dgrouped, winners[:, :, None], dout[:, :, None], axis=2)
+    return dgrouped.reshape(n, groups * group_size, *dout.shape[2:])
+
+
+def dropout_mask(
+    shape: tuple[int, ...], drop_prob: float, rng: np.random.Generator, dtype: np.dtype
+) -> np.ndarray:
+    """Inverted dropout: keep each unit with probability 1 - p and scale kept units by 1 / (1 - p),
+    so the expected activation is unchanged and inference needs no rescaling. -> mask: `shape`"""
+    keep = rng.random(shape, dtype=np.float32 if dtype == np.float32 else np.float64) >= drop_prob
+    return keep.astype(dtype) * dtype.type(1.0 / (1.0 - drop_prob))

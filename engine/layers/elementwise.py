@@ -1,0 +1,108 @@
+"""Layers that act on each value (or each group of channels) alone: activations, maxout, dropout."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from engine.definitions import LayerDef
+from engine.kernels import activations as act
+from engine.layers.base import Layer, Shape
+
+
+class ReLU(Layer):
+    """max(x, 0)."""
+
+    type = "relu"
+
+    def forward(self, x: np.ndarray, training: bool) -> np.ndarray:
+        self.out = act.relu_forward(x)
+        return self.out
+
+    def backward(self, dout: np.ndarray) -> np.ndarray | None:
+        return act.relu_backward(dout, self.out) if self.need_dx else None
+
+
+class LeakyReLU(Layer):
+    """x for x > 0, alpha * x otherwise."""
+
+    type = "leaky_relu"
+
+    def forward(self, x: np.ndarray, training: bool) -> np.ndarray:
+        self.x = x
+        return act.leaky_relu_forward(x, self.definition["alpha"])
+
+    def backward(self, dout: np.ndarray) -> np.ndarray | None:
+        return act.leaky_relu_backward(dout, self.x, self.definition["alpha"]) if self.need_dx else None
+
+
+class Sigmoid(Layer):
+    """1 / (1 + exp(-x))."""
+
+    type = "sigmoid"
+
+    def forward(self, x: np.ndarray, training: bool) -> np.ndarray:
+        self.out = act.sigmoid_forward(x)
+        return self.out
+
+    def backward(self, dout: np.ndarray) -> np.ndarray | None:
+        return act.sigmoid_backward(dout, self.out) if self.need_dx else None
+
+
+class Tanh(Layer):
+    """tanh(x)."""
+
+    type = "tanh"
+
+    def forward(self, x: np.ndarray, training: bool) -> np.ndarray:
+        self.out = act.tanh_forward(x)
+        return self.out
+
+    def backward(self, dout: np.ndarray) -> np.ndarray | None:
+        return act.tanh_backward(dout, self.out) if self.need_dx else None
+
+
+class Maxout(Layer):
+    """Maximum over consecutive groups of `group_size` channels."""
+
+    type = "maxout"
+
+    def __init__(self, definition: LayerDef, in_shape: Shape) -> None:
+        super().__init__(definition, in_shape)
+        depth, sy, sx = in_shape
+        group = definition["group_size"]
+        if depth % group:
+            raise self.fail(f"depth {depth} does not divide into groups of {group}", "group_size")
+        self.out_shape = (depth // group, sy, sx)
+
+    def forward(self, x: np.ndarray, training: bool) -> np.ndarray:
+        out, self.winners = act.maxout_forward(x, self.definition["group_size"])
+        return out
+
+    def backward(self, dout: np.ndarray) -> np.ndarray | None:
+        if not self.need_dx:
+            return None
+        return act.maxout_backward(dout, self.winners, self.definition["group_size"])
+
+
+class Dropout(Layer):
+    """Inverted dropout during training; the identity at inference."""
+
+    type = "dropout"
+
+    def __init__(self, definition: LayerDef, in_shape: Shape) -> None:
+        super().__init__(definition, in_shape)
+        self.rng: np.random.Generator = np.random.default_rng(0)
+        self.mask: np.ndarray | None = None
+
+    def forward(self, x: np.ndarray, training: bool) -> np.ndarray:
+        drop_prob = self.definition["drop_prob"]
+        if not training or drop_prob == 0.0:
+            self.mask = None
+            return x
+        self.mask = act.dropout_mask(x.shape, drop_prob, self.rng, x.dtype)
+        return x * self.mask
+
+    def backward(self, dout: np.ndarray) -> np.ndarray | None:
+        if not self.need_dx:
+            return None
+        return dout if self.mask is None else dout * self.mask

@@ -1,0 +1,201 @@
+"""A network built from ConvNetJS-style layer definitions."""
+
+from __future__ import annotations
+
+import copy
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from engine.definitions import LayerDef, desugar
+from engine.errors import SpecError
+from engine.layers import Layer, LossLayer, batch_shape, build_layer
+from engine.parameters import FlatParameters, bind_parameters
+
+if TYPE_CHECKING:
+    from engine.optim import Optimizer
+
+
+def _check_dtype(dtype: Any) -> np.dtype:
+    resolved = np.dtype(dtype)
+    if resolved not in (np.float32, np.float64):
+        raise SpecError(f"dtype: must be float32 or float64, got {resolved}", ("dtype",))
+    return resolved
+
+
+class Net:
+    """A feed-forward net: the user's `layer_defs`, the desugared `definitions`, the built `layers`
+    (index-aligned with `definitions`, ``layers[0]`` the input) and their parameters in `flat`.
+
+    Inputs are (N, D) for a 1x1xD input layer and (N, depth, sy, sx) otherwise. Labels are int class
+    indices (N,) for softmax/svm; regression targets are (N, K). The same definitions and seed give the
+    same initial weights and, with the same data, the same losses step for step.
+    """
+
+    def __init__(self, layer_defs: list[LayerDef], *, seed: int = 0, dtype: Any = np.float32) -> None:
+        self.definitions = desugar(layer_defs)
+        self.layer_defs = copy.deepcopy(list(layer_defs))
+        self.dtype = _check_dtype(dtype)
+        if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+            raise SpecError(f"seed: must be a non-negative integer, got {seed!r}", ("seed",))
+        self.seed = seed
+        self.rng = np.random.default_rng(seed)
+        self.layers = self._build_layers()
+        self.flat: FlatParameters = bind_parameters(self.layers, self.rng, self.dtype)
+        self._hidden = self.layers[1:]
+        self._loss_layer: LossLayer = self.layers[-1]  # type: ignore[assignment]
+
+    def _build_layers(self) -> list[Layer]:
+        layers: list[Layer] = []
+        shape = (1, 1, 1)
+        seen_params = False
+        for definition in self.definitions:
+            layer = build_layer(definition, shape)
+            layer.need_dx = seen_params
+            seen_params = seen_params or bool(layer.param_shapes())
+            if hasattr(layer, "rng"):
+                layer.rng = self.rng
+            layers.append(layer)
+            shape = layer.out_shape
+        return layers
+
+    @property
+    def input_shape(self) -> tuple[int, ...]:
+        """Per-example input array shape: (D,) or (depth, sy, sx)."""
+        return batch_shape(self.layers[0].out_shape)
+
+    @property
+    def loss_type(self) -> str:
+        """softmax, svm or regression."""
+        return self._loss_layer.type
+
+    @property
+    def num_outputs(self) -> int:
+        """Number of classes, or of regression outputs."""
+        return self.layers[-1].out_shape[0]
+
+    @property
+    def num_parameters(self) -> int:
+        """Trainable values, counted as ConvNetJS counts them (weights and biases)."""
+        return self.flat.size
+
+    def parameters(self) -> list[tuple[np.ndarray, np.ndarray]]:
+        """(value, grad) pairs of live arrays: changing a value in place changes the net."""
+        return [(layer.params[name], layer.grads[name]) for layer in self.layers for name in layer.params]
+
+    def check_input(self, x: Any) -> np.ndarray:
+        """Convert to the net's dtype and check the shape: (N, *input_shape)."""
+        x = np.asarray(x, dtype=self.dtype)
+        if x.ndim != 1 + len(self.input_shape) or x.shape[1:] != self.input_shape:
+            expected = ", ".join(str(size) for size in ("N", *self.input_shape))
+            raise SpecError(f"X: expected shape ({expected}), got {x.shape}", ("X",))
+        return x
+
+    def check_targets(self, y: Any, count: int) -> np.ndarray:
+        """Labels (N,) in 0..K-1 for classifiers; (N, K) values (or (N,) when K is 1) for regression."""
+        if self.loss_type == "regression":
+            y = np.asarray(y, dtype=self.dtype)
+            if y.ndim == 1 and self.num_outputs == 1:
+                y = y[:, None]
+            if y.shape != (count, self.num_outputs):
+                raise SpecError(f"y: expected shape ({count}, {self.num_outputs}), got {y.shape}", ("y",))
+            return y
+        y = np.asarray(y)
+        if y.shape != (count,) or y.dtype.kind not in "iu":
+            raise SpecError(
+                f"y: expected {count} integer labels, got {y.dtype} array of shape {y.shape}", ("y",)
+            )
+        if count and (y.min() < 0 or y.max() >= self.num_outputs):
+            raise SpecError(
+                f"y: labels must be in 0..{self.num_outputs - 1}, got {y.min()}..{y.max()}", ("y",)
+            )
+        return y
+
+    def forward(self, x: Any, training: bool = False) -> np.ndarray:
+        """The last layer's output: x (N, *input_shape) -> (N, K) probabilities, scores or values."""
+        out = self.check_input(x)
+        for layer in self._hidden:
+            out = layer.forward(out, training)
+        return out
+
+    def compute_gradients(self, x: Any, y: Any) -> float:
+        """Forward in training mode and backward; returns the mean data loss over the batch and leaves
+        its gradients in ``flat.grads`` (weight decay is the optimizer's part)."""
+        out = self.check_input(x)
+        targets = self.check_targets(y, out.shape[0])
+        for layer in self._hidden:
+            out = layer.forward(out, True)
+        loss, grad = self._loss_layer.loss(targets)
+        for layer in reversed(self._hidden[:-1]):
+            grad = layer.backward(grad)
+            if grad is None:
+                break
+        return loss
+
+    def train_step(self, x: Any, y: Any, optimizer: Optimizer) -> dict[str, float]:
+        """One optimizer step on a batch -> {"loss": data loss, "l1_decay_loss", "l2_decay_loss"}."""
+        loss = self.compute_gradients(x, y)
+        return {"loss": loss, **optimizer.step()}
+
+    def activations(self, x: Any) -> list[np.ndarray]:
+        """Every layer's output at inference, index-aligned with `layers` (``[0]`` is the input)."""
+        out = self.check_input(x)
+        outputs = [out]
+        for layer in self._hidden:
+            out = layer.forward(out, False)
+            outputs.append(out)
+        return outputs
+
+    def layer_output(self, x: Any, index: int) -> np.ndarray:
+        """Output of layer `index` at inference, e.g. hidden units over a grid of 2D points:
+        x (N, *input_shape) -> (N, *batch_shape(layers[index].out_shape))"""
+        self._check_index(index)
+        out = self.check_input(x)
+        for layer in self.layers[1 : index + 1]:
+            out = layer.forward(out, False)
+        return out
+
+    def conv_filters(self, index: int) -> np.ndarray:
+        """Filters of conv layer `index`: (F, C, sy, sx), a copy."""
+        self._check_index(index)
+        layer = self.layers[index]
+        if layer.type != "conv":
+            raise SpecError(f"layer {index} is {layer.type}, not conv", ("layer",))
+        return layer.params["w"].copy()
+
+    def describe(self) -> list[dict[str, Any]]:
+        """One row per desugared layer: index, source, type, out_sx/out_sy/out_depth, num_params."""
+        rows = []
+        for index, layer in enumerate(self.layers):
+            depth, sy, sx = layer.out_shape
+            num_params = sum(value.size for value in layer.params.values())
+            rows.append(
+                {
+                    "index": index,
+                    "source": layer.definition["source"],
+                    "type": layer.type,
+                    "out_sx": sx,
+                    "out_sy": sy,
+                    "out_depth": depth,
+                    "num_params": int(num_params),
+                }
+            )
+        return rows
+
+    def _check_index(self, index: int) -> None:
+        if isinstance(index, bool) or not isinstance(index, int) or not 0 <= index < len(self.layers):
+            last = len(self.layers) - 1
+            raise SpecError(f"layer: must be an index in 0..{last}, got {index!r}", ("layer",))
+
+    def to_json(self) -> dict[str, Any]:
+        """Definitions, seed, dtype and weights as a JSON-able dict (see engine.serialization)."""
+        from engine.serialization import net_to_json
+
+        return net_to_json(self)
+
+    @classmethod
+    def from_json(cls, obj: Any) -> Net:
+        """Rebuild a net saved by `to_json`; outputs are bit-identical to the saved net's."""
+        from engine.serialization import net_from_json
+
+        return net_from_json(obj)

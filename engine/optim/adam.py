@@ -1,0 +1,36 @@
+"""Adam with bias-corrected moment estimates."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+import numpy as np
+
+from engine.optim.base import Hyper, Optimizer
+
+
+class Adam(Optimizer):
+    """m <- b1 m + (1 - b1) g;  v <- b2 v + (1 - b2) g^2;
+    w <- w - lr * (m / (1 - b1^t)) / (sqrt(v / (1 - b2^t)) + eps).
+
+    Kingma and Ba, "Adam: a method for stochastic optimization", ICLR 2015. (ConvNetJS multiplies by
+    the correction terms instead of dividing; this follows the paper.)
+    """
+
+    method = "adam"
+    HYPER: ClassVar[dict[str, Hyper]] = {
+        "beta1": Hyper(0.9, high=1.0, open_high=True),
+        "beta2": Hyper(0.999, high=1.0, open_high=True),
+        "eps": Hyper(1e-8),
+    }
+
+    def update(self, values: np.ndarray, grads: np.ndarray) -> None:
+        beta1, beta2 = self.hyper["beta1"], self.hyper["beta2"]
+        first, second = self.buffer("first_moment"), self.buffer("second_moment")
+        first *= beta1
+        first += (1.0 - beta1) * grads
+        second *= beta2
+        second += (1.0 - beta2) * grads * grads
+        step_size = self.hyper["learning_rate"] / (1.0 - beta1**self.steps)
+        root_correction = np.sqrt(1.0 - beta2**self.steps)
+        values -= step_size * first / (np.sqrt(second) / root_correction + self.hyper["eps"])

@@ -1,0 +1,117 @@
+"""What every optimizer shares: hyperparameter checks, ConvNetJS's weight decay, lazily made state.
+
+Weight decay follows ConvNetJS's trainer: the gradient of ``l2_decay * l2_mul * w^2 / 2`` and
+``l1_decay * l1_mul * |w|`` is added to the mean data gradient divided by ``batch_size`` (ConvNetJS sums
+gradients over a batch and divides the total, decay included, by the batch size), so ConvNetJS's
+settings carry over unchanged. The decay losses reported are ConvNetJS's (not divided).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import numpy as np
+
+from engine.errors import SpecError
+from engine.parameters import FlatParameters
+
+
+@dataclass(frozen=True)
+class Hyper:
+    """A hyperparameter's default and the closed range [low, high] it must lie in."""
+
+    default: float
+    low: float = 0.0
+    high: float = math.inf
+    integer: bool = False
+    open_high: bool = False
+
+
+COMMON = {
+    "learning_rate": Hyper(0.01),
+    "batch_size": Hyper(1, low=1, integer=True),
+    "l1_decay": Hyper(0.0),
+    "l2_decay": Hyper(0.0),
+}
+
+
+def _check(name: str, value: Any, rule: Hyper) -> float | int:
+    path = ("trainer", name)
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise SpecError(f"trainer.{name}: must be a finite number, got {value!r}", path)
+    if rule.integer and value != int(value):
+        raise SpecError(f"trainer.{name}: must be an integer, got {value!r}", path)
+    too_high = value >= rule.high if rule.open_high else value > rule.high
+    if value < rule.low or too_high:
+        high = f"{rule.high:g}" + (" (exclusive)" if rule.open_high else "")
+        raise SpecError(f"trainer.{name}: must be between {rule.low:g} and {high}, got {value!r}", path)
+    return int(value) if rule.integer else float(value)
+
+
+class Optimizer:
+    """Updates a net's flat parameters from its flat gradients. Subclasses define `HYPER` (their own
+    hyperparameters) and `update`. Hyperparameters may change between steps through `set`."""
+
+    method: ClassVar[str]
+    HYPER: ClassVar[dict[str, Hyper]] = {}
+
+    def __init__(self, flat: FlatParameters, **hyper: Any) -> None:
+        self.flat = flat
+        self.hyper: dict[str, float | int] = {name: rule.default for name, rule in self.rules().items()}
+        self.state: dict[str, np.ndarray] = {}
+        self.steps = 0
+        self.set(**hyper)
+
+    @classmethod
+    def rules(cls) -> dict[str, Hyper]:
+        """Every hyperparameter this method takes, with its default and range."""
+        return {**COMMON, **cls.HYPER}
+
+    def set(self, **changes: Any) -> None:
+        """Change hyperparameters (validated; a bad value changes nothing)."""
+        rules = self.rules()
+        checked = {}
+        for name, value in changes.items():
+            if name not in rules:
+                known = ", ".join(rules)
+                raise SpecError(
+                    f"trainer.{name}: unknown for {self.method} (known: {known})", ("trainer", name)
+                )
+            checked[name] = _check(name, value, rules[name])
+        self.hyper.update(checked)
+        scale = 1.0 / self.hyper["batch_size"]
+        dtype = self.flat.values.dtype
+        self._l2_coef = (
+            self.flat.l2_mul * dtype.type(self.hyper["l2_decay"] * scale) if self.hyper["l2_decay"] else None
+        )
+        self._l1_coef = (
+            self.flat.l1_mul * dtype.type(self.hyper["l1_decay"] * scale) if self.hyper["l1_decay"] else None
+        )
+
+    def buffer(self, name: str) -> np.ndarray:
+        """Per-parameter state, created as zeros on first use: (P,)"""
+        if name not in self.state:
+            self.state[name] = np.zeros_like(self.flat.values)
+        return self.state[name]
+
+    def step(self) -> dict[str, float]:
+        """Apply one update from the current gradients; returns the decay losses before the update."""
+        values, grads = self.flat.values, self.flat.grads
+        losses = {"l1_decay_loss": 0.0, "l2_decay_loss": 0.0}
+        if self._l2_coef is not None:
+            losses["l2_decay_loss"] = float(
+                0.5 * self.hyper["l2_decay"] * np.dot(self.flat.l2_mul, values * values)
+            )
+            grads = grads + self._l2_coef * values
+        if self._l1_coef is not None:
+            losses["l1_decay_loss"] = float(self.hyper["l1_decay"] * np.dot(self.flat.l1_mul, np.abs(values)))
+            grads = grads + self._l1_coef * np.sign(values)
+        self.steps += 1
+        self.update(values, grads)
+        return losses
+
+    def update(self, values: np.ndarray, grads: np.ndarray) -> None:
+        """Change `values` (P,) in place from the decayed mean gradient `grads` (P,)."""
+        raise NotImplementedError
