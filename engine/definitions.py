@@ -129,8 +129,11 @@ def check_layer(definition: Any, index: int) -> LayerDef:
         raise SpecError(
             f"layer {index}: must be an object with a 'type', got {definition!r}", ("layers", index)
         )
-    layer_type = definition.get("type")
-    if layer_type not in FIELDS:
+    if "type" not in definition:
+        raise SpecError(f"layer {index}: missing field 'type'", ("layers", index, "type"))
+    layer_type = definition["type"]
+    # A non-string type (a list, say) must get this message, not a TypeError from the dict lookup.
+    if not isinstance(layer_type, str) or layer_type not in FIELDS:
         known = ", ".join(FIELDS)
         raise SpecError(
             f"layer {index}: unknown type {layer_type!r} (known: {known})", ("layers", index, "type")
@@ -189,7 +192,10 @@ def _expand(layer: LayerDef, index: int) -> list[LayerDef]:
         expanded.append({"type": "fc", "num_neurons": layer["num_classes"], **_default_decay()})
     if layer_type == "regression":
         expanded.append({"type": "fc", "num_neurons": layer["num_neurons"], **_default_decay()})
-    core = {key: value for key, value in layer.items() if key not in _SHORTHAND}
+    # Only fc and conv carry shorthand; a standalone maxout, leaky_relu or dropout keeps its own
+    # group_size, alpha or drop_prob.
+    shorthand = _SHORTHAND if layer_type in ("fc", "conv") else {}
+    core = {key: value for key, value in layer.items() if key not in shorthand}
     if layer_type in ("fc", "conv") and core["bias_pref"] is None:
         core["bias_pref"] = 0.1 if layer.get("activation") == "relu" else 0.0
     expanded.append(core)
