@@ -13,17 +13,25 @@ def relu_forward(x: np.ndarray) -> np.ndarray:
 
 def relu_backward(dout: np.ndarray, out: np.ndarray) -> np.ndarray:
     """dout: any shape, out: relu output, same shape -> dx"""
-    return np.where(out > 0, dout, 0).astype(dout.dtype, copy=False)
+    return dout * (out > 0)
+
+
+def _leaky_slopes(x: np.ndarray, alpha: float) -> np.ndarray:
+    # 1 where x > 0 and alpha elsewhere, by arithmetic: np.where with a scalar is many times slower.
+    slopes = (x > 0).astype(x.dtype)
+    slopes *= x.dtype.type(1.0 - alpha)
+    slopes += x.dtype.type(alpha)
+    return slopes
 
 
 def leaky_relu_forward(x: np.ndarray, alpha: float) -> np.ndarray:
     """x where x > 0, alpha * x elsewhere. x: any shape -> out: same shape"""
-    return np.where(x > 0, x, x * x.dtype.type(alpha))
+    return x * _leaky_slopes(x, alpha)
 
 
 def leaky_relu_backward(dout: np.ndarray, x: np.ndarray, alpha: float) -> np.ndarray:
     """dout, x: same shape -> dx"""
-    return np.where(x > 0, dout, dout * dout.dtype.type(alpha))
+    return dout * _leaky_slopes(x, alpha)
 
 
 def sigmoid_forward(x: np.ndarray) -> np.ndarray:

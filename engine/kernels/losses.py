@@ -2,15 +2,46 @@
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
+
+# Up to this many classes, rows are reduced by folding over columns: NumPy's reduction along a short
+# contiguous axis runs one tiny inner loop per row (500 us for a 10,000-point 2-class grid, against 6).
+COLUMN_FOLD_MAX_CLASSES = 64
+
+
+def row_reduce(x: np.ndarray, ufunc: np.ufunc) -> np.ndarray:
+    """`ufunc` (np.maximum or np.add) over each row. x: (N, K) -> (N, 1)"""
+    if x.shape[1] > COLUMN_FOLD_MAX_CLASSES:
+        return ufunc.reduce(x, axis=1, keepdims=True)
+    total = x[:, :1].copy()
+    for column in range(1, x.shape[1]):
+        ufunc(total, x[:, column : column + 1], out=total)
+    return total
 
 
 def softmax(scores: np.ndarray) -> np.ndarray:
     """Class probabilities. scores: (N, K) -> probs: (N, K)"""
-    shifted = scores - scores.max(axis=1, keepdims=True)
-    probs = np.exp(shifted)
-    probs /= probs.sum(axis=1, keepdims=True)
+    probs = scores - row_reduce(scores, np.maximum)
+    np.exp(probs, out=probs)
+    probs /= row_reduce(probs, np.add)
     return probs
+
+
+@functools.cache
+def _rows(n: int) -> np.ndarray:
+    return np.arange(n)
+
+
+@functools.cache
+def _row_starts(n: int, k: int) -> np.ndarray:
+    return np.arange(n) * k
+
+
+@functools.cache
+def _tiny(dtype: np.dtype) -> np.floating:
+    return np.finfo(dtype).tiny
 
 
 def softmax_loss(probs: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
@@ -18,13 +49,14 @@ def softmax_loss(probs: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
 
     probs: (N, K), y: (N,) int -> loss, dscores: (N, K)
     """
-    n = probs.shape[0]
-    rows = np.arange(n)
-    picked = probs[rows, y]
-    tiny = np.finfo(probs.dtype).tiny
-    loss = -float(np.log(np.maximum(picked, tiny)).mean())
-    dscores = probs.copy()
-    dscores[rows, y] -= 1
+    n, k = probs.shape
+    # Flat indices and np.take: two-axis fancy indexing costs several times more on small batches.
+    flat_index = _row_starts(n, k) + y
+    dscores = np.array(probs, order="C")
+    picked = dscores.take(flat_index)
+    # A probability that underflowed to 0 gives a large finite loss, not inf.
+    loss = -float(np.log(np.maximum(picked, _tiny(probs.dtype))).mean())
+    dscores.reshape(-1)[flat_index] -= 1
     dscores *= probs.dtype.type(1.0 / n)
     return loss, dscores
 
@@ -35,7 +67,7 @@ def svm_loss(scores: np.ndarray, y: np.ndarray, margin: float = 1.0) -> tuple[fl
     scores: (N, K), y: (N,) int -> loss, dscores: (N, K)
     """
     n = scores.shape[0]
-    rows = np.arange(n)
+    rows = _rows(n)
     margins = scores - scores[rows, y][:, None] + scores.dtype.type(margin)
     margins[rows, y] = 0
     active = (margins > 0).astype(scores.dtype)

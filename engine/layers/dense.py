@@ -23,11 +23,12 @@ class FullyConnected(WeightedLayer):
         return (self.fan_in, self.out_shape[0])
 
     def forward(self, x: np.ndarray, training: bool) -> np.ndarray:
-        self.x = x.reshape(x.shape[0], self.fan_in)
+        self.x = x if x.ndim == 2 else x.reshape(x.shape[0], self.fan_in)
         return fc_forward(self.x, self.params["w"], self.params["b"])
 
     def backward(self, dout: np.ndarray) -> np.ndarray | None:
-        dx, dw, db = fc_backward(dout, self.x, self.params["w"], self.need_dx)
-        self.grads["w"][...] = dw
-        self.grads["b"][...] = db
-        return None if dx is None else dx.reshape(dx.shape[0], *batch_shape(self.in_shape))
+        grads = self.grads
+        dx, _, _ = fc_backward(dout, self.x, self.params["w"], self.need_dx, grads["w"], grads["b"])
+        if dx is None or self.in_shape[1] == self.in_shape[2] == 1:
+            return dx
+        return dx.reshape(dx.shape[0], *batch_shape(self.in_shape))

@@ -107,7 +107,8 @@ class Pooling(_Windowed, Layer):
         d = self.definition
         self.x_shape = images.shape
         if d["kind"] == "max":
-            out, self.winners = max_pool_forward(images, d["sy"], d["sx"], d["stride"], d["pad"])
+            out, self.padded = max_pool_forward(images, d["sy"], d["sx"], d["stride"], d["pad"])
+            self.out = out
         else:
             out = avg_pool_forward(images, d["sy"], d["sx"], d["stride"], d["pad"])
         return as_batch(out, self.out_shape)
@@ -119,7 +120,7 @@ class Pooling(_Windowed, Layer):
         dout = as_images(dout, self.out_shape)
         window = (self.x_shape, d["sy"], d["sx"], d["stride"], d["pad"])
         if d["kind"] == "max":
-            dx = max_pool_backward(dout, self.winners, *window)
+            dx = max_pool_backward(dout, self.out, self.padded, *window)
         else:
             dx = avg_pool_backward(dout, *window)
         return as_batch(dx, self.in_shape)
