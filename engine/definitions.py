@@ -192,24 +192,32 @@ def _expand(layer: LayerDef, index: int) -> list[LayerDef]:
         expanded.append({"type": "fc", "num_neurons": layer["num_classes"], **_default_decay()})
     if layer_type == "regression":
         expanded.append({"type": "fc", "num_neurons": layer["num_neurons"], **_default_decay()})
-    # Only fc and conv carry shorthand; a standalone maxout, leaky_relu or dropout keeps its own
-    # group_size, alpha or drop_prob.
-    shorthand = _SHORTHAND if layer_type in ("fc", "conv") else {}
-    core = {key: value for key, value in layer.items() if key not in shorthand}
-    if layer_type in ("fc", "conv") and core["bias_pref"] is None:
-        core["bias_pref"] = 0.1 if layer.get("activation") == "relu" else 0.0
-    expanded.append(core)
-    activation = layer.get("activation")
+    if layer_type not in ("fc", "conv"):
+        # Only fc and conv carry shorthand: a standalone maxout, leaky_relu or dropout keeps its own
+        # group_size, alpha or drop_prob and expands to nothing more.
+        expanded.append(dict(layer))
+    else:
+        expanded.extend(_expand_shorthand(layer))
+    for item in expanded:
+        item["source"] = index
+    return expanded
+
+
+def _expand_shorthand(layer: LayerDef) -> list[LayerDef]:
+    """An fc or conv layer, then its activation layer and its dropout layer if it asks for them."""
+    core = {key: value for key, value in layer.items() if key not in _SHORTHAND}
+    activation = layer["activation"]
+    if core["bias_pref"] is None:
+        core["bias_pref"] = 0.1 if activation == "relu" else 0.0
+    expanded = [core]
     if activation == "maxout":
         expanded.append({"type": "maxout", "group_size": layer["group_size"]})
     elif activation == "leaky_relu":
         expanded.append({"type": "leaky_relu", "alpha": layer["alpha"]})
     elif activation is not None:
         expanded.append({"type": activation})
-    if layer.get("drop_prob") is not None:
+    if layer["drop_prob"] is not None:
         expanded.append({"type": "dropout", "drop_prob": layer["drop_prob"]})
-    for item in expanded:
-        item["source"] = index
     return expanded
 
 
