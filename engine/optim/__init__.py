@@ -28,7 +28,7 @@ def make_optimizer(net: Any, trainer: Any) -> Optimizer:
     settings = dict(trainer)
     method = settings.pop("method", "sgd")
     method = METHOD_ALIASES.get(method, method) if isinstance(method, str) else method
-    if method not in OPTIMIZERS:
+    if not isinstance(method, str) or method not in OPTIMIZERS:
         known = ", ".join([*OPTIMIZERS, *METHOD_ALIASES])
         raise SpecError(f"trainer.method: must be one of {known}, got {method!r}", ("trainer", "method"))
     return OPTIMIZERS[method](net.flat, **settings)

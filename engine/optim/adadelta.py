@@ -6,7 +6,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from engine.optim.base import Hyper, Optimizer
+from engine.optim.base import POSITIVE_EPS, Hyper, Optimizer
 
 
 class Adadelta(Optimizer):
@@ -17,7 +17,7 @@ class Adadelta(Optimizer):
     """
 
     method = "adadelta"
-    HYPER: ClassVar[dict[str, Hyper]] = {"ro": Hyper(0.95, high=1.0, open_high=True), "eps": Hyper(1e-8)}
+    HYPER: ClassVar[dict[str, Hyper]] = {"ro": Hyper(0.95, high=1.0, open_high=True), "eps": POSITIVE_EPS}
 
     def update(self, values: np.ndarray, grads: np.ndarray) -> None:
         ro, eps = self.hyper["ro"], self.hyper["eps"]

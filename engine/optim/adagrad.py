@@ -6,7 +6,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from engine.optim.base import Hyper, Optimizer
+from engine.optim.base import POSITIVE_EPS, Hyper, Optimizer
 
 
 class Adagrad(Optimizer):
@@ -17,7 +17,7 @@ class Adagrad(Optimizer):
     """
 
     method = "adagrad"
-    HYPER: ClassVar[dict[str, Hyper]] = {"eps": Hyper(1e-8)}
+    HYPER: ClassVar[dict[str, Hyper]] = {"eps": POSITIVE_EPS}
 
     def update(self, values: np.ndarray, grads: np.ndarray) -> None:
         squares = self.buffer("sum_squares")

@@ -6,7 +6,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from engine.optim.base import Hyper, Optimizer
+from engine.optim.base import POSITIVE_EPS, Hyper, Optimizer
 
 
 class Adam(Optimizer):
@@ -21,7 +21,7 @@ class Adam(Optimizer):
     HYPER: ClassVar[dict[str, Hyper]] = {
         "beta1": Hyper(0.9, high=1.0, open_high=True),
         "beta2": Hyper(0.999, high=1.0, open_high=True),
-        "eps": Hyper(1e-8),
+        "eps": POSITIVE_EPS,
     }
 
     def update(self, values: np.ndarray, grads: np.ndarray) -> None:

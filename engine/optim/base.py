@@ -20,13 +20,14 @@ from engine.parameters import FlatParameters
 
 @dataclass(frozen=True)
 class Hyper:
-    """A hyperparameter's default and the closed range [low, high] it must lie in."""
+    """A hyperparameter's default and the range it must lie in: [low, high], either end open if asked."""
 
     default: float
     low: float = 0.0
     high: float = math.inf
     integer: bool = False
     open_high: bool = False
+    open_low: bool = False
 
 
 COMMON = {
@@ -36,6 +37,10 @@ COMMON = {
     "l2_decay": Hyper(0.0),
 }
 
+# eps keeps 0/0 out of the update when a value's gradient has always been zero; at 0 Adadelta could
+# never move at all (its step is sqrt(eps / ...) on the first update).
+POSITIVE_EPS = Hyper(1e-8, open_low=True)
+
 
 def _check(name: str, value: Any, rule: Hyper) -> float | int:
     path = ("trainer", name)
@@ -44,9 +49,11 @@ def _check(name: str, value: Any, rule: Hyper) -> float | int:
     if rule.integer and value != int(value):
         raise SpecError(f"trainer.{name}: must be an integer, got {value!r}", path)
     too_high = value >= rule.high if rule.open_high else value > rule.high
-    if value < rule.low or too_high:
+    too_low = value <= rule.low if rule.open_low else value < rule.low
+    if too_low or too_high:
+        low = f"{rule.low:g}" + (" (exclusive)" if rule.open_low else "")
         high = f"{rule.high:g}" + (" (exclusive)" if rule.open_high else "")
-        raise SpecError(f"trainer.{name}: must be between {rule.low:g} and {high}, got {value!r}", path)
+        raise SpecError(f"trainer.{name}: must be between {low} and {high}, got {value!r}", path)
     return int(value) if rule.integer else float(value)
 
 

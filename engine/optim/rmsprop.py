@@ -6,7 +6,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from engine.optim.base import Hyper, Optimizer
+from engine.optim.base import POSITIVE_EPS, Hyper, Optimizer
 
 
 class RMSProp(Optimizer):
@@ -16,7 +16,7 @@ class RMSProp(Optimizer):
     """
 
     method = "rmsprop"
-    HYPER: ClassVar[dict[str, Hyper]] = {"ro": Hyper(0.95, high=1.0, open_high=True), "eps": Hyper(1e-8)}
+    HYPER: ClassVar[dict[str, Hyper]] = {"ro": Hyper(0.95, high=1.0, open_high=True), "eps": POSITIVE_EPS}
 
     def update(self, values: np.ndarray, grads: np.ndarray) -> None:
         ro = self.hyper["ro"]
