@@ -105,7 +105,7 @@ class Net:
             raise SpecError(
                 f"y: expected {count} integer labels, got {y.dtype} array of shape {y.shape}", ("y",)
             )
-        if count and (y.min() < 0 or y.max() >= self.num_outputs):
+        if count and (np.minimum.reduce(y) < 0 or np.maximum.reduce(y) >= self.num_outputs):
             raise SpecError(
                 f"y: labels must be in 0..{self.num_outputs - 1}, got {y.min()}..{y.max()}", ("y",)
             )

@@ -55,7 +55,7 @@ def softmax_loss(probs: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
     dscores = np.array(probs, order="C")
     picked = dscores.take(flat_index)
     # A probability that underflowed to 0 gives a large finite loss, not inf.
-    loss = -float(np.log(np.maximum(picked, _tiny(probs.dtype))).mean())
+    loss = -float(np.add.reduce(np.log(np.maximum(picked, _tiny(probs.dtype))))) / n
     dscores.reshape(-1)[flat_index] -= 1
     dscores *= probs.dtype.type(1.0 / n)
     return loss, dscores
