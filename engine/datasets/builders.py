@@ -47,7 +47,9 @@ def _rng(params: Params) -> np.random.Generator:
     return np.random.default_rng(params["seed"])
 
 
-def toy_builder(name: str, make: Callable[..., tuple[np.ndarray, np.ndarray]], with_classes: bool) -> Builder:
+def toy_builder(
+    name: str, make: Callable[..., tuple[np.ndarray, np.ndarray]], *, with_classes: bool
+) -> Builder:
     """Builder of a generated 2D classification set (`make` from `toy2d`)."""
 
     def build(params: Params, data_dir: Path | None) -> Dataset:
