@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from engine.datasets import encode_idx, load_idx, make_dataset
+from engine.datasets.sources import gunzip_if_needed
 from engine.errors import SpecError
 
 
@@ -112,3 +113,12 @@ def test_idx_set_refuses_a_symlink_that_leaves_the_data_dir(tmp_path: Path) -> N
     with pytest.raises(SpecError, match="outside the data dir") as caught:
         make_dataset("idx", images="images", labels="link", data_dir=data_dir)
     assert caught.value.path == ("labels",)
+
+
+def test_gzip_that_expands_past_the_limit_is_refused_without_inflating_it_all() -> None:
+    bomb = gzip.compress(b"\x00" * 1_000_000)
+    assert len(bomb) < 2_000
+    with pytest.raises(SpecError, match="expands past the limit of 10,000 bytes") as caught:
+        gunzip_if_needed(bomb, field="images", max_bytes=10_000)
+    assert caught.value.path == ("images",)
+    assert gunzip_if_needed(b"plain bytes", field="images") == b"plain bytes"

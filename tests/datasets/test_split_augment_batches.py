@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from engine.datasets import (
     Augmentation,
@@ -102,3 +104,31 @@ def test_eval_batches_are_in_order_views() -> None:
     parts = list(eval_batches(X, np.arange(7), 3))
     assert [p[1].tolist() for p in parts] == [[0, 1, 2], [3, 4, 5], [6]]
     assert np.shares_memory(parts[0][0], X)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    labels=st.lists(st.integers(0, 4), min_size=1, max_size=80),
+    test_fraction=st.floats(0.0, 0.9),
+    val_share=st.floats(0.0, 1.0),
+    seed=st.integers(0, 2**16),
+)
+def test_split_is_a_partition_that_trains_on_every_class(
+    labels: list[int], test_fraction: float, val_share: float, seed: int
+) -> None:
+    y = np.array(labels)
+    val_fraction = (0.9 - test_fraction) * val_share
+    parts = split_indices(y.size, test_fraction=test_fraction, val_fraction=val_fraction,
+                          rng=np.random.default_rng(seed), labels=y)  # fmt: skip
+    assert sorted(np.concatenate(parts).tolist()) == list(range(y.size))
+    assert set(y[parts[0]].tolist()) == set(labels)
+
+
+@settings(max_examples=40, deadline=None)
+@given(n=st.integers(1, 50), batch_size=st.integers(1, 20), epochs=st.integers(1, 3))
+def test_batch_iterator_sees_each_example_once_per_epoch(n: int, batch_size: int, epochs: int) -> None:
+    batches = BatchIterator(np.arange(n)[:, None], np.arange(n), batch_size, rng=np.random.default_rng(n))
+    for _ in range(epochs):
+        seen = np.concatenate([yb for _, yb in batches.one_epoch()])
+        assert sorted(seen.tolist()) == list(range(n))
+    assert batches.step == epochs * batches.batches_per_epoch
