@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import copy
 from typing import Any
 
 import numpy as np
@@ -36,13 +37,18 @@ def encode_array(array: np.ndarray) -> dict[str, Any]:
     }
 
 
-def decode_array(obj: Any, path: tuple[Any, ...], shape: tuple[int, ...]) -> np.ndarray:
-    """Inverse of `encode_array`, checked against the `shape` the net expects."""
+def decode_array(
+    obj: Any, path: tuple[Any, ...], shape: tuple[int, ...], expected_dtype: np.dtype
+) -> np.ndarray:
+    """Inverse of `encode_array`, checked against the `shape` and dtype the net expects (a silent cast
+    would break the bit-exact round trip)."""
     if not isinstance(obj, dict) or not {"dtype", "shape", "data"} <= obj.keys():
         raise SpecError("must be an object with dtype, shape and data", path)
     if obj["dtype"] not in ("float32", "float64"):
         raise SpecError(f"dtype must be float32 or float64, got {obj['dtype']!r}", path)
-    if list(obj["shape"]) != list(shape):
+    if obj["dtype"] != str(expected_dtype):
+        raise SpecError(f"dtype {obj['dtype']} does not match the net's {expected_dtype}", path)
+    if not isinstance(obj["shape"], list) or list(obj["shape"]) != list(shape):
         raise SpecError(f"shape {obj['shape']} does not match the net's {list(shape)}", path)
     try:
         raw = base64.b64decode(obj["data"], validate=True)
@@ -67,7 +73,7 @@ def net_to_json(net: Net) -> dict[str, Any]:
     return {
         "format": FORMAT,
         "version": VERSION,
-        "layers": net.layer_defs,
+        "layers": copy.deepcopy(net.layer_defs),
         "seed": net.seed,
         "dtype": str(net.dtype),
         "num_parameters": net.num_parameters,
@@ -88,6 +94,9 @@ def _check_header(obj: Any) -> None:
     for key in ("layers", "params"):
         if key not in obj:
             raise SpecError(f"{key}: missing", (key,))
+    # Checked here so a bad name is a SpecError, not numpy's TypeError from np.dtype().
+    if obj.get("dtype", "float32") not in ("float32", "float64"):
+        raise SpecError(f"dtype: must be float32 or float64, got {obj.get('dtype')!r}", ("dtype",))
 
 
 def net_from_json(obj: Any) -> Net:
@@ -95,7 +104,7 @@ def net_from_json(obj: Any) -> Net:
     _check_header(obj)
     net = Net(obj["layers"], seed=obj.get("seed", 0), dtype=obj.get("dtype", "float32"))
     try:
-        values = decode_array(obj["params"], ("params",), (net.num_parameters,))
+        values = decode_array(obj["params"], ("params",), (net.num_parameters,), net.dtype)
     except SpecError as error:
         raise SpecError(f"params: {error.message}", error.path) from None
     net.flat.values[...] = values
@@ -103,13 +112,16 @@ def net_from_json(obj: Any) -> Net:
     if not isinstance(buffers, dict):
         raise SpecError("buffers: must be an object", ("buffers",))
     for index, layer in enumerate(net.layers):
+        stored_layer = buffers.get(str(index), {})
+        if layer.buffers and not isinstance(stored_layer, dict):
+            raise SpecError(f"buffers[{index}]: must be an object", ("buffers", str(index)))
         for name, current in layer.buffers.items():
             path = ("buffers", str(index), name)
-            stored = buffers.get(str(index), {}).get(name)
+            stored = stored_layer.get(name)
             if stored is None:
                 raise SpecError(f"buffers: layer {index} ({layer.type}) is missing {name}", path)
             try:
-                current[...] = decode_array(stored, path, current.shape)
+                current[...] = decode_array(stored, path, current.shape, net.dtype)
             except SpecError as error:
                 raise SpecError(f"buffers[{index}].{name}: {error.message}", error.path) from None
     return net
