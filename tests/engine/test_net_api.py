@@ -377,3 +377,46 @@ def test_rejects_input_that_is_not_a_numeric_array(x: Any) -> None:
     with pytest.raises(SpecError) as caught:
         net.forward(x)
     assert caught.value.location == "X"
+
+
+# ---- inputs are never changed, and float32 tracks float64 ----
+
+LEADING_ELEMENTWISE = [
+    {"type": "input", "out_sx": 4, "out_sy": 4, "out_depth": 2},
+    {"type": "relu"},
+    {"type": "batchnorm"},
+    {"type": "dropout", "drop_prob": 0.5},
+    {"type": "pool", "sx": 2, "stride": 2},
+    {"type": "sigmoid"},
+    {"type": "softmax", "num_classes": 2},
+]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_the_callers_input_is_never_modified(dtype: Any) -> None:
+    net = Net(LEADING_ELEMENTWISE, dtype=dtype)
+    x = np.random.default_rng(0).standard_normal((4, 2, 4, 4)).astype(dtype)
+    original = x.copy()
+    net.compute_gradients(x, [0, 1, 0, 1])
+    net.forward(x)
+    net.activations(x)
+    np.testing.assert_array_equal(x, original)
+
+
+def test_nets_that_start_with_parameter_free_layers_train() -> None:
+    net = Net(LEADING_ELEMENTWISE, dtype=np.float64)
+    x = np.random.default_rng(1).standard_normal((4, 2, 4, 4))
+    net.compute_gradients(x, [0, 1, 0, 1])
+    assert np.all(np.isfinite(net.flat.grads))
+    assert np.any(net.layers[2].grads["gamma"] != 0)
+
+
+def test_float32_nets_track_float64_nets() -> None:
+    defs = [{"type": "input", "out_sx": 6, "out_sy": 6, "out_depth": 2}, *SMALL_CONV[1:]]
+    single, double = Net(defs, seed=2), Net(defs, seed=2, dtype=np.float64)
+    np.testing.assert_allclose(single.flat.values, double.flat.values, rtol=1e-6)
+    x = np.random.default_rng(3).standard_normal((5, 2, 6, 6))
+    y = np.array([0, 1, 2, 1, 0])
+    np.testing.assert_allclose(single.forward(x), double.forward(x), rtol=1e-4, atol=1e-6)
+    assert single.compute_gradients(x, y) == pytest.approx(double.compute_gradients(x, y), rel=1e-5)
+    np.testing.assert_allclose(single.flat.grads, double.flat.grads, rtol=1e-3, atol=1e-5)

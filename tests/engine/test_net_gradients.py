@@ -248,6 +248,17 @@ NET_CASES: list[tuple[str, list[dict[str, Any]]]] = [
         ],
     ),
     (
+        "parameter_free_layers_first",
+        [
+            image_input(4, 4, 2),
+            {"type": "batchnorm"},
+            {"type": "pool", "sx": 2, "stride": 2},
+            {"type": "sigmoid"},
+            {"type": "fc", "num_neurons": 3, "activation": "relu"},
+            SOFTMAX3,
+        ],
+    ),
+    (
         "mnist_like",
         [
             image_input(8, 8, 1),
