@@ -1,11 +1,12 @@
 """Engine test setup."""
 
+import contextlib
 import warnings
 
-# Hypothesis imports its patch writer (hypothesis.extra._patching, which pulls in libcst) only when a
-# property test fails; that import warns (mypy_extensions.TypedDict is deprecated), and with warnings
+# When a property test fails, Hypothesis imports its patch writer (hypothesis.extra._patching, which
+# needs libcst). Here that import warns (mypy_extensions.TypedDict is deprecated), and with warnings
 # as errors the failure then surfaces as a pytest INTERNALERROR instead of the falsifying example.
-# Importing it here, once and quietly, keeps failure reports readable.
-with warnings.catch_warnings():
+# Importing it once here, quietly, keeps failure reports readable; without libcst there is nothing to do.
+with warnings.catch_warnings(), contextlib.suppress(ImportError):
     warnings.simplefilter("ignore", DeprecationWarning)
     import hypothesis.extra._patching  # noqa: F401
