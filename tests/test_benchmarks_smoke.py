@@ -1,0 +1,43 @@
+"""Smoke test of benchmarks/bench_engine.py: every workload yields rows with positive figures.
+
+Runs netplay only (no torch import) with tiny timings; it checks that the script works, never how fast
+anything is.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import sys
+from pathlib import Path
+
+SCRIPT = Path(__file__).resolve().parent.parent / "benchmarks" / "bench_engine.py"
+
+
+def load_script():
+    spec = importlib.util.spec_from_file_location("bench_engine", SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault("bench_engine", module)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_quick_run_gives_a_row_per_workload(tmp_path, capsys):
+    bench = load_script()
+    out = tmp_path / "bench.json"
+    argv = ["--quick", "--no-torch", "--repeats", "1", "--min-time", "0.005", "--json", str(out)]
+    assert bench.main(argv) == 0
+
+    rows = json.loads(out.read_text())["rows"]
+    assert {row["workload"] for row in rows} == set(bench.WORKLOADS)
+    train_rows = [row for row in rows if row["metric"].startswith("train")]
+    assert len(train_rows) == len(bench.WORKLOADS)
+    for row in rows:
+        figures = row["netplay_examples_per_s"]
+        assert figures["median"] > 0 and all(rate > 0 for rate in figures["runs"])
+        assert row["torch_examples_per_s"] is None and row["ratio"] is None
+
+    table = capsys.readouterr().out
+    assert "| workload | metric | netplay ex/s | torch ex/s | ratio | target | met? |" in table
+    for name in bench.WORKLOADS:
+        assert f"| {name} | train" in table
