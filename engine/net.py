@@ -16,11 +16,14 @@ if TYPE_CHECKING:
     from engine.optim import Optimizer
 
 
+FLOAT_DTYPES = {"float32": np.dtype(np.float32), "float64": np.dtype(np.float64)}
+
+
 def _check_dtype(dtype: Any) -> np.dtype:
-    resolved = np.dtype(dtype)
-    if resolved not in (np.float32, np.float64):
-        raise SpecError(f"dtype: must be float32 or float64, got {resolved}", ("dtype",))
-    return resolved
+    name = dtype if isinstance(dtype, str) else getattr(dtype, "__name__", None) or str(dtype)
+    if name not in FLOAT_DTYPES:
+        raise SpecError(f"dtype: must be float32 or float64, got {dtype!r}", ("dtype",))
+    return FLOAT_DTYPES[name]
 
 
 class Net:
@@ -84,11 +87,20 @@ class Net:
         return [(layer.params[name], layer.grads[name]) for layer in self.layers for name in layer.params]
 
     def check_input(self, x: Any) -> np.ndarray:
-        """Convert to the net's dtype and check the shape: (N, *input_shape)."""
-        x = np.asarray(x, dtype=self.dtype)
+        """Convert to the net's dtype and check the shape, (N, *input_shape), and that every value is
+        a finite real number (NaN would silently poison the weights)."""
+        try:
+            given = np.asarray(x)
+        except ValueError as error:
+            raise SpecError(f"X: not a rectangular array of numbers ({error})", ("X",)) from None
+        if given.dtype.kind not in "biuf":
+            raise SpecError(f"X: must hold real numbers, got {given.dtype} values", ("X",))
+        x = given.astype(self.dtype, copy=False)
         if x.ndim != 1 + len(self.input_shape) or x.shape[1:] != self.input_shape:
             expected = ", ".join(str(size) for size in ("N", *self.input_shape))
             raise SpecError(f"X: expected shape ({expected}), got {x.shape}", ("X",))
+        if not np.isfinite(x).all():
+            raise SpecError("X: contains NaN or infinite values", ("X",))
         return x
 
     def check_targets(self, y: Any, count: int) -> np.ndarray:
@@ -122,6 +134,8 @@ class Net:
         """Forward in training mode and backward; returns the mean data loss over the batch and leaves
         its gradients in ``flat.grads`` (weight decay is the optimizer's part)."""
         out = self.check_input(x)
+        if out.shape[0] == 0:
+            raise SpecError("X: a training batch needs at least one example", ("X",))
         targets = self.check_targets(y, out.shape[0])
         for layer in self._hidden:
             out = layer.forward(out, True)
