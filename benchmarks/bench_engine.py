@@ -583,7 +583,8 @@ def markdown_table(rows: list[Row]) -> str:
 
 def environment_lines(env: dict[str, Any]) -> list[str]:
     blas = "; ".join(
-        f"{pool['internal_api']} {pool['version']}, {pool['num_threads']} threads"
+        f"{pool['internal_api']} {pool['version']}, {pool['num_threads']} thread"
+        + ("" if pool["num_threads"] == 1 else "s")
         for pool in env["numpy_blas"]
     )
     limit = env["numpy_threads_limit"]
