@@ -16,6 +16,8 @@ if TYPE_CHECKING:
     from engine.optim import Optimizer
 
 
+# Layers whose output is a new array that they do not keep for their own backward pass.
+FRESH_OUTPUT_TYPES = ("fc", "conv", "batchnorm")
 FLOAT_DTYPES = {"float32": np.dtype(np.float32), "float64": np.dtype(np.float64)}
 
 
@@ -55,6 +57,7 @@ class Net:
         for definition in self.definitions:
             layer = build_layer(definition, shape)
             layer.need_dx = seen_params
+            layer.may_overwrite_input = bool(layers) and layers[-1].type in FRESH_OUTPUT_TYPES
             seen_params = seen_params or bool(layer.param_shapes())
             if hasattr(layer, "rng"):
                 layer.rng = self.rng
@@ -156,6 +159,8 @@ class Net:
         out = self.check_input(x)
         outputs = [out]
         for layer in self._hidden:
+            if layer.may_overwrite_input:
+                outputs[-1] = out.copy()
             out = layer.forward(out, False)
             outputs.append(out)
         return outputs

@@ -6,9 +6,9 @@ from __future__ import annotations
 import numpy as np
 
 
-def relu_forward(x: np.ndarray) -> np.ndarray:
-    """max(x, 0). x: any shape -> out: same shape"""
-    return np.maximum(x, 0)
+def relu_forward(x: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """max(x, 0), into `out` when given (it may be x). x: any shape -> out: same shape"""
+    return np.maximum(x, 0, out=out)
 
 
 def relu_backward(dout: np.ndarray, out: np.ndarray) -> np.ndarray:
@@ -48,9 +48,9 @@ def sigmoid_backward(dout: np.ndarray, out: np.ndarray) -> np.ndarray:
     return dout * out * (1 - out)
 
 
-def tanh_forward(x: np.ndarray) -> np.ndarray:
-    """x: any shape -> out: same shape"""
-    return np.tanh(x)
+def tanh_forward(x: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """tanh(x), into `out` when given (it may be x). x: any shape -> out: same shape"""
+    return np.tanh(x, out=out)
 
 
 def tanh_backward(dout: np.ndarray, out: np.ndarray) -> np.ndarray:

@@ -47,6 +47,9 @@ class Layer:
         self.grads: dict[str, np.ndarray] = {}
         self.buffers: dict[str, np.ndarray] = {}
         self.need_dx = True
+        # Set by the net when the input is a fresh array no other layer keeps (an fc, conv or
+        # batchnorm output): an activation may then work in place and skip a large allocation.
+        self.may_overwrite_input = False
 
     @property
     def label(self) -> str:

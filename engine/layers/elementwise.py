@@ -15,7 +15,7 @@ class ReLU(Layer):
     type = "relu"
 
     def forward(self, x: np.ndarray, training: bool) -> np.ndarray:
-        self.out = act.relu_forward(x)
+        self.out = act.relu_forward(x, x if self.may_overwrite_input else None)
         return self.out
 
     def backward(self, dout: np.ndarray) -> np.ndarray | None:
@@ -54,7 +54,7 @@ class Tanh(Layer):
     type = "tanh"
 
     def forward(self, x: np.ndarray, training: bool) -> np.ndarray:
-        self.out = act.tanh_forward(x)
+        self.out = act.tanh_forward(x, x if self.may_overwrite_input else None)
         return self.out
 
     def backward(self, dout: np.ndarray) -> np.ndarray | None:
