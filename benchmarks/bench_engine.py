@@ -36,6 +36,14 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 import engine  # noqa: E402
+from engine.demo_nets import (  # noqa: E402
+    CIFAR10_LAYERS,
+    CIFAR10_TRAINER,
+    CLASSIFY2D_LAYERS,
+    CLASSIFY2D_TRAINER,
+    MNIST_LAYERS,
+    MNIST_TRAINER,
+)
 
 GRID_SIDE = 100
 GRID_EXTENT = 5.0
@@ -71,22 +79,13 @@ class Workload:
         return int(self.layer_defs[-1]["num_classes"])
 
 
-def _input(sx: int, sy: int, depth: int) -> dict[str, Any]:
-    return {"type": "input", "out_sx": sx, "out_sy": sy, "out_depth": depth}
-
-
 WORKLOADS: dict[str, Workload] = {
     w.name: w
     for w in (
         Workload(
             "classify2d",
-            [
-                _input(1, 1, 2),
-                {"type": "fc", "num_neurons": 6, "activation": "tanh"},
-                {"type": "fc", "num_neurons": 2, "activation": "tanh"},
-                {"type": "softmax", "num_classes": 2},
-            ],
-            {"method": "sgd", "learning_rate": 0.01, "momentum": 0.1, "batch_size": 10, "l2_decay": 0.001},
+            CLASSIFY2D_LAYERS,
+            CLASSIFY2D_TRAINER,
             forward="grid",
             train_target=10.0,
             grid_target=1.0,
@@ -94,7 +93,7 @@ WORKLOADS: dict[str, Workload] = {
         Workload(
             "mlp",
             [
-                _input(1, 1, 2),
+                CLASSIFY2D_LAYERS[0],
                 *({"type": "fc", "num_neurons": 16, "activation": "relu"} for _ in range(3)),
                 {"type": "softmax", "num_classes": 2},
             ],
@@ -103,36 +102,8 @@ WORKLOADS: dict[str, Workload] = {
             train_target=None,
             grid_target=1.0,
         ),
-        Workload(
-            "mnist",
-            [
-                _input(24, 24, 1),
-                {"type": "conv", "sx": 5, "filters": 8, "stride": 1, "pad": 2, "activation": "relu"},
-                {"type": "pool", "sx": 2, "stride": 2},
-                {"type": "conv", "sx": 5, "filters": 16, "stride": 1, "pad": 2, "activation": "relu"},
-                {"type": "pool", "sx": 3, "stride": 3},
-                {"type": "softmax", "num_classes": 10},
-            ],
-            {"method": "adadelta", "batch_size": 20, "l2_decay": 0.001},
-            forward="images",
-            train_target=0.8,
-        ),
-        Workload(
-            "cifar10",
-            [
-                _input(32, 32, 3),
-                {"type": "conv", "sx": 5, "filters": 16, "stride": 1, "pad": 2, "activation": "relu"},
-                {"type": "pool", "sx": 2, "stride": 2},
-                {"type": "conv", "sx": 5, "filters": 20, "stride": 1, "pad": 2, "activation": "relu"},
-                {"type": "pool", "sx": 2, "stride": 2},
-                {"type": "conv", "sx": 5, "filters": 20, "stride": 1, "pad": 2, "activation": "relu"},
-                {"type": "pool", "sx": 2, "stride": 2},
-                {"type": "softmax", "num_classes": 10},
-            ],
-            {"method": "adadelta", "batch_size": 4, "l2_decay": 0.0001},
-            forward="images",
-            train_target=0.8,
-        ),
+        Workload("mnist", MNIST_LAYERS, MNIST_TRAINER, forward="images", train_target=0.8),
+        Workload("cifar10", CIFAR10_LAYERS, CIFAR10_TRAINER, forward="images", train_target=0.8),
     )
 }
 

@@ -11,22 +11,11 @@ import json
 import sys
 
 from engine.datasets import make_dataset
+from engine.demo_nets import CLASSIFY2D_LAYERS, CLASSIFY2D_TRAINER
 from engine.errors import SpecError
 from engine.net import Net
 from engine.optim import make_optimizer
 from engine.training import train
-
-CLASSIFY2D_HIDDEN = [
-    {"type": "fc", "num_neurons": 6, "activation": "tanh"},
-    {"type": "fc", "num_neurons": 2, "activation": "tanh"},
-]
-CLASSIFY2D_TRAINER = {
-    "method": "sgd",
-    "learning_rate": 0.01,
-    "momentum": 0.1,
-    "batch_size": 10,
-    "l2_decay": 0.001,
-}
 
 
 def _arguments(argv: list[str]) -> argparse.Namespace:
@@ -44,7 +33,7 @@ def main(argv: list[str] | None = None) -> int:
     args = _arguments(sys.argv[1:] if argv is None else argv)
     try:
         data = make_dataset(args.dataset, seed=args.seed)
-        hidden = json.loads(args.layers) if args.layers else CLASSIFY2D_HIDDEN
+        hidden = json.loads(args.layers) if args.layers else CLASSIFY2D_LAYERS[1:-1]
         sx, sy, depth = data.input_shape
         loss = {"type": "softmax", "num_classes": data.num_classes}
         net = Net(

@@ -9,32 +9,11 @@ import numpy as np
 import pytest
 
 from engine import Net, SpecError, desugar
+from engine.demo_nets import CIFAR10_LAYERS as CIFAR10
+from engine.demo_nets import CLASSIFY2D_LAYERS as CLASSIFY2D
+from engine.demo_nets import MNIST_LAYERS as MNIST
 from engine.errors import format_path
 
-MNIST = [
-    {"type": "input", "out_sx": 24, "out_sy": 24, "out_depth": 1},
-    {"type": "conv", "sx": 5, "filters": 8, "stride": 1, "pad": 2, "activation": "relu"},
-    {"type": "pool", "sx": 2, "stride": 2},
-    {"type": "conv", "sx": 5, "filters": 16, "stride": 1, "pad": 2, "activation": "relu"},
-    {"type": "pool", "sx": 3, "stride": 3},
-    {"type": "softmax", "num_classes": 10},
-]
-CIFAR10 = [
-    {"type": "input", "out_sx": 32, "out_sy": 32, "out_depth": 3},
-    {"type": "conv", "sx": 5, "filters": 16, "stride": 1, "pad": 2, "activation": "relu"},
-    {"type": "pool", "sx": 2, "stride": 2},
-    {"type": "conv", "sx": 5, "filters": 20, "stride": 1, "pad": 2, "activation": "relu"},
-    {"type": "pool", "sx": 2, "stride": 2},
-    {"type": "conv", "sx": 5, "filters": 20, "stride": 1, "pad": 2, "activation": "relu"},
-    {"type": "pool", "sx": 2, "stride": 2},
-    {"type": "softmax", "num_classes": 10},
-]
-CLASSIFY2D = [
-    {"type": "input", "out_sx": 1, "out_sy": 1, "out_depth": 2},
-    {"type": "fc", "num_neurons": 6, "activation": "tanh"},
-    {"type": "fc", "num_neurons": 2, "activation": "tanh"},
-    {"type": "softmax", "num_classes": 2},
-]
 INPUT2 = {"type": "input", "out_sx": 1, "out_sy": 1, "out_depth": 2}
 SOFTMAX2 = {"type": "softmax", "num_classes": 2}
 

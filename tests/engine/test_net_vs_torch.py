@@ -17,26 +17,9 @@ import torch
 import torch.nn.functional as F
 
 from engine import Net
+from engine.demo_nets import CIFAR10_LAYERS as CIFAR10
+from engine.demo_nets import MNIST_LAYERS as MNIST
 
-# ConvNetJS's demo nets, exactly as the issue gives them.
-MNIST = [
-    {"type": "input", "out_sx": 24, "out_sy": 24, "out_depth": 1},
-    {"type": "conv", "sx": 5, "filters": 8, "stride": 1, "pad": 2, "activation": "relu"},
-    {"type": "pool", "sx": 2, "stride": 2},
-    {"type": "conv", "sx": 5, "filters": 16, "stride": 1, "pad": 2, "activation": "relu"},
-    {"type": "pool", "sx": 3, "stride": 3},
-    {"type": "softmax", "num_classes": 10},
-]
-CIFAR10 = [
-    {"type": "input", "out_sx": 32, "out_sy": 32, "out_depth": 3},
-    {"type": "conv", "sx": 5, "filters": 16, "stride": 1, "pad": 2, "activation": "relu"},
-    {"type": "pool", "sx": 2, "stride": 2},
-    {"type": "conv", "sx": 5, "filters": 20, "stride": 1, "pad": 2, "activation": "relu"},
-    {"type": "pool", "sx": 2, "stride": 2},
-    {"type": "conv", "sx": 5, "filters": 20, "stride": 1, "pad": 2, "activation": "relu"},
-    {"type": "pool", "sx": 2, "stride": 2},
-    {"type": "softmax", "num_classes": 10},
-]
 MIXED = [
     {"type": "input", "out_sx": 7, "out_sy": 7, "out_depth": 2},
     {"type": "conv", "sx": 3, "filters": 6, "stride": 2, "pad": 1, "activation": "leaky_relu", "alpha": 0.1},
