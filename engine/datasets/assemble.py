@@ -111,6 +111,20 @@ def _augmentation(params: Mapping[str, Any], height: int, width: int) -> Augment
     return Augmentation(crop=crop, flip=params.get("flip", False))
 
 
+def _split_normalised(
+    X: np.ndarray, y: np.ndarray, params: Mapping[str, Any], rng: np.random.Generator
+) -> tuple[tuple[np.ndarray, ...], tuple[np.ndarray, ...], np.ndarray | None, np.ndarray | None]:
+    """Split X (N, ...), y (N,) into train/val/test and, when ``normalize`` is on (the default),
+    standardise every part with the training split's per-channel mean and std (C,)."""
+    train, val, test = _split(X.shape[0], params, rng, y)
+    parts = (X[train], X[val], X[test])
+    mean = std = None
+    if params.get("normalize", True):
+        mean, std = channel_stats(parts[0])
+        parts = tuple(normalise(part, mean, std) for part in parts)
+    return parts, (y[train], y[val], y[test]), mean, std
+
+
 def image_dataset(
     name: str,
     X: np.ndarray,
@@ -122,12 +136,7 @@ def image_dataset(
     """An image set: X: (N, C, H, W) float32 in [0, 1], y: (N,) labels; split, normalised, centre-cropped."""
     _, channels, height, width = X.shape
     augmentation = _augmentation(params, height, width)
-    train, val, test = _split(X.shape[0], params, rng, y)
-    X_train, X_val, X_test = X[train], X[val], X[test]
-    mean = std = None
-    if params.get("normalize", True):
-        mean, std = channel_stats(X_train)
-        X_train, X_val, X_test = (normalise(part, mean, std) for part in (X_train, X_val, X_test))
+    (X_train, X_val, X_test), (y_train, y_val, y_test), mean, std = _split_normalised(X, y, params, rng)
     if augmentation.crop:
         X_val, X_test = centre_crop(X_val, augmentation.crop), centre_crop(X_test, augmentation.crop)
     side_y, side_x = (augmentation.crop, augmentation.crop) if augmentation.crop else (height, width)
@@ -135,11 +144,11 @@ def image_dataset(
         name=name,
         kind="image",
         X_train=X_train,
-        y_train=y[train],
+        y_train=y_train,
         X_val=X_val,
-        y_val=y[val],
+        y_val=y_val,
         X_test=X_test,
-        y_test=y[test],
+        y_test=y_test,
         input_shape=(side_x, side_y, channels),
         num_classes=len(class_names),
         class_names=class_names,
@@ -164,21 +173,16 @@ def vector_dataset(
             raise SpecError(
                 f"{option}: only applies to images, and this file holds (N, D) vectors", (option,)
             )
-    train, val, test = _split(X.shape[0], params, rng, y)
-    X_train, X_val, X_test = X[train], X[val], X[test]
-    mean = std = None
-    if params.get("normalize", True):
-        mean, std = channel_stats(X_train)
-        X_train, X_val, X_test = (normalise(part, mean, std) for part in (X_train, X_val, X_test))
+    (X_train, X_val, X_test), (y_train, y_val, y_test), mean, std = _split_normalised(X, y, params, rng)
     return Dataset(
         name=name,
         kind="vector",
         X_train=X_train,
-        y_train=y[train],
+        y_train=y_train,
         X_val=X_val,
-        y_val=y[val],
+        y_val=y_val,
         X_test=X_test,
-        y_test=y[test],
+        y_test=y_test,
         input_shape=(1, 1, X.shape[1]),
         num_classes=len(class_names),
         class_names=class_names,
