@@ -59,8 +59,7 @@ class Net:
             layer.need_dx = seen_params
             layer.may_overwrite_input = bool(layers) and layers[-1].type in FRESH_OUTPUT_TYPES
             seen_params = seen_params or bool(layer.param_shapes())
-            if hasattr(layer, "rng"):
-                layer.rng = self.rng
+            layer.rng = self.rng
             layers.append(layer)
             shape = layer.out_shape
         return layers

@@ -38,6 +38,9 @@ class Layer:
     never touches ``params``: only an optimizer's step changes weights."""
 
     type: ClassVar[str]
+    # The net's generator, assigned when the net is built: the only source of randomness a layer
+    # (dropout) may draw from, so a seed reproduces a run.
+    rng: np.random.Generator
 
     def __init__(self, definition: LayerDef, in_shape: Shape) -> None:
         self.definition = definition

@@ -91,7 +91,6 @@ class Dropout(Layer):
 
     def __init__(self, definition: LayerDef, in_shape: Shape) -> None:
         super().__init__(definition, in_shape)
-        self.rng: np.random.Generator = np.random.default_rng(0)
         self.mask: np.ndarray | None = None
 
     def forward(self, x: np.ndarray, training: bool) -> np.ndarray:
