@@ -1,0 +1,214 @@
+"""The training worker's visual frames: what one job's live stream draws, encoded with `app.frames`.
+
+Frame kinds (every header also has ``"step"``; quantised arrays carry their ``range``):
+
+2D and 1D sets (`VisualProducer.plane_frames`), all with ``"extent"`` and ``"classes"`` (class names,
+empty for regression):
+
+- ``boundary`` (``"grid"``: side of the grid). classify2d: ``probs`` (C, grid, grid) uint8 quantised
+  over [0, 1]; regress2d: ``values`` (1, grid, grid) uint8 quantised over the grid's own min..max;
+  regress1d: ``curve`` (2, grid) float32, rows x and predicted y.
+- ``neurons`` (``"grid"``: side of each thumbnail; ``"layers"``: ``[{"layer", "type", "shape"}]``):
+  one array ``layer<i>`` per shown layer, the input features first (``layer0``), each (K, grid, grid)
+  ((K, 1, grid) for regress1d) uint8 quantised over that layer's own range. Not sent when the hidden
+  layers hold more than 64 neurons.
+- ``hidden`` (classify2d with a hidden layer; ``"layer"``, ``"neurons"``: [a, b]): ``mesh``
+  (2 * 11, 50, 2) float32, ``points`` (N, 2) float32 and ``labels`` (N,) int32 (see
+  `plane.hidden_space`).
+
+Image sets (`VisualProducer.image_frames`), all with ``"classes"``; "the eval split" is the test split,
+or the validation split when there is no test split, or else the training split:
+
+- ``activations`` (``"sample"``: index into the eval split, ``"label"``, ``"layers"``:
+  ``[{"layer", "type", "shape"}]``): ``image`` (sy, sx, 3) uint8 pixels of the sample, then one array
+  ``layer<i>`` per layer (input and loss layer included), (depth, sy, sx) uint8 quantised per layer.
+- ``filters`` (only for nets with conv layers; ``"layers"``: ``[{"layer", "shape"}]``): one array
+  ``layer<i>`` per conv layer, (F, C, sy, sx) uint8 quantised per layer.
+- ``samples`` (only when ``predictions`` > 0; ``"items"``: `images.top_predictions` rows, top 3):
+  ``images`` (P, sy, sx, 3) uint8 pixels. Successive calls walk through the eval split.
+
+`VisualProducer.confusion` is a plain JSON message. Everything runs the net at inference, so producing
+frames never changes training (weights, optimizer state, the net's random generator).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields, replace
+from typing import Any
+
+import numpy as np
+
+from app.frames import encode_frame, quantize
+from app.visuals.images import (
+    confusion_matrix,
+    conv_filters,
+    display_image,
+    layer_activations,
+    top_predictions,
+)
+from app.visuals.plane import (
+    boundary,
+    check_hidden_view,
+    default_hidden_view,
+    hidden_space,
+    neuron_grids,
+)
+from engine import Net, SpecError
+from engine.datasets import Dataset
+
+PLANE_FRAME_KINDS = ("classify2d", "regress2d", "regress1d")
+# Inclusive bounds of the view's integer fields; `sample` is bounded by the eval split instead.
+BOUNDS = {"grid": (8, 256), "neuron_grid": (8, 64), "predictions": (0, 64)}
+TOP_K = 3
+
+
+@dataclass(frozen=True)
+class VisualView:
+    """What a viewer chose to see. ``hidden_layer`` None means `plane.default_hidden_view`'s layer."""
+
+    grid: int = 100
+    neuron_grid: int = 24
+    hidden_layer: int | None = None
+    hidden_neurons: tuple[int, int] = (0, 1)
+    sample: int = 0
+    predictions: int = 8
+
+
+def _check_int(name: str, value: Any, lo: int, hi: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
+        raise SpecError(f"{name}: must be an integer in {lo}..{hi}, got {value!r}", (name,))
+
+
+def _eval_split(data: Dataset) -> tuple[np.ndarray, np.ndarray]:
+    """(X, y) of the first non-empty split of test, validation, train; X as the net takes it."""
+    for X, y in ((data.X_test, data.y_test), (data.X_val, data.y_val)):
+        if len(X):
+            return data.eval_inputs(X), y
+    return data.eval_inputs(data.X_train), data.y_train
+
+
+def _layer_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Header description of per-layer arrays: layer, type (when the rows have one) and shape."""
+    described = []
+    for row in rows:
+        known = {key: row[key] for key in ("layer", "type") if key in row}
+        described.append({**known, "shape": list(row["values"].shape)})
+    return described
+
+
+def _quantized_layers(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    return {f"layer{row['layer']}": quantize(row["values"]) for row in rows}
+
+
+class VisualProducer:
+    """Builds the visual frames of one job from its net and data set at a given step."""
+
+    def __init__(self, net: Net, data: Dataset, view: VisualView | None = None) -> None:
+        self.net = net
+        self.data = data
+        self.eval_X, self.eval_y = _eval_split(data)
+        self._next_prediction = 0
+        self.view = self._checked(view if view is not None else VisualView())
+
+    def set_view(self, **changes: Any) -> VisualView:
+        """Change some view fields; the whole new view is checked before it replaces the old one.
+        Raises SpecError (a ValueError) naming the field."""
+        known = {field.name for field in fields(VisualView)}
+        for name in changes:
+            if name not in known:
+                raise SpecError(f"{name}: unknown view field (known: {', '.join(sorted(known))})", (name,))
+        if isinstance(changes.get("hidden_neurons"), list):
+            changes["hidden_neurons"] = tuple(changes["hidden_neurons"])
+        self.view = self._checked(replace(self.view, **changes))
+        return self.view
+
+    def _checked(self, view: VisualView) -> VisualView:
+        for name, (lo, hi) in BOUNDS.items():
+            _check_int(name, getattr(view, name), lo, hi)
+        _check_int("sample", view.sample, 0, len(self.eval_X) - 1)
+        self._hidden_view(view)
+        return view
+
+    def _hidden_view(self, view: VisualView) -> tuple[int, tuple[int, int]] | None:
+        """The (layer, (a, b)) the hidden-space frame shows, or None when the net has no hidden layer."""
+        layer = view.hidden_layer
+        if layer is None:
+            default = default_hidden_view(self.net)
+            if default is None:
+                return None
+            layer = default[0]
+        return check_hidden_view(self.net, layer, view.hidden_neurons, ("hidden_layer", "hidden_neurons"))
+
+    def frames(self, step: int) -> list[bytes]:
+        """The frames for this data set's kind: `plane_frames`, `image_frames`, or none (vectors)."""
+        if self.data.kind in PLANE_FRAME_KINDS:
+            return self.plane_frames(step)
+        if self.data.kind == "image":
+            return self.image_frames(step)
+        return []
+
+    def plane_frames(self, step: int) -> list[bytes]:
+        """boundary, neurons (unless too many) and hidden (classify2d) frames of a 2D or 1D set."""
+        data, view = self.data, self.view
+        meta = {"step": int(step), "extent": list(data.extent), "classes": list(data.class_names)}
+        values = boundary(self.net, data, view.grid)
+        kind_arrays = {
+            "classify2d": {"probs": quantize(values, 0.0, 1.0)},
+            "regress2d": {"values": quantize(values)},
+            "regress1d": {"curve": values},
+        }
+        frames = [encode_frame("boundary", {**meta, "grid": view.grid}, kind_arrays[data.kind])]
+        neurons = neuron_grids(self.net, data, view.neuron_grid)
+        if neurons:
+            neuron_meta = {**meta, "grid": view.neuron_grid, "layers": _layer_rows(neurons)}
+            frames.append(encode_frame("neurons", neuron_meta, _quantized_layers(neurons)))
+        hidden_view = self._hidden_view(view) if data.kind == "classify2d" else None
+        if hidden_view is not None:
+            hidden = hidden_space(self.net, data, *hidden_view)
+            arrays = {name: hidden[name] for name in ("mesh", "points", "labels")}
+            hidden_meta = {**meta, "layer": hidden["layer"], "neurons": hidden["neurons"]}
+            frames.append(encode_frame("hidden", hidden_meta, arrays))
+        return frames
+
+    def image_frames(self, step: int) -> list[bytes]:
+        """activations, filters (nets with conv layers) and samples (predictions > 0) frames."""
+        meta = {"step": int(step), "classes": list(self.data.class_names)}
+        frames = [self._activations_frame(meta)]
+        filters = conv_filters(self.net)
+        if filters:
+            filter_meta = {**meta, "layers": _layer_rows(filters)}
+            frames.append(encode_frame("filters", filter_meta, _quantized_layers(filters)))
+        if self.view.predictions:
+            frames.append(self._samples_frame(meta))
+        return frames
+
+    def _activations_frame(self, meta: dict[str, Any]) -> bytes:
+        sample = self.view.sample
+        rows = layer_activations(self.net, self.eval_X[sample : sample + 1])
+        image = display_image(self.data, self.eval_X[sample])
+        frame_meta = {
+            **meta,
+            "sample": sample,
+            "label": int(self.eval_y[sample]),
+            "layers": _layer_rows(rows),
+        }
+        return encode_frame("activations", frame_meta, {"image": image, **_quantized_layers(rows)})
+
+    def _samples_frame(self, meta: dict[str, Any]) -> bytes:
+        count = len(self.eval_X)
+        indices = (self._next_prediction + np.arange(self.view.predictions)) % count
+        self._next_prediction = int(indices[-1] + 1) % count
+        items = top_predictions(self.net, self.eval_X, self.eval_y, indices, TOP_K)
+        images = display_image(self.data, self.eval_X[indices])
+        return encode_frame("samples", {**meta, "items": items}, {"images": images})
+
+    def confusion(self, step: int, predicted: np.ndarray, y: np.ndarray) -> dict[str, Any]:
+        """JSON message ``{"type": "confusion", "step", "matrix": C x C counts (row = true class,
+        column = predicted), "class_names"}``."""
+        matrix = confusion_matrix(predicted, y, self.data.num_classes)
+        return {
+            "type": "confusion",
+            "step": int(step),
+            "matrix": matrix.tolist(),
+            "class_names": list(self.data.class_names),
+        }
