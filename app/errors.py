@@ -1,0 +1,45 @@
+"""Exception handlers: every expected failure becomes a specific status with a message, never a 500.
+
+422 bodies have FastAPI's own shape, ``{"detail": [{"loc": [...], "msg": ..., "type": ...}]}``, whether
+Pydantic or the engine found the problem, so a client reads one format.
+"""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+from app.checks import SpecInvalid
+from app.jobs.manager import JobConflict, JobNotFound
+from engine import SpecError
+
+
+def invalid_response(loc: tuple, msg: str) -> JSONResponse:
+    """A 422 in FastAPI's validation-error shape."""
+    return JSONResponse({"detail": [{"loc": list(loc), "msg": msg, "type": "value_error"}]}, status_code=422)
+
+
+async def _spec_invalid(_: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, SpecInvalid)
+    return invalid_response(error.loc, error.msg)
+
+
+async def _spec_error(_: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, SpecError)
+    return invalid_response(("body", *error.path), error.message)
+
+
+async def _not_found(_: Request, error: Exception) -> JSONResponse:
+    return JSONResponse({"detail": str(error)}, status_code=404)
+
+
+async def _conflict(_: Request, error: Exception) -> JSONResponse:
+    return JSONResponse({"detail": str(error)}, status_code=409)
+
+
+def add_error_handlers(app: FastAPI) -> None:
+    """Register the handlers on `app`."""
+    app.add_exception_handler(SpecInvalid, _spec_invalid)
+    app.add_exception_handler(SpecError, _spec_error)
+    app.add_exception_handler(JobNotFound, _not_found)
+    app.add_exception_handler(JobConflict, _conflict)

@@ -1,0 +1,39 @@
+"""A job's metric history, thinned so a long run keeps a bounded number of points.
+
+Every point is kept until `capacity` is reached; then every second point is dropped and from then on
+only every second new point is kept (then every fourth, and so on), so the curve always spans the whole
+run with evenly spaced points, as a loss chart needs.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class MetricHistory:
+    """Progress points (dicts with at least ``step``), oldest first, at most `capacity` of them."""
+
+    def __init__(self, capacity: int, points: list[dict[str, Any]] | None = None) -> None:
+        if capacity < 2:
+            raise ValueError(f"capacity must be >= 2, got {capacity}")
+        self.capacity = capacity
+        self.points: list[dict[str, Any]] = list(points or [])
+        self.stride = 1
+        self._offered = 0
+        while len(self.points) > capacity:
+            self._thin()
+
+    def add(self, point: dict[str, Any]) -> bool:
+        """Offer a point; returns whether it was kept."""
+        self._offered += 1
+        if self._offered % self.stride:
+            return False
+        self.points.append(point)
+        if len(self.points) > self.capacity:
+            self._thin()
+        return True
+
+    def _thin(self) -> None:
+        self.points = self.points[::2]
+        self.stride *= 2
+        self._offered = 0

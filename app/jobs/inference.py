@@ -1,0 +1,65 @@
+"""A job's net outside training: download it, or run it on new inputs.
+
+A job with a live worker answers from the worker's own net, so a prediction always uses the newest
+weights without copying them; any other job's net is rebuilt from its last checkpoint (or its spec's
+initial weights when it never trained) and kept in a small cache.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from typing import Any
+
+import numpy as np
+
+from app.jobs.manager import JobManager
+from app.predict import prepare_inputs
+from app.schemas import PredictOut, PredictRequest
+from app.spec import JobSpec
+from engine import Net
+
+CACHED_NETS = 16
+_nets: OrderedDict[tuple[str, int], Net] = OrderedDict()
+
+
+def job_model(manager: JobManager, job_id: str) -> dict[str, Any]:
+    """The job's net with its newest weights, in the netplay.net format."""
+    checkpoint = manager.fresh_checkpoint(job_id)
+    if checkpoint is not None:
+        return checkpoint["model"]
+    return _initial_net(JobSpec.model_validate(manager.get(job_id).spec)).to_json()
+
+
+def predict(manager: JobManager, job_id: str, request: PredictRequest) -> PredictOut:
+    """Outputs of the job's current net for the request's points or images."""
+    record = manager.get(job_id)
+    data = manager.dataset(job_id)
+    inputs = prepare_inputs(data, request)
+    answer = manager.ask_worker(job_id, {"op": "predict", "inputs": inputs})
+    if answer is None:
+        step, net = _stored_net(manager, job_id, JobSpec.model_validate(record.spec))
+        answer = {"step": step, "outputs": net.forward(inputs)}
+    outputs = np.asarray(answer["outputs"], dtype=np.float64)
+    predicted = outputs.argmax(axis=1).tolist() if len(outputs) else []
+    return PredictOut(
+        step=answer["step"],
+        outputs=outputs.tolist(),
+        predicted=predicted if data.is_classification else None,
+        class_names=list(data.class_names),
+    )
+
+
+def _initial_net(spec: JobSpec) -> Net:
+    return Net.from_json(spec.model) if spec.model is not None else Net(spec.layers or [], seed=spec.seed)
+
+
+def _stored_net(manager: JobManager, job_id: str, spec: JobSpec) -> tuple[int, Net]:
+    checkpoint = manager.store.checkpoint(job_id)
+    step = checkpoint["step"] if checkpoint is not None else 0
+    key = (job_id, step)
+    if key not in _nets:
+        _nets[key] = Net.from_json(checkpoint["model"]) if checkpoint is not None else _initial_net(spec)
+        while len(_nets) > CACHED_NETS:
+            _nets.popitem(last=False)
+    _nets.move_to_end(key)
+    return step, _nets[key]

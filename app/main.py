@@ -1,0 +1,50 @@
+"""The ASGI application: ``uvicorn app.main:app`` or ``netplay serve``."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from starlette.concurrency import run_in_threadpool
+
+from app.api import datasets, jobs, presets, stream
+from app.errors import add_error_handlers
+from app.hub import Hub
+from app.jobs.manager import JobManager
+from app.settings import Settings, get_settings
+from app.store import JobStore
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """A netplay server with `settings` (default: from NETPLAY_* environment variables)."""
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        store = JobStore(settings.database_path)
+        hub = Hub()
+        manager = JobManager(settings, store, hub)
+        app.state.settings, app.state.store, app.state.hub, app.state.manager = settings, store, hub, manager
+        await run_in_threadpool(manager.start, asyncio.get_running_loop())
+        try:
+            yield
+        finally:
+            await run_in_threadpool(manager.shutdown)
+            store.close()
+
+    app = FastAPI(
+        title="netplay",
+        summary="A neural-network playground: jobs over REST, live training streams over WebSockets.",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    add_error_handlers(app)
+    for module in (jobs, stream, datasets, presets):
+        app.include_router(module.router)
+    return app
+
+
+app = create_app()

@@ -1,0 +1,164 @@
+"""Response bodies of the REST API (requests are in app.spec)."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from app.spec import TrainerChange
+from app.store import JobRecord
+
+JobStatus = Literal["queued", "running", "paused", "completed", "stopped", "failed", "interrupted"]
+
+
+class Metrics(BaseModel):
+    """Latest measured figures: training ones over the last report window, test ones on held-out data."""
+
+    loss: float | None = None
+    train_accuracy: float | None = None
+    test_loss: float | None = None
+    test_accuracy: float | None = None
+    val_accuracy: float | None = None
+
+
+class JobOut(BaseModel):
+    """A job: where it stands and its latest metrics."""
+
+    id: str
+    name: str
+    status: JobStatus
+    dataset: str
+    created: float = Field(description="Unix time.")
+    updated: float = Field(description="Unix time.")
+    step: int
+    epoch: int
+    examples_seen: int
+    examples_per_second: float | None = Field(description="Measured over the last report window.")
+    metrics: Metrics
+    trainer: dict[str, Any]
+    num_parameters: int
+    queue_position: int | None = Field(description="1 = next to start; None unless queued.")
+    error: str | None
+    stop_reason: str | None
+
+    @classmethod
+    def from_record(cls, record: JobRecord, queue_position: int | None) -> JobOut:
+        """Flatten a stored job for the API."""
+        progress = record.progress
+        return cls(
+            id=record.id,
+            name=record.name,
+            status=record.status,
+            dataset=record.spec["dataset"]["name"],
+            created=record.created,
+            updated=record.updated,
+            step=progress.get("step", 0),
+            epoch=progress.get("epoch", 0),
+            examples_seen=progress.get("examples_seen", 0),
+            examples_per_second=progress.get("examples_per_second"),
+            metrics=Metrics.model_validate({k: progress.get(k) for k in Metrics.model_fields}),
+            trainer=record.trainer,
+            num_parameters=record.num_parameters,
+            queue_position=queue_position,
+            error=record.error,
+            stop_reason=record.stop_reason,
+        )
+
+
+class JobDetail(JobOut):
+    """A job with its full spec and desugared layers."""
+
+    spec: dict[str, Any]
+    layers: list[dict[str, Any]] = Field(description="The desugared layer list the net is built from.")
+
+
+class JobPage(BaseModel):
+    """One page of jobs, newest first."""
+
+    items: list[JobOut]
+    total: int
+    limit: int
+    offset: int
+
+
+class MetricPoint(BaseModel):
+    """One progress report."""
+
+    model_config = ConfigDict(extra="allow")
+
+    step: int
+    epoch: int
+    examples_seen: int
+    loss: float | None
+    train_accuracy: float | None
+    test_loss: float | None
+    test_accuracy: float | None
+    examples_per_second: float | None
+
+
+class MetricHistoryOut(BaseModel):
+    """A job's metric history, oldest first; long runs are thinned to evenly spaced points."""
+
+    id: str
+    points: list[MetricPoint]
+
+
+class JobPatch(BaseModel):
+    """Live changes to a job: hyperparameters (applied at the next step) and its name."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    trainer: TrainerChange | None = None
+
+
+class ResetRequest(BaseModel):
+    """Start a job over; keeps its seed unless a new one is given."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    seed: int | None = Field(None, ge=0, le=2**31 - 1)
+
+
+class PredictRequest(BaseModel):
+    """Inputs for a trained net: 2D points ``[[x1, x2], ...]`` in the dataset's plane (the feature
+    map is applied for you), or images ``(N, depth, sy, sx)`` / ``(N, sy, sx)`` with pixels in [0, 1]
+    (normalised and centre-cropped as the training data was)."""
+
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+
+    points: list[list[float]] | None = Field(None, max_length=100_000)
+    images: list[Any] | None = Field(None, max_length=1000)
+
+
+class PredictOut(BaseModel):
+    """One row per input: class probabilities (or regression values), and the predicted class."""
+
+    step: int
+    outputs: list[list[float]]
+    predicted: list[int] | None
+    class_names: list[str]
+
+
+class DatasetPreview(BaseModel):
+    """What a dataset looks like: its 2D points, or a few sample images."""
+
+    name: str
+    kind: str
+    num_classes: int
+    class_names: list[str]
+    extent: list[float] | None
+    input_shape: list[int]
+    sizes: dict[str, int]
+    points: dict[str, Any] | None = Field(None, description="train/test: [[x, y, label], ...] (2D sets).")
+    images: list[dict[str, Any]] | None = Field(
+        None, description="Samples: {label, shape: [sy, sx, 3], pixels: base64 uint8 RGB}."
+    )
+
+
+class UploadOut(BaseModel):
+    """A stored upload and the dataset spec that uses it."""
+
+    file: str
+    size: int
+    dataset: dict[str, Any]

@@ -1,0 +1,67 @@
+"""Server settings: one validated object read from ``NETPLAY_*`` environment variables.
+
+Every limit a job or an upload must respect lives here, so an operator can raise it for a bigger machine
+(``NETPLAY_MAX_PARAMETERS=5000000``) and tests can lower it. The defaults suit a 2-core laptop or server.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def _default_workers() -> int:
+    return max(1, os.cpu_count() or 1)
+
+
+class Settings(BaseSettings):
+    """Where the server listens, where it keeps its data, and what a job may ask for."""
+
+    model_config = SettingsConfigDict(env_prefix="NETPLAY_", frozen=True)
+
+    host: str = Field("127.0.0.1", description="Address to bind; 127.0.0.1 keeps the server local.")
+    port: int = Field(8000, ge=0, le=65535)
+    data_dir: Path = Field(Path("netplay-data"), description="SQLite database and uploaded datasets.")
+
+    max_running_jobs: int = Field(
+        default_factory=_default_workers, ge=1, description="Jobs training at once."
+    )
+    max_stored_jobs: int = Field(500, ge=1)
+    max_layers: int = Field(40, ge=2, description="Layer definitions per net (before desugaring).")
+    max_neurons: int = Field(2048, ge=1, description="Neurons of one fc layer, filters of one conv layer.")
+    max_parameters: int = Field(2_000_000, ge=1)
+    max_batch_size: int = Field(1024, ge=1)
+    max_batch_values: int = Field(
+        50_000_000,
+        ge=1,
+        description="batch_size x values every layer outputs per example (memory of a step).",
+    )
+    max_image_side: int = Field(64, ge=1, description="Largest width or height of an image input.")
+    max_dataset_samples: int = Field(70_000, ge=1, description="Examples in one dataset after loading.")
+    max_grid: int = Field(200, ge=8, description="Side of the streamed decision-boundary grid.")
+    max_fps: float = Field(60.0, gt=0)
+    max_steps: int = Field(10_000_000, ge=1, description="Training steps of one job.")
+    max_job_seconds: float = Field(3600.0, gt=0, description="Training time of one job.")
+    max_upload_bytes: int = Field(64 * 1024 * 1024, ge=1)
+    checkpoint_seconds: float = Field(20.0, gt=0, description="How often a running job saves its weights.")
+    history_points: int = Field(2000, ge=10, description="Metric points kept per job (older ones thinned).")
+
+    @property
+    def database_path(self) -> Path:
+        """The SQLite file holding every job."""
+        return self.data_dir / "netplay.sqlite3"
+
+    @property
+    def uploads_dir(self) -> Path:
+        """Where uploaded dataset files are kept (the dataset loaders read them from here)."""
+        return self.data_dir / "uploads"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings, read from the environment once."""
+    return Settings()

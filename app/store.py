@@ -1,0 +1,210 @@
+"""SQLite persistence: jobs, their metric history and their latest checkpoint, in one file.
+
+One connection shared by the server's threads behind a lock (SQLite serialises writers anyway); WAL
+mode lets readers go on while a checkpoint is written. JSON columns hold the spec, the latest progress,
+the metric history and the checkpoint, which are always read and written whole.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS jobs (
+    id TEXT PRIMARY KEY,
+    seq INTEGER NOT NULL,
+    created REAL NOT NULL,
+    updated REAL NOT NULL,
+    name TEXT NOT NULL,
+    status TEXT NOT NULL,
+    spec TEXT NOT NULL,
+    trainer TEXT NOT NULL,
+    progress TEXT NOT NULL,
+    error TEXT,
+    stop_reason TEXT,
+    num_parameters INTEGER NOT NULL,
+    history TEXT NOT NULL DEFAULT '[]'
+);
+CREATE INDEX IF NOT EXISTS jobs_status ON jobs (status, seq);
+CREATE TABLE IF NOT EXISTS checkpoints (
+    job_id TEXT PRIMARY KEY REFERENCES jobs (id) ON DELETE CASCADE,
+    step INTEGER NOT NULL,
+    saved REAL NOT NULL,
+    state TEXT NOT NULL
+);
+"""
+
+JSON_FIELDS = ("spec", "trainer", "progress")
+UPDATABLE = {"status", "spec", "trainer", "progress", "error", "stop_reason", "num_parameters"}
+
+
+@dataclass
+class JobRecord:
+    """One job as stored: its spec, where it stands, and its latest metrics (`progress`)."""
+
+    id: str
+    name: str
+    status: str
+    spec: dict[str, Any]
+    trainer: dict[str, Any]
+    num_parameters: int
+    progress: dict[str, Any] = field(default_factory=dict)
+    error: str | None = None
+    stop_reason: str | None = None
+    created: float = field(default_factory=time.time)
+    updated: float = field(default_factory=time.time)
+
+
+class JobStore:
+    """The jobs table and its checkpoints. Every method is safe to call from any thread."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        self._db.row_factory = sqlite3.Row
+        self._lock = threading.Lock()
+        with self._lock:
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.execute("PRAGMA foreign_keys=ON")
+            self._db.executescript(SCHEMA)
+
+    def close(self) -> None:
+        """Close the database (the store cannot be used afterwards)."""
+        with self._lock:
+            self._db.close()
+
+    def insert(self, record: JobRecord) -> None:
+        """Add a new job."""
+        with self._lock:
+            seq = self._db.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM jobs").fetchone()[0]
+            self._db.execute(
+                "INSERT INTO jobs (id, seq, created, updated, name, status, spec, trainer, progress, error,"
+                " stop_reason, num_parameters) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    record.id,
+                    seq,
+                    record.created,
+                    record.updated,
+                    record.name,
+                    record.status,
+                    json.dumps(record.spec),
+                    json.dumps(record.trainer),
+                    json.dumps(record.progress),
+                    record.error,
+                    record.stop_reason,
+                    record.num_parameters,
+                ),
+            )
+
+    def get(self, job_id: str) -> JobRecord | None:
+        """The job `job_id`, or None."""
+        with self._lock:
+            row = self._db.execute("SELECT * FROM jobs WHERE id = ?", (job_id,)).fetchone()
+        return _record(row) if row is not None else None
+
+    def list(self, status: str | None, limit: int, offset: int) -> tuple[list[JobRecord], int]:
+        """Jobs newest first, optionally of one status: (one page, total matching)."""
+        where, args = ("WHERE status = ?", (status,)) if status else ("", ())
+        with self._lock:
+            total = self._db.execute(f"SELECT COUNT(*) FROM jobs {where}", args).fetchone()[0]
+            rows = self._db.execute(
+                f"SELECT * FROM jobs {where} ORDER BY seq DESC LIMIT ? OFFSET ?", (*args, limit, offset)
+            ).fetchall()
+        return [_record(row) for row in rows], total
+
+    def count(self) -> int:
+        """How many jobs are stored."""
+        with self._lock:
+            return self._db.execute("SELECT COUNT(*) FROM jobs").fetchone()[0]
+
+    def update(self, job_id: str, **changes: Any) -> None:
+        """Change some of a job's columns (`UPDATABLE`); `updated` is set to now."""
+        unknown = set(changes) - UPDATABLE
+        if unknown:
+            raise ValueError(f"cannot update {sorted(unknown)}")
+        values = [json.dumps(v) if k in JSON_FIELDS else v for k, v in changes.items()]
+        assignments = ", ".join(f"{name} = ?" for name in changes)
+        with self._lock:
+            self._db.execute(
+                f"UPDATE jobs SET {assignments}, updated = ? WHERE id = ?", (*values, time.time(), job_id)
+            )
+
+    def set_history(self, job_id: str, history: list[dict[str, Any]]) -> None:
+        """Replace a job's metric history (already thinned to the kept number of points)."""
+        with self._lock:
+            self._db.execute("UPDATE jobs SET history = ? WHERE id = ?", (json.dumps(history), job_id))
+
+    def history(self, job_id: str) -> list[dict[str, Any]]:
+        """A job's stored metric history, oldest first."""
+        with self._lock:
+            row = self._db.execute("SELECT history FROM jobs WHERE id = ?", (job_id,)).fetchone()
+        return json.loads(row[0]) if row is not None else []
+
+    def save_checkpoint(self, job_id: str, step: int, state: dict[str, Any]) -> None:
+        """Keep `state` (weights, optimizer state, counters) as the job's latest checkpoint."""
+        with self._lock:
+            self._db.execute(
+                "INSERT OR REPLACE INTO checkpoints (job_id, step, saved, state) VALUES (?, ?, ?, ?)",
+                (job_id, step, time.time(), json.dumps(state)),
+            )
+
+    def checkpoint(self, job_id: str) -> dict[str, Any] | None:
+        """The job's latest checkpoint state, or None."""
+        with self._lock:
+            row = self._db.execute("SELECT state FROM checkpoints WHERE job_id = ?", (job_id,)).fetchone()
+        return json.loads(row[0]) if row is not None else None
+
+    def delete_checkpoint(self, job_id: str) -> None:
+        """Forget the job's checkpoint (a reset starts from fresh weights)."""
+        with self._lock:
+            self._db.execute("DELETE FROM checkpoints WHERE job_id = ?", (job_id,))
+
+    def delete(self, job_id: str) -> None:
+        """Remove a job, its history and its checkpoint."""
+        with self._lock:
+            self._db.execute("DELETE FROM jobs WHERE id = ?", (job_id,))
+
+    def mark_interrupted(self, statuses: tuple[str, ...]) -> list[str]:
+        """Jobs left in `statuses` by a server that stopped become ``interrupted``; returns their ids."""
+        marks = ", ".join("?" for _ in statuses)
+        with self._lock:
+            ids = [
+                row[0]
+                for row in self._db.execute(
+                    f"SELECT id FROM jobs WHERE status IN ({marks}) ORDER BY seq", statuses
+                )
+            ]
+            self._db.execute(
+                f"UPDATE jobs SET status = 'interrupted', updated = ? WHERE status IN ({marks})",
+                (time.time(), *statuses),
+            )
+        return ids
+
+    def ids_with_status(self, status: str) -> list[str]:
+        """Ids of the jobs in `status`, oldest first."""
+        with self._lock:
+            rows = self._db.execute("SELECT id FROM jobs WHERE status = ? ORDER BY seq", (status,))
+            return [row[0] for row in rows]
+
+
+def _record(row: sqlite3.Row) -> JobRecord:
+    return JobRecord(
+        id=row["id"],
+        name=row["name"],
+        status=row["status"],
+        spec=json.loads(row["spec"]),
+        trainer=json.loads(row["trainer"]),
+        num_parameters=row["num_parameters"],
+        progress=json.loads(row["progress"]),
+        error=row["error"],
+        stop_reason=row["stop_reason"],
+        created=row["created"],
+        updated=row["updated"],
+    )
