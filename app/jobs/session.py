@@ -84,16 +84,19 @@ class TrainingSession:
         self._loss_sum, self._steps, self._correct, self._examples, self._busy = 0.0, 0, 0, 0, 0.0
 
     def train_for(self, seconds: float, max_steps: int | None = None) -> int:
-        """Train for about `seconds` of wall time (at least one step, at most `max_steps` steps);
-        returns the number of steps taken. Raises Diverged when the loss is not finite."""
+        """Train for about `seconds` of wall time: at least one step unless `max_steps` is 0, at most
+        `max_steps`; returns the number of steps taken. Raises Diverged when the loss is not finite."""
         deadline = time.perf_counter() + seconds
         taken = 0
-        while taken == 0 or time.perf_counter() < deadline:
-            if max_steps is not None and taken >= max_steps:
-                break
+        while (taken == 0 or time.perf_counter() < deadline) and (max_steps is None or taken < max_steps):
             self.train_step()
             taken += 1
         return taken
+
+    def remaining_steps(self, max_steps: int) -> int:
+        """Steps left before the spec's ``max_steps`` or the server's `max_steps`, whichever is first."""
+        stop_at = min(max_steps, self.spec.stop.max_steps or max_steps)
+        return max(0, stop_at - self.step)
 
     def train_step(self) -> float:
         """One optimizer step on the next mini-batch; returns its data loss."""

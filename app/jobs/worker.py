@@ -187,7 +187,8 @@ class Worker:
         else:
             now = time.monotonic()
             slice_seconds = min(self.next_progress, self.next_frame if self.viewers else now + 1) - now
-            self.session.train_for(min(max(slice_seconds, 0.001), MAX_SLICE_SECONDS))
+            budget = self.session.remaining_steps(self.limits.max_steps)
+            self.session.train_for(min(max(slice_seconds, 0.001), MAX_SLICE_SECONDS), max_steps=budget)
         now = time.monotonic()
         if now >= self.next_eval:
             self._evaluate()

@@ -1,0 +1,137 @@
+"""A real server process (``netplay serve``): restart survival and a stalled viewer over real TCP."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+from websockets.sync.client import connect
+
+from engine.demo_nets import CLASSIFY2D_LAYERS
+
+DEADLINE = 30.0
+
+
+@contextmanager
+def running_server(data_dir: Path) -> Iterator[tuple[subprocess.Popen, str]]:
+    """Start ``netplay serve --port 0`` and yield the process and the URL it printed."""
+    env = {**os.environ, "NETPLAY_CHECKPOINT_SECONDS": "0.3", "NETPLAY_MAX_RUNNING_JOBS": "2"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "app.cli", "--data-dir", str(data_dir), "serve", "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    try:
+        line = process.stdout.readline()
+        match = re.search(r"open (http://\S+/)", line)
+        assert match, (
+            f"no URL printed: {line!r} {process.stderr.read() if process.poll() is not None else ''}"
+        )
+        yield process, match.group(1).rstrip("/")
+    finally:
+        if process.poll() is None:
+            process.kill()
+        process.wait(timeout=10)
+        process.stdout.close()
+        process.stderr.close()
+
+
+def wait_until(check: Callable[[], Any], what: str) -> Any:
+    deadline = time.monotonic() + DEADLINE
+    while True:
+        value = check()
+        if value:
+            return value
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.05)
+
+
+def rings_spec(**stop: Any) -> dict[str, Any]:
+    return {
+        "dataset": {"name": "rings", "n_samples": 200},
+        "layers": CLASSIFY2D_LAYERS,
+        "trainer": {"method": "sgd", "learning_rate": 0.01, "momentum": 0.1, "batch_size": 10},
+        "stop": stop,
+        "stream": {"grid": 100, "fps": 60, "progress_every": 0.05},
+    }
+
+
+def test_server_restart_keeps_jobs_and_resume_continues_from_the_checkpoint(tmp_path: Path) -> None:
+    with running_server(tmp_path) as (process, url):
+        done_id = httpx.post(f"{url}/api/jobs", json=rings_spec(max_steps=500)).json()["id"]
+        long_id = httpx.post(f"{url}/api/jobs", json=rings_spec()).json()["id"]
+        done = wait_until(
+            lambda: (job := httpx.get(f"{url}/api/jobs/{done_id}").json())["status"] == "completed" and job,
+            "the short job to complete",
+        )
+        wait_until(lambda: httpx.get(f"{url}/api/jobs/{long_id}").json()["step"] > 2000, "training progress")
+        time.sleep(0.5)  # at least one periodic checkpoint (every 0.3 s) lands after that step
+        process.send_signal(signal.SIGKILL)  # a crash: no shutdown handler runs
+        process.wait(timeout=10)
+    with running_server(tmp_path) as (_, url):
+        again = httpx.get(f"{url}/api/jobs/{done_id}").json()
+        assert again["status"] == "completed"
+        assert again["step"] == done["step"] == 500 and again["metrics"] == done["metrics"]
+        assert len(httpx.get(f"{url}/api/jobs/{done_id}/metrics").json()["points"]) > 0
+        interrupted = httpx.get(f"{url}/api/jobs/{long_id}").json()
+        assert interrupted["status"] == "interrupted"
+        checkpoint_step = interrupted["step"]
+        assert checkpoint_step > 2000
+        resumed = httpx.post(f"{url}/api/jobs/{long_id}/resume").json()
+        assert resumed["status"] == "running"
+        wait_until(
+            lambda: httpx.get(f"{url}/api/jobs/{long_id}").json()["step"] > checkpoint_step + 100,
+            "the resumed job to go on past its checkpoint",
+        )
+        history = httpx.get(f"{url}/api/jobs/{long_id}/metrics").json()["points"]
+        steps = [point["step"] for point in history]
+        assert steps == sorted(steps), "the resumed job continues the curve, it does not restart at 0"
+
+
+def test_graceful_shutdown_marks_running_jobs_interrupted(tmp_path: Path) -> None:
+    with running_server(tmp_path) as (process, url):
+        job_id = httpx.post(f"{url}/api/jobs", json=rings_spec()).json()["id"]
+        wait_until(lambda: httpx.get(f"{url}/api/jobs/{job_id}").json()["step"] > 100, "training")
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=20) == 0
+        assert "Traceback" not in process.stderr.read()
+    with running_server(tmp_path) as (_, url):
+        job = httpx.get(f"{url}/api/jobs/{job_id}").json()
+        assert job["status"] == "interrupted" and job["step"] > 100
+
+
+def test_a_stalled_viewer_does_not_block_training_or_other_viewers(tmp_path: Path) -> None:
+    with running_server(tmp_path) as (_, url):
+        job_id = httpx.post(f"{url}/api/jobs", json=rings_spec()).json()["id"]
+        stream_url = url.replace("http", "ws") + f"/api/jobs/{job_id}/stream"
+        # The stalled viewer reads its snapshot and then nothing: TCP buffers fill with 100x100 frames.
+        with (
+            connect(stream_url, max_size=None, max_queue=1) as stalled,
+            connect(stream_url, max_size=None) as live,
+        ):
+            json.loads(stalled.recv(timeout=10))
+            json.loads(live.recv(timeout=10))
+            time.sleep(3)  # let the stalled viewer's buffers fill up
+            started = time.monotonic()
+            frames, steps = 0, []
+            while time.monotonic() - started < 2:
+                message = live.recv(timeout=5)
+                if isinstance(message, bytes):
+                    frames += 1
+                elif (body := json.loads(message))["type"] == "progress":
+                    steps.append(body["step"])
+            assert frames >= 20, f"the live viewer got only {frames} frames in 2 s"
+            assert steps and steps[-1] > steps[0], "training went on"
+            assert json.loads(stalled.recv(timeout=10))  # the stalled viewer can still catch up

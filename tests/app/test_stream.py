@@ -1,0 +1,190 @@
+"""The job stream over WebSockets: snapshot first, frames, several viewers, control messages."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from starlette.testclient import WebSocketTestSession
+from starlette.websockets import WebSocketDisconnect
+
+from app.frames import decode_frame
+from app.main import create_app
+from app.settings import Settings
+from engine.demo_nets import CLASSIFY2D_LAYERS
+
+DEADLINE = 30.0
+
+
+@pytest.fixture
+def stream_client(tmp_path: Any) -> Iterator[TestClient]:
+    settings = Settings(data_dir=tmp_path, checkpoint_seconds=0.5)
+    with TestClient(create_app(settings)) as client:
+        yield client
+
+
+def rings_spec(**changes: Any) -> dict[str, Any]:
+    spec = {
+        "dataset": {"name": "rings", "n_samples": 200},
+        "layers": CLASSIFY2D_LAYERS,
+        "trainer": {"method": "sgd", "learning_rate": 0.01, "momentum": 0.1, "batch_size": 10},
+        "stream": {"grid": 20, "fps": 30, "progress_every": 0.05},
+    }
+    return {**spec, **changes}
+
+
+def messages(ws: WebSocketTestSession) -> Iterator[tuple[str, Any]]:
+    """(type, body) of each message: JSON objects, or (header, arrays) of a binary frame."""
+    while True:
+        raw = ws.receive()
+        if raw.get("type") == "websocket.close":
+            return
+        if raw.get("bytes") is not None:
+            header, arrays = decode_frame(raw["bytes"])
+            yield header["type"], (header, arrays)
+        else:
+            body = json.loads(raw["text"])
+            yield body["type"], body
+
+
+def first(ws: WebSocketTestSession, wanted: str, where: Any = lambda body: True) -> Any:
+    """The next message of type `wanted` that satisfies `where` (fails after DEADLINE seconds)."""
+    started = time.monotonic()
+    for kind, body in messages(ws):
+        if kind == wanted and where(body):
+            return body
+        assert time.monotonic() - started < DEADLINE, f"no {wanted} message within {DEADLINE} s"
+    raise AssertionError(f"socket closed before a {wanted} message")
+
+
+def create(client: TestClient, spec: dict[str, Any]) -> str:
+    response = client.post("/api/jobs", json=spec)
+    assert response.status_code == 201, response.text
+    return response.json()["id"]
+
+
+def test_stream_sends_snapshot_first_then_progress_and_frames(stream_client: TestClient) -> None:
+    job_id = create(stream_client, rings_spec())
+    with stream_client.websocket_connect(f"/api/jobs/{job_id}/stream") as ws:
+        snapshot = json.loads(ws.receive_text())
+        assert snapshot["type"] == "snapshot"
+        assert snapshot["job"]["id"] == job_id
+        assert [row["type"] for row in snapshot["layers"]][:3] == ["input", "fc", "tanh"]
+        assert snapshot["layers"][1]["num_params"] == 18
+        assert len(snapshot["dataset"]["points"]["train"]) == 100
+        progress = first(ws, "progress", lambda body: body["step"] > 0)
+        assert progress["loss"] is not None and progress["examples_per_second"] > 0
+        header, arrays = first(ws, "boundary")
+        assert arrays["probs"].shape == (2, 20, 20)
+        assert header["extent"] == [-3.0, 3.0, -3.0, 3.0]
+        first(ws, "neurons")
+        first(ws, "hidden")
+
+
+def test_late_viewer_gets_the_whole_history_in_its_snapshot(stream_client: TestClient) -> None:
+    job_id = create(stream_client, rings_spec(stop={"max_steps": 2000}))
+    deadline = time.monotonic() + DEADLINE
+    while stream_client.get(f"/api/jobs/{job_id}").json()["status"] != "completed":
+        assert time.monotonic() < deadline, "job did not complete"
+        time.sleep(0.05)
+    with stream_client.websocket_connect(f"/api/jobs/{job_id}/stream") as ws:
+        snapshot = json.loads(ws.receive_text())
+    assert snapshot["job"]["status"] == "completed"
+    assert snapshot["history"], "the snapshot carries the metric history"
+    assert snapshot["history"][-1]["step"] == 2000
+
+
+def test_two_viewers_each_receive_frames(stream_client: TestClient) -> None:
+    job_id = create(stream_client, rings_spec())
+    url = f"/api/jobs/{job_id}/stream"
+    with stream_client.websocket_connect(url) as one, stream_client.websocket_connect(url) as two:
+        for ws in (one, two):
+            assert json.loads(ws.receive_text())["type"] == "snapshot"
+        for ws in (one, two):
+            first(ws, "boundary")
+            first(ws, "progress")
+
+
+def test_control_messages_pause_change_rate_and_step(stream_client: TestClient) -> None:
+    job_id = create(stream_client, rings_spec())
+    with stream_client.websocket_connect(f"/api/jobs/{job_id}/stream") as ws:
+        ws.receive_text()
+        ws.send_text(json.dumps({"type": "pause"}))
+        assert first(ws, "status", lambda body: body["status"] == "paused")
+        ws.send_text(json.dumps({"type": "set_trainer", "trainer": {"learning_rate": 0.002}}))
+        trainer = first(ws, "trainer", lambda body: body["trainer"]["learning_rate"] == 0.002)
+        assert trainer["trainer"]["method"] == "sgd"
+        step_before = stream_client.get(f"/api/jobs/{job_id}").json()["step"]
+        ws.send_text(json.dumps({"type": "step"}))
+        stepped = first(ws, "progress", lambda body: body["step"] == step_before + 1)
+        assert stepped["loss"] is not None
+        ws.send_text(json.dumps({"type": "resume"}))
+        assert first(ws, "status", lambda body: body["status"] == "running")
+    assert stream_client.get(f"/api/jobs/{job_id}").json()["trainer"]["learning_rate"] == 0.002
+
+
+def test_bad_control_messages_get_an_error_and_the_socket_stays_open(stream_client: TestClient) -> None:
+    job_id = create(stream_client, rings_spec())
+    with stream_client.websocket_connect(f"/api/jobs/{job_id}/stream") as ws:
+        ws.receive_text()
+        ws.send_text("not json")
+        assert "JSON" in first(ws, "error")["message"]
+        ws.send_text(json.dumps({"type": "explode"}))
+        assert "type must be one of" in first(ws, "error")["message"]
+        ws.send_text(json.dumps({"type": "set_trainer", "trainer": {"learning_rate": -1}}))
+        assert "learning_rate" in first(ws, "error")["message"]
+        ws.send_text(json.dumps({"type": "set_view", "view": {"hidden_layer": 99}}))
+        assert "hidden_layer" in first(ws, "error")["message"]
+        ws.send_text(json.dumps({"type": "set_view", "view": {"hidden_layer": 2, "hidden_neurons": [0, 1]}}))
+        view = first(ws, "view")["view"]
+        assert view["hidden_layer"] == 2
+        header, _ = first(ws, "hidden", lambda body: body[0]["layer"] == 2)
+        assert header["neurons"] == [0, 1]
+
+
+def test_stream_of_unknown_job_sends_an_error_and_closes(stream_client: TestClient) -> None:
+    with stream_client.websocket_connect("/api/jobs/nope/stream") as ws:
+        error = json.loads(ws.receive_text())
+        assert error == {"type": "error", "status": 404, "message": "job 'nope' not found"}
+        with pytest.raises(WebSocketDisconnect) as closed:
+            ws.receive_text()
+    assert closed.value.code == 4404
+
+
+def test_deleting_a_job_tells_its_viewers_and_closes_their_sockets(stream_client: TestClient) -> None:
+    job_id = create(stream_client, rings_spec())
+    with stream_client.websocket_connect(f"/api/jobs/{job_id}/stream") as ws:
+        ws.receive_text()
+        assert stream_client.delete(f"/api/jobs/{job_id}").status_code == 204
+        assert first(ws, "status", lambda body: body["status"] == "deleted")
+
+
+def test_image_jobs_stream_activations_filters_samples_and_confusion(stream_client: TestClient) -> None:
+    spec = {
+        "dataset": {"name": "xo", "n_samples": 120},
+        "layers": [
+            {"type": "input", "out_sx": 9, "out_sy": 9, "out_depth": 1},
+            {"type": "conv", "sx": 3, "filters": 4, "pad": 1, "activation": "relu"},
+            {"type": "pool", "sx": 3, "stride": 3},
+            {"type": "softmax", "num_classes": 2},
+        ],
+        "trainer": {"method": "adadelta", "batch_size": 10},
+        "stream": {"image_every": 0.2, "predictions": 4},
+    }
+    job_id = create(stream_client, spec)
+    with stream_client.websocket_connect(f"/api/jobs/{job_id}/stream") as ws:
+        snapshot = json.loads(ws.receive_text())
+        assert snapshot["dataset"]["kind"] == "image"
+        header, arrays = first(ws, "activations")
+        assert arrays["layer1"].shape == (4, 9, 9)
+        assert first(ws, "filters")[1]["layer1"].shape == (4, 1, 3, 3)
+        header, arrays = first(ws, "samples")
+        assert len(header["items"]) == 4 and arrays["images"].shape == (4, 9, 9, 3)
+        confusion = first(ws, "confusion")
+        assert (
+            len(confusion["matrix"]) == 2 and confusion["class_names"] == snapshot["dataset"]["class_names"]
+        )
