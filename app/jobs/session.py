@@ -88,9 +88,12 @@ class TrainingSession:
         `max_steps`; returns the number of steps taken. Raises Diverged when the loss is not finite."""
         deadline = time.perf_counter() + seconds
         taken = 0
-        while (taken == 0 or time.perf_counter() < deadline) and (max_steps is None or taken < max_steps):
-            self.train_step()
-            taken += 1
+        # A diverging net overflows before its loss turns inf or NaN; train_step reports that as Diverged,
+        # so NumPy's own warnings would only be noise on the worker's stderr.
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            while (taken == 0 or time.perf_counter() < deadline) and (max_steps is None or taken < max_steps):
+                self.train_step()
+                taken += 1
         return taken
 
     def remaining_steps(self, max_steps: int) -> int:
