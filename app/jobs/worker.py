@@ -117,7 +117,8 @@ class Worker:
                 self._finish("stopped", None)
                 return
             if self.paused and not self.steps_requested:
-                self._send_frames_if_due(force=False)
+                if self.frames_due:  # a new viewer or view: show the paused net once
+                    self._send_frames_if_due(force=True)
                 continue
             try:
                 self._train_slice()

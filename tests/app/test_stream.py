@@ -188,3 +188,16 @@ def test_image_jobs_stream_activations_filters_samples_and_confusion(stream_clie
         assert (
             len(confusion["matrix"]) == 2 and confusion["class_names"] == snapshot["dataset"]["class_names"]
         )
+
+
+def test_a_viewer_of_a_paused_job_gets_its_current_boundary(stream_client: TestClient) -> None:
+    job_id = create(stream_client, rings_spec())
+    deadline = time.monotonic() + DEADLINE
+    while stream_client.get(f"/api/jobs/{job_id}").json()["step"] == 0:
+        assert time.monotonic() < deadline, "job did not start"
+        time.sleep(0.05)
+    assert stream_client.post(f"/api/jobs/{job_id}/pause").json()["status"] == "paused"
+    with stream_client.websocket_connect(f"/api/jobs/{job_id}/stream") as ws:
+        assert json.loads(ws.receive_text())["job"]["status"] == "paused"
+        header, arrays = first(ws, "boundary")
+        assert arrays["probs"].shape == (2, 20, 20) and header["step"] > 0
