@@ -5,10 +5,31 @@ from __future__ import annotations
 
 import numpy as np
 
+# NumPy's maximum against a scalar runs a loop several times slower than against an array laid out like
+# its input (10,000 x 16 float32: 58 us against 20 us). From this size up relu compares with cached zeros.
+RELU_ZEROS_MIN_SIZE = 2048
+ZEROS_CACHE_SIZE = 8
+_zeros_cache: dict[tuple[tuple[int, ...], tuple[int, ...], str], np.ndarray] = {}
+
+
+def zeros_laid_out_like(x: np.ndarray) -> np.ndarray:
+    """Read-only zeros of x's shape, dtype and memory order, shared by every caller with such an x."""
+    key = (x.shape, x.strides, x.dtype.str)
+    zeros = _zeros_cache.get(key)
+    if zeros is None:
+        if len(_zeros_cache) >= ZEROS_CACHE_SIZE:
+            _zeros_cache.clear()
+        zeros = np.zeros_like(x)
+        zeros.flags.writeable = False
+        _zeros_cache[key] = zeros
+    return zeros
+
 
 def relu_forward(x: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     """max(x, 0), into `out` when given (it may be x). x: any shape -> out: same shape"""
-    return np.maximum(x, 0, out=out)
+    if x.size < RELU_ZEROS_MIN_SIZE:
+        return np.maximum(x, 0, out=out)
+    return np.maximum(x, zeros_laid_out_like(x), out=out)
 
 
 def relu_backward(dout: np.ndarray, out: np.ndarray) -> np.ndarray:
