@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 # Layers whose output is a new array that they do not keep for their own backward pass.
 FRESH_OUTPUT_TYPES = ("fc", "conv", "batchnorm")
 FLOAT_DTYPES = {"float32": np.dtype(np.float32), "float64": np.dtype(np.float64)}
+UNSIGNED = {size: np.dtype(f"u{size}") for size in (1, 2, 4, 8)}
 
 
 def _check_dtype(dtype: Any) -> np.dtype:
@@ -49,6 +50,10 @@ class Net:
         self.flat: FlatParameters = bind_parameters(self.layers, self.rng, self.dtype)
         self._hidden = self.layers[1:]
         self._loss_layer: LossLayer = self.layers[-1]  # type: ignore[assignment]
+        # Looked up on every step: worked out once here rather than through properties each time.
+        self._input_shape = batch_shape(self.layers[0].out_shape)
+        self._num_outputs = self.layers[-1].out_shape[0]
+        self._backward_layers = self._hidden[-2::-1]
 
     def _build_layers(self) -> list[Layer]:
         layers: list[Layer] = []
@@ -67,7 +72,7 @@ class Net:
     @property
     def input_shape(self) -> tuple[int, ...]:
         """Per-example input array shape: (D,) or (depth, sy, sx)."""
-        return batch_shape(self.layers[0].out_shape)
+        return self._input_shape
 
     @property
     def loss_type(self) -> str:
@@ -77,7 +82,7 @@ class Net:
     @property
     def num_outputs(self) -> int:
         """Number of classes, or of regression outputs."""
-        return self.layers[-1].out_shape[0]
+        return self._num_outputs
 
     @property
     def num_parameters(self) -> int:
@@ -98,16 +103,17 @@ class Net:
         if given.dtype.kind not in "biuf":
             raise SpecError(f"X: must hold real numbers, got {given.dtype} values", ("X",))
         x = given.astype(self.dtype, copy=False)
-        if x.ndim != 1 + len(self.input_shape) or x.shape[1:] != self.input_shape:
-            expected = ", ".join(str(size) for size in ("N", *self.input_shape))
+        if x.shape[1:] != self._input_shape:  # a 0-d x has shape[1:] == () and fails here too
+            expected = ", ".join(str(size) for size in ("N", *self._input_shape))
             raise SpecError(f"X: expected shape ({expected}), got {x.shape}", ("X",))
-        if not np.isfinite(x).all():
+        # count_nonzero on the mask: ndarray.all() goes through a Python wrapper and a ufunc reduction.
+        if np.count_nonzero(np.isfinite(x)) != x.size:
             raise SpecError("X: contains NaN or infinite values", ("X",))
         return x
 
     def check_targets(self, y: Any, count: int) -> np.ndarray:
         """Labels (N,) in 0..K-1 for classifiers; (N, K) values (or (N,) when K is 1) for regression."""
-        if self.loss_type == "regression":
+        if self._loss_layer.type == "regression":
             y = np.asarray(y, dtype=self.dtype)
             if y.ndim == 1 and self.num_outputs == 1:
                 y = y[:, None]
@@ -119,9 +125,10 @@ class Net:
             raise SpecError(
                 f"y: expected {count} integer labels, got {y.dtype} array of shape {y.shape}", ("y",)
             )
-        if count and (np.minimum.reduce(y) < 0 or np.maximum.reduce(y) >= self.num_outputs):
+        # One reduction instead of a min and a max: read as unsigned, negative labels become huge.
+        if count and np.maximum.reduce(y.view(UNSIGNED[y.dtype.itemsize])) >= self._num_outputs:
             raise SpecError(
-                f"y: labels must be in 0..{self.num_outputs - 1}, got {y.min()}..{y.max()}", ("y",)
+                f"y: labels must be in 0..{self._num_outputs - 1}, got {y.min()}..{y.max()}", ("y",)
             )
         return y
 
@@ -142,7 +149,7 @@ class Net:
         for layer in self._hidden:
             out = layer.forward(out, True)
         loss, grad = self._loss_layer.loss(targets)
-        for layer in reversed(self._hidden[:-1]):
+        for layer in self._backward_layers:
             grad = layer.backward(grad)
             if grad is None:
                 break
@@ -151,7 +158,8 @@ class Net:
     def train_step(self, x: Any, y: Any, optimizer: Optimizer) -> dict[str, float]:
         """One optimizer step on a batch -> {"loss": data loss, "l1_decay_loss", "l2_decay_loss"}."""
         loss = self.compute_gradients(x, y)
-        return {"loss": loss, **optimizer.step()}
+        l1_decay_loss, l2_decay_loss = optimizer.apply_step()
+        return {"loss": loss, "l1_decay_loss": l1_decay_loss, "l2_decay_loss": l2_decay_loss}
 
     def activations(self, x: Any) -> list[np.ndarray]:
         """Every layer's output at inference, index-aligned with `layers` (``[0]`` is the input)."""

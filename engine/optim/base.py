@@ -69,6 +69,7 @@ class Optimizer:
         self.hyper: dict[str, float | int] = {name: rule.default for name, rule in self.rules().items()}
         self.state: dict[str, np.ndarray] = {}
         self.steps = 0
+        self._decayed = np.empty_like(flat.values)
         self.set(**hyper)
 
     @classmethod
@@ -90,6 +91,10 @@ class Optimizer:
         self.hyper.update(checked)
         scale = 1.0 / self.hyper["batch_size"]
         dtype = self.flat.values.dtype
+        # The hyperparameters as 0-d arrays of the values' dtype, for updates to multiply by: NumPy
+        # converts a Python scalar on every call (0.5 us against 0.3 us per operation on a tiny net),
+        # and rounds it to the same dtype, so the results are the same.
+        self.scalars = {name: np.array(value, dtype) for name, value in self.hyper.items()}
         self._l2_coef = (
             self.flat.l2_mul * dtype.type(self.hyper["l2_decay"] * scale) if self.hyper["l2_decay"] else None
         )
@@ -105,19 +110,25 @@ class Optimizer:
 
     def step(self) -> dict[str, float]:
         """Apply one update from the current gradients; returns the decay losses before the update."""
+        l1_decay_loss, l2_decay_loss = self.apply_step()
+        return {"l1_decay_loss": l1_decay_loss, "l2_decay_loss": l2_decay_loss}
+
+    def apply_step(self) -> tuple[float, float]:
+        """`step` without building its dict: -> (l1_decay_loss, l2_decay_loss) before the update."""
         values, grads = self.flat.values, self.flat.grads
-        losses = {"l1_decay_loss": 0.0, "l2_decay_loss": 0.0}
+        l1_decay_loss = l2_decay_loss = 0.0
         if self._l2_coef is not None:
-            losses["l2_decay_loss"] = float(
-                0.5 * self.hyper["l2_decay"] * np.dot(self.flat.l2_mul, values * values)
-            )
-            grads = grads + self._l2_coef * values
+            # The scratch buffer holds w^2 first, then the decayed gradient: no allocation per step.
+            decayed = np.multiply(values, values, out=self._decayed)
+            l2_decay_loss = float(0.5 * self.hyper["l2_decay"] * self.flat.l2_mul.dot(decayed))
+            np.multiply(self._l2_coef, values, out=decayed)
+            grads = np.add(grads, decayed, out=decayed)
         if self._l1_coef is not None:
-            losses["l1_decay_loss"] = float(self.hyper["l1_decay"] * np.dot(self.flat.l1_mul, np.abs(values)))
+            l1_decay_loss = float(self.hyper["l1_decay"] * np.dot(self.flat.l1_mul, np.abs(values)))
             grads = grads + self._l1_coef * np.sign(values)
         self.steps += 1
         self.update(values, grads)
-        return losses
+        return l1_decay_loss, l2_decay_loss
 
     def update(self, values: np.ndarray, grads: np.ndarray) -> None:
         """Change `values` (P,) in place from the decayed mean gradient `grads` (P,)."""

@@ -19,11 +19,11 @@ class SGD(Optimizer):
     HYPER: ClassVar[dict[str, Hyper]] = {"momentum": Hyper(0.9, high=1.0, open_high=True)}
 
     def update(self, values: np.ndarray, grads: np.ndarray) -> None:
-        learning_rate, momentum = self.hyper["learning_rate"], self.hyper["momentum"]
-        if momentum == 0.0:
+        learning_rate = self.scalars["learning_rate"]
+        if self.hyper["momentum"] == 0.0:
             values -= learning_rate * grads
             return
         velocity = self.buffer("velocity")
-        velocity *= momentum
+        velocity *= self.scalars["momentum"]
         velocity -= learning_rate * grads
         values += velocity
