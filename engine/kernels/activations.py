@@ -3,6 +3,8 @@ so the cache is the output itself."""
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 # NumPy's maximum against a scalar runs a loop several times slower than against an array laid out like
@@ -23,6 +25,13 @@ def zeros_laid_out_like(x: np.ndarray) -> np.ndarray:
         zeros.flags.writeable = False
         _zeros_cache[key] = zeros
     return zeros
+
+
+@functools.cache
+def one(dtype: np.dtype) -> np.ndarray:
+    """1 as a 0-d array of `dtype`: a ufunc takes it without converting a Python scalar on every call
+    (0.5 us against 0.3 us on small arrays), with the same result."""
+    return np.array(1, dtype)
 
 
 def relu_forward(x: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
@@ -76,7 +85,10 @@ def tanh_forward(x: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
 
 def tanh_backward(dout: np.ndarray, out: np.ndarray) -> np.ndarray:
     """dout, out: same shape -> dx = dout * (1 - out^2)"""
-    return dout * (1 - out * out)
+    dx = np.multiply(out, out)
+    np.subtract(one(dx.dtype), dx, out=dx)
+    dx *= dout
+    return dx
 
 
 def maxout_forward(x: np.ndarray, group_size: int) -> tuple[np.ndarray, np.ndarray]:

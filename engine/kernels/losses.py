@@ -6,6 +6,8 @@ import functools
 
 import numpy as np
 
+from engine.kernels.activations import one
+
 # Up to this many classes, rows are reduced by folding over columns: NumPy's reduction along a short
 # contiguous axis runs one tiny inner loop per row (500 us for a 10,000-point 2-class grid, against 6).
 COLUMN_FOLD_MAX_CLASSES = 64
@@ -13,17 +15,20 @@ COLUMN_FOLD_MAX_CLASSES = 64
 
 def row_reduce(x: np.ndarray, ufunc: np.ufunc) -> np.ndarray:
     """`ufunc` (np.maximum or np.add) over each row. x: (N, K) -> (N, 1)"""
-    if x.shape[1] > COLUMN_FOLD_MAX_CLASSES:
+    k = x.shape[1]
+    if k > COLUMN_FOLD_MAX_CLASSES:
         return ufunc.reduce(x, axis=1, keepdims=True)
-    total = x[:, :1].copy()
-    for column in range(1, x.shape[1]):
+    if k == 1:
+        return x.copy()
+    total = ufunc(x[:, :1], x[:, 1:2])
+    for column in range(2, k):
         ufunc(total, x[:, column : column + 1], out=total)
     return total
 
 
-def softmax(scores: np.ndarray) -> np.ndarray:
-    """Class probabilities. scores: (N, K) -> probs: (N, K)"""
-    probs = scores - row_reduce(scores, np.maximum)
+def softmax(scores: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """Class probabilities, into `out` when given (it may be scores). scores: (N, K) -> probs: (N, K)"""
+    probs = np.subtract(scores, row_reduce(scores, np.maximum), out=out)
     np.exp(probs, out=probs)
     probs /= row_reduce(probs, np.add)
     return probs
@@ -39,9 +44,15 @@ def _row_starts(n: int, k: int) -> np.ndarray:
     return np.arange(n) * k
 
 
+# 0-d arrays of the probabilities' dtype: ufuncs take them without a scalar conversion per call.
 @functools.cache
-def _tiny(dtype: np.dtype) -> np.floating:
-    return np.finfo(dtype).tiny
+def _tiny(dtype: np.dtype) -> np.ndarray:
+    return np.array(np.finfo(dtype).tiny, dtype)
+
+
+@functools.cache
+def _inverse(n: int, dtype: np.dtype) -> np.ndarray:
+    return np.array(1.0 / n, dtype)
 
 
 def softmax_loss(probs: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
@@ -50,14 +61,15 @@ def softmax_loss(probs: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
     probs: (N, K), y: (N,) int -> loss, dscores: (N, K)
     """
     n, k = probs.shape
-    # Flat indices and np.take: two-axis fancy indexing costs several times more on small batches.
+    # Flat indices, take and put: two-axis fancy indexing costs several times more on small batches.
     flat_index = _row_starts(n, k) + y
-    dscores = np.array(probs, order="C")
+    dscores = probs.copy()
     picked = dscores.take(flat_index)
+    dscores.put(flat_index, np.subtract(picked, one(probs.dtype)))
+    dscores *= _inverse(n, probs.dtype)
     # A probability that underflowed to 0 gives a large finite loss, not inf.
-    loss = -float(np.add.reduce(np.log(np.maximum(picked, _tiny(probs.dtype))))) / n
-    dscores.reshape(-1)[flat_index] -= 1
-    dscores *= probs.dtype.type(1.0 / n)
+    np.maximum(picked, _tiny(probs.dtype), out=picked)
+    loss = -float(np.add.reduce(np.log(picked, out=picked))) / n
     return loss, dscores
 
 

@@ -26,7 +26,7 @@ class Softmax(LossLayer):
     type = "softmax"
 
     def forward(self, x: np.ndarray, training: bool) -> np.ndarray:
-        self.out = softmax(x)
+        self.out = softmax(x, x if self.may_overwrite_input else None)
         return self.out
 
     def loss(self, targets: np.ndarray) -> tuple[float, np.ndarray]:
