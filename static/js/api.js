@@ -1,0 +1,137 @@
+// REST calls and the live job stream, with errors made visible and automatic reconnects.
+
+import { decodeFrame } from "./frames.js";
+
+/** An error answer from the server: `status`, a readable `message`, and `fields` for a 422. */
+export class ApiError extends Error {
+  constructor(status, message, fields = []) {
+    super(message);
+    this.status = status;
+    this.fields = fields; // [{loc: "layers.1.filters", msg: "..."}]
+  }
+}
+
+function describe(detail) {
+  if (Array.isArray(detail)) {
+    return detail.map((item) => ({ loc: item.loc.filter((part) => part !== "body").join("."), msg: item.msg }));
+  }
+  return [];
+}
+
+/** Call the REST API; resolves to the JSON body (null for 204), rejects with ApiError. */
+export async function request(method, path, body) {
+  const options = { method, headers: {} };
+  if (body !== undefined) {
+    options.headers["content-type"] = "application/json";
+    options.body = JSON.stringify(body);
+  }
+  let response;
+  try {
+    response = await fetch(path, options);
+  } catch (error) {
+    throw new ApiError(0, `cannot reach the server (${error.message})`);
+  }
+  if (response.status === 204) return null;
+  const text = await response.text();
+  let payload = null;
+  try {
+    payload = text ? JSON.parse(text) : null;
+  } catch {
+    payload = { detail: text };
+  }
+  if (!response.ok) {
+    const fields = describe(payload && payload.detail);
+    const message = fields.length
+      ? fields.map((field) => `${field.loc}: ${field.msg}`).join("\n")
+      : (payload && payload.detail) || `HTTP ${response.status}`;
+    throw new ApiError(response.status, message, fields);
+  }
+  return payload;
+}
+
+export const api = {
+  get: (path) => request("GET", path),
+  post: (path, body) => request("POST", path, body),
+  patch: (path, body) => request("PATCH", path, body),
+  del: (path) => request("DELETE", path),
+};
+
+/**
+ * The live stream of one job. Calls `handlers.onSnapshot(snapshot)`, `handlers.onMessage(message)` for
+ * JSON messages and `handlers.onFrame(frame)` for decoded binary frames; `handlers.onConnection(state)`
+ * with "open", "lost" or "closed". Reconnects after a lost connection (backoff up to 5 s) and starts
+ * again from the new snapshot. Binary frames are decoded when they arrive; drawing is the caller's
+ * business (on requestAnimationFrame, keeping only the newest frame of each kind).
+ */
+export class JobStream {
+  constructor(jobId, handlers) {
+    this.jobId = jobId;
+    this.handlers = handlers;
+    this.closed = false;
+    this.retryDelay = 250;
+    this.socket = null;
+    this.connect();
+  }
+
+  connect() {
+    const scheme = location.protocol === "https:" ? "wss" : "ws";
+    const socket = new WebSocket(`${scheme}://${location.host}/api/jobs/${this.jobId}/stream`);
+    socket.binaryType = "arraybuffer";
+    this.socket = socket;
+    let first = true;
+    socket.onopen = () => {
+      this.retryDelay = 250;
+      this.handlers.onConnection?.("open");
+    };
+    socket.onmessage = (event) => {
+      if (typeof event.data !== "string") {
+        this.handlers.onFrame?.(decodeFrame(event.data));
+        return;
+      }
+      const message = JSON.parse(event.data);
+      if (first && message.type === "snapshot") {
+        first = false;
+        this.handlers.onSnapshot?.(message);
+      } else {
+        this.handlers.onMessage?.(message);
+      }
+    };
+    socket.onclose = (event) => {
+      if (this.closed || event.code === 4404 || event.code === 1000) {
+        this.handlers.onConnection?.("closed");
+        return;
+      }
+      this.handlers.onConnection?.("lost");
+      setTimeout(() => this.closed || this.connect(), this.retryDelay);
+      this.retryDelay = Math.min(this.retryDelay * 2, 5000);
+    };
+  }
+
+  /** Send a control message ({type: "pause"} ...); false when the socket is not open. */
+  send(message) {
+    if (!this.socket || this.socket.readyState !== WebSocket.OPEN) return false;
+    this.socket.send(JSON.stringify(message));
+    return true;
+  }
+
+  close() {
+    this.closed = true;
+    this.socket?.close(1000);
+  }
+}
+
+/** Show a message to the person (errors from the server, lost connections). */
+export function toast(message, timeout = 6000) {
+  const box = document.getElementById("toast");
+  box.textContent = message;
+  box.hidden = false;
+  clearTimeout(toast.timer);
+  toast.timer = setTimeout(() => (box.hidden = true), timeout);
+}
+
+/** Reflect the stream's connection state in the top bar. */
+export function showConnection(state) {
+  const box = document.getElementById("connection");
+  box.textContent = state === "lost" ? "connection lost: reconnecting…" : state === "open" ? "live" : "";
+  box.classList.toggle("lost", state === "lost");
+}

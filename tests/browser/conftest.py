@@ -1,0 +1,86 @@
+"""Browser tests: a real ``netplay serve`` and Debian's Chromium driven by Playwright.
+
+The browser is ``$NETPLAY_CHROMIUM`` or /usr/bin/chromium (Playwright cannot download its own here).
+Without it these tests are skipped on a developer's machine but fail under CI (``CI=true``), so CI can
+never pass without having run them. A failing test leaves a screenshot in ``tests/browser/failures/``.
+Any JavaScript error on a page fails the test that caused it.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = Path(os.environ.get("NETPLAY_CHROMIUM", "/usr/bin/chromium"))
+FAILURES = Path(__file__).parent / "failures"
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The URL of a server started for this test session (fresh data dir, 2 job slots)."""
+    data_dir = tmp_path_factory.mktemp("netplay-data")
+    env = {**os.environ, "NETPLAY_MAX_RUNNING_JOBS": "2"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "app.cli", "--data-dir", str(data_dir), "serve", "--port", "0"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+    )  # fmt: skip
+    try:
+        match = re.search(r"open (http://\S+)/", process.stdout.readline())
+        assert match, "the server printed no URL"
+        yield match.group(1)
+    finally:
+        process.kill()
+        process.wait(timeout=10)
+        process.stdout.close()
+        process.stderr.close()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    """A headless Chromium for the whole session."""
+    if not CHROMIUM.exists():
+        message = f"Chromium not found at {CHROMIUM} (apt-get install chromium)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=str(CHROMIUM),
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"],
+        )
+        yield chromium
+        chromium.close()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Iterator[None]:
+    report = yield
+    if report.when == "call":
+        item.stash[FAILED] = report.failed
+    return report
+
+
+FAILED = pytest.StashKey[bool]()
+
+
+@pytest.fixture
+def page(browser: object, request: pytest.FixtureRequest) -> Iterator[object]:
+    """A fresh page (1400x900); JavaScript errors fail the test; a screenshot is kept on failure."""
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    yield page
+    if request.node.stash.get(FAILED, False):
+        FAILURES.mkdir(exist_ok=True)
+        page.screenshot(path=str(FAILURES / f"{request.node.name}.png"), full_page=True)
+    context.close()
+    assert not errors, f"JavaScript errors on the page: {errors}"
