@@ -1,0 +1,261 @@
+// The ConvNet page's controller: wires the data/net/trainer forms, the job stream, the layer view,
+// the predictions and the drawing pad. The URL hash holds the state: #job=<id> or #dataset=<name>.
+
+import { api, JobStream, showConnection, toast } from "./api.js";
+import { TrainingStats } from "./convstats.js";
+import { adaptNet, fullImageSize, imageDatasets, preview, TrainerForm, uploadDataset } from "./convspec.js";
+import { DrawPad } from "./drawpad.js";
+import { LayerView } from "./layerviz.js";
+import { renderConfusion, renderProbabilities, renderSamples } from "./predictions.js";
+
+const $ = (id) => document.getElementById(id);
+const TERMINAL = ["completed", "stopped", "failed", "deleted"];
+const RESUMABLE = ["paused", "interrupted"];
+
+const state = {
+  dataset: null, // the chosen dataset spec, {name, ...params}
+  preview: null, // its GET /api/datasets/{name}/preview answer
+  job: null, // id of the job on show
+  status: null,
+  jobImage: null, // {sx, sy, depth}: the full image size the job's dataset has
+  evalCount: 1, // images in the job's eval split (the sample control's range)
+};
+const pending = {}; // newest undrawn frame of each kind
+let stream = null;
+let preset = null; // the ConvNetJS MNIST preset's spec
+
+const stats = new TrainingStats($("stats"), $("loss-chart"));
+const layerView = new LayerView($("layers-view"));
+const trainer = new TrainerForm($("trainer"));
+const pad = new DrawPad($("pad"), () => state.job && predictDrawing());
+
+function showError(error) {
+  toast(error.message);
+}
+
+function writeHash() {
+  const hash = state.job ? `job=${state.job}` : `dataset=${state.dataset?.name ?? ""}`;
+  history.replaceState(null, "", `#${hash}`);
+}
+
+function formatLayers(layers) {
+  return `[\n${layers.map((layer) => `  ${JSON.stringify(layer)}`).join(",\n")}\n]`;
+}
+
+/** The select's option for a dataset spec (its value is the spec as JSON), added when missing. */
+function datasetOption(spec, label) {
+  const select = $("dataset");
+  const value = JSON.stringify(spec);
+  let option = [...select.options].find((candidate) => candidate.value === value);
+  if (!option) {
+    option = new Option(label || spec.file || spec.images || spec.name, value);
+    select.append(option);
+  }
+  return option;
+}
+
+async function chooseDataset(spec, { keepNet = false } = {}) {
+  datasetOption(spec).selected = true;
+  state.dataset = spec;
+  const body = await preview(spec);
+  state.preview = body;
+  const [sx, sy, depth] = body.input_shape;
+  $("dataset-info").textContent = `${body.num_classes} classes (${body.class_names.join(", ")}); input ${sx}×${sy}×${depth}; ` +
+    `${body.sizes.train} train, ${body.sizes.val} validation, ${body.sizes.test} test images`;
+  if (!keepNet) $("layers").value = formatLayers(adaptNet(preset.layers, body.input_shape, body.num_classes));
+  if (!state.job) writeHash();
+}
+
+async function start() {
+  let layers;
+  try {
+    layers = JSON.parse($("layers").value);
+  } catch (error) {
+    $("layers-error").textContent = `not valid JSON: ${error.message}`;
+    return;
+  }
+  $("layers-error").textContent = "";
+  const spec = {
+    name: `convnet ${state.dataset.name}`,
+    dataset: state.dataset,
+    layers,
+    trainer: trainer.read(),
+    stream: { image_every: 1.0, sample: 0 },
+  };
+  try {
+    const job = await api.post("/api/jobs", spec);
+    attach(job.id);
+  } catch (error) {
+    if (error.status === 422) $("layers-error").textContent = error.message;
+    else showError(error);
+  }
+}
+
+function attach(jobId) {
+  stream?.close();
+  state.job = jobId;
+  state.status = null;
+  writeHash();
+  for (const id of ["predictions", "confusion"]) $(id).replaceChildren();
+  stream = new JobStream(jobId, { onSnapshot, onMessage, onFrame: queueFrame, onConnection: showConnection });
+}
+
+async function onSnapshot(snapshot) {
+  const { job, spec, history } = snapshot;
+  const last = history[history.length - 1] || {};
+  layerView.build(snapshot.layers);
+  stats.reset(history, { ...last, ...job.metrics, step: job.step, examples_seen: job.examples_seen });
+  setStatus(job.status, job.error);
+  trainer.fill(job.trainer);
+  const { n_test: test, n_val: val, n_train: train } = snapshot.dataset;
+  state.evalCount = test || val || train;
+  $("sample").max = state.evalCount - 1;
+  $("sample").value = snapshot.view.sample ?? spec.stream.sample;
+  if (JSON.stringify(spec.dataset) !== JSON.stringify(state.dataset)) {
+    if (spec.layers) $("layers").value = formatLayers(spec.layers);
+    await chooseDataset(spec.dataset, { keepNet: true }).catch(showError);
+  }
+  state.jobImage = state.preview ? fullImageSize(state.preview) : null;
+}
+
+function onMessage(message) {
+  switch (message.type) {
+    case "progress":
+      stats.update(message);
+      break;
+    case "status":
+      setStatus(message.status, message.error);
+      break;
+    case "trainer":
+      trainer.fill(message.trainer);
+      break;
+    case "view":
+      $("sample").value = message.view.sample;
+      break;
+    case "reset":
+      stats.reset([], {});
+      break;
+    case "confusion":
+      renderConfusion($("confusion"), message);
+      break;
+    case "error":
+      toast(message.message);
+      break;
+  }
+}
+
+function setStatus(status, error) {
+  state.status = status;
+  const badge = $("job-status");
+  badge.textContent = `· ${status}`;
+  badge.className = `status ${status}`;
+  $("job-error").hidden = !error;
+  $("job-error").textContent = error ? `Failed: ${error}` : "";
+  const toggle = $("toggle");
+  toggle.disabled = TERMINAL.includes(status);
+  toggle.textContent = RESUMABLE.includes(status) ? "Resume" : "Pause";
+}
+
+function toggleRun() {
+  const action = RESUMABLE.includes(state.status) ? "resume" : "pause";
+  if (!stream.send({ type: action })) api.post(`/api/jobs/${state.job}/${action}`).catch(showError);
+}
+
+function changeTrainer(change) {
+  if (!state.job || TERMINAL.includes(state.status)) return;
+  if (!stream.send({ type: "set_trainer", trainer: change })) {
+    api.patch(`/api/jobs/${state.job}`, { trainer: change }).catch(showError);
+  }
+}
+
+function setSample(index) {
+  const sample = Math.min(Math.max(0, index), state.evalCount - 1);
+  $("sample").value = sample;
+  if (state.job) stream.send({ type: "set_view", view: { sample } });
+}
+
+function queueFrame(frame) {
+  pending[frame.header.type] = frame;
+}
+
+function drawLoop() {
+  const { activations, filters, samples } = pending;
+  if (activations) {
+    layerView.drawActivations(activations);
+    const { label, classes, sample } = activations.header;
+    $("sample-label").textContent = `image ${sample}: class ${classes[label] ?? label}`;
+  }
+  if (filters) layerView.drawFilters(filters);
+  if (samples) renderSamples($("predictions"), samples);
+  for (const kind of Object.keys(pending)) delete pending[kind];
+  stats.draw();
+  requestAnimationFrame(drawLoop);
+}
+
+async function predictDrawing() {
+  if (!state.job || !state.jobImage) {
+    $("pad-result").textContent = "Start training (or open a job) first.";
+    return;
+  }
+  const { sx, sy, depth } = state.jobImage;
+  try {
+    const answer = await api.post(`/api/jobs/${state.job}/predict`, { images: [pad.pixels(sx, sy, depth)] });
+    renderProbabilities($("pad-result"), answer.outputs[0], answer.class_names);
+  } catch (error) {
+    showError(error);
+  }
+}
+
+async function uploadChosen(files) {
+  if (!files.length) return;
+  try {
+    const spec = await uploadDataset(files);
+    datasetOption(spec, `upload: ${[...files].map((file) => file.name).join(" + ")}`);
+    await chooseDataset(spec);
+  } catch (error) {
+    showError(error);
+  }
+}
+
+function openFromHash() {
+  const params = new URLSearchParams(location.hash.slice(1));
+  const job = params.get("job");
+  if (job && job !== state.job) attach(job);
+  return Boolean(job);
+}
+
+async function init() {
+  const [datasets, presets] = await Promise.all([imageDatasets(), api.get("/api/presets")]);
+  preset = presets.find((entry) => entry.id === "mnist").spec;
+  for (const entry of datasets) {
+    const spec = entry.name === preset.dataset.name ? preset.dataset : { name: entry.name };
+    const crop = spec.crop ? ` (${spec.crop}×${spec.crop} crops)` : "";
+    datasetOption(spec, `${entry.name}${crop}`).title = entry.description;
+  }
+  trainer.fill(preset.trainer);
+  if (!openFromHash()) {
+    const name = new URLSearchParams(location.hash.slice(1)).get("dataset");
+    const entry = datasets.find((candidate) => candidate.name === name);
+    await chooseDataset(entry && entry.name !== preset.dataset.name ? { name } : preset.dataset);
+  }
+}
+
+$("dataset").addEventListener("change", (event) => chooseDataset(JSON.parse(event.target.value)).catch(showError));
+$("upload").addEventListener("change", (event) => uploadChosen(event.target.files));
+$("reset-net").addEventListener("click", () => chooseDataset(state.dataset).catch(showError));
+$("start").addEventListener("click", start);
+$("toggle").addEventListener("click", toggleRun);
+trainer.onChange(changeTrainer);
+$("sample").addEventListener("change", (event) => setSample(Number(event.target.value)));
+$("sample-prev").addEventListener("click", () => setSample(Number($("sample").value) - 1));
+$("sample-next").addEventListener("click", () => setSample(Number($("sample").value) + 1));
+$("pad-clear").addEventListener("click", () => pad.clear());
+$("pad-predict").addEventListener("click", predictDrawing);
+$("pad-file").addEventListener("change", async (event) => {
+  if (!event.target.files.length) return;
+  await pad.load(event.target.files[0]).catch(showError);
+  predictDrawing();
+});
+window.addEventListener("hashchange", openFromHash);
+requestAnimationFrame(drawLoop);
+init().catch(showError);

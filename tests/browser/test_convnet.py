@@ -1,0 +1,89 @@
+"""The ConvNet page against a live server: train a small net on xo, watch its layers, predictions and
+loss, pause it, get the server's message for a bad net, and classify a drawing."""
+
+from __future__ import annotations
+
+import json
+
+import httpx
+from playwright.sync_api import Page, expect
+
+# A net small enough to learn X versus O in a few seconds.
+SMALL_NET = [
+    {"type": "input", "out_sx": 9, "out_sy": 9, "out_depth": 1},
+    {"type": "conv", "sx": 3, "filters": 4, "stride": 1, "pad": 1, "activation": "relu"},
+    {"type": "pool", "sx": 3, "stride": 3},
+    {"type": "softmax", "num_classes": 2},
+]
+
+# True once the first channel canvas of layer 1 (conv) holds drawn, not uniform, pixels.
+ACTIVATIONS_DRAWN = """() => {
+  const canvas = document.querySelector('[data-layer="1"] .layer-maps canvas');
+  if (!canvas) return false;
+  const data = canvas.getContext("2d").getImageData(0, 0, canvas.width, canvas.height).data;
+  let lo = 255, hi = 0, opaque = true;
+  for (let i = 0; i < data.length; i += 4) {
+    lo = Math.min(lo, data[i]);
+    hi = Math.max(hi, data[i]);
+    opaque = opaque && data[i + 3] === 255;
+  }
+  return opaque && hi > lo;
+}"""
+
+
+def start_xo(page: Page, live_server: str, layers: list[dict]) -> None:
+    page.goto(f"{live_server}/convnet#dataset=xo")
+    expect(page.locator("#dataset-info")).to_contain_text("9×9×1")
+    page.fill("#layers", json.dumps(layers))
+    page.click("#start")
+
+
+def job_id(page: Page) -> str:
+    page.wait_for_function("location.hash.startsWith('#job=')")
+    return page.evaluate("location.hash.slice(5)")
+
+
+def test_convnet_trains_xo_shows_layers_predictions_loss_and_pauses(page: Page, live_server: str) -> None:
+    start_xo(page, live_server, SMALL_NET)
+    job = job_id(page)
+    expect(page.locator(".layer-box")).to_have_count(6)  # input conv relu pool fc softmax
+    page.wait_for_function(ACTIVATIONS_DRAWN)
+    expect(page.locator("[data-layer='1'] .layer-maps canvas")).to_have_count(4)
+    expect(page.locator("[data-layer='1'] .layer-filters canvas")).to_have_count(1)
+
+    cards = page.locator(".prediction-card")
+    expect(cards).to_have_count(8)
+    expect(cards.first.locator(".prob-bars li")).to_have_count(2)  # top 3 of xo's two classes
+    expect(page.locator("table.confusion tbody tr")).to_have_count(2)
+
+    page.locator("#loss-chart").hover()
+    page.wait_for_function("(document.querySelector('#loss-chart').dataset.readout || '').includes('loss')")
+
+    page.click("#toggle")
+    expect(page.locator("#toggle")).to_have_text("Resume")
+    expect(page.locator("#job-status")).to_contain_text("paused")
+    assert httpx.get(f"{live_server}/api/jobs/{job}").json()["status"] == "paused"
+
+
+def test_convnet_shows_the_servers_message_for_a_bad_net(page: Page, live_server: str) -> None:
+    bad = [*SMALL_NET[:1], {"type": "conv", "sx": 3, "filters": 0}, *SMALL_NET[2:]]
+    start_xo(page, live_server, bad)
+    expect(page.locator("#layers-error")).to_contain_text("layer 1 (conv): filters must be >= 1, got 0")
+    assert page.evaluate("location.hash") == "#dataset=xo"
+
+
+def test_convnet_drawing_pad_predicts_class_probabilities(page: Page, live_server: str) -> None:
+    start_xo(page, live_server, SMALL_NET)
+    job = job_id(page)
+    expect(page.locator(".prediction-card").first).to_be_visible()
+    box = page.locator("#pad").bounding_box()
+    for (x0, y0), (x1, y1) in (((0.2, 0.2), (0.8, 0.8)), ((0.8, 0.2), (0.2, 0.8))):
+        page.mouse.move(box["x"] + x0 * box["width"], box["y"] + y0 * box["height"])
+        page.mouse.down()
+        page.mouse.move(box["x"] + x1 * box["width"], box["y"] + y1 * box["height"], steps=6)
+        page.mouse.up()
+    bars = page.locator("#pad-result .prob-bars li")
+    expect(bars).to_have_count(2)
+    expect(bars.first).to_contain_text("x")
+    expect(bars.first).to_contain_text("%")
+    httpx.post(f"{live_server}/api/jobs/{job}/stop").raise_for_status()
