@@ -1,0 +1,86 @@
+"""The jobs page against a live server: jobs started through the REST API are listed with their
+status, two ticked jobs get two curves and a legend, and an image job's link opens it live."""
+
+from __future__ import annotations
+
+import httpx
+from playwright.sync_api import Locator, Page, expect
+
+XO_NET = [
+    {"type": "input", "out_sx": 9, "out_sy": 9, "out_depth": 1},
+    {"type": "conv", "sx": 3, "filters": 4, "stride": 1, "pad": 1, "activation": "relu"},
+    {"type": "pool", "sx": 3, "stride": 3},
+    {"type": "softmax", "num_classes": 2},
+]
+SPIRAL_NET = [
+    {"type": "input", "out_sx": 1, "out_sy": 1, "out_depth": 2},
+    {"type": "fc", "num_neurons": 8, "activation": "tanh"},
+    {"type": "softmax", "num_classes": 2},
+]
+
+# True once the chart canvas has pixels of every given "rgb(r, g, b)" colour: a curve drawn in it.
+CURVES_DRAWN = """(colors) => {
+  const canvas = document.querySelector("#compare-chart");
+  const data = canvas.getContext("2d").getImageData(0, 0, canvas.width, canvas.height).data;
+  return colors.map((color) => color.match(/\\d+/g).map(Number)).every(([r, g, b]) => {
+    for (let i = 0; i < data.length; i += 4) {
+      if (Math.abs(data[i] - r) + Math.abs(data[i + 1] - g) + Math.abs(data[i + 2] - b) < 30) return true;
+    }
+    return false;
+  });
+}"""
+
+
+def swatch_color(item: Locator) -> str:
+    return item.locator(".swatch").evaluate("(swatch) => getComputedStyle(swatch).backgroundColor")
+
+
+def create_job(live_server: str, **spec: object) -> str:
+    response = httpx.post(f"{live_server}/api/jobs", json=spec)
+    assert response.status_code == 201, response.text
+    return response.json()["id"]
+
+
+def test_jobs_lists_a_job_created_through_the_api_with_its_status(page: Page, live_server: str) -> None:
+    job = create_job(
+        live_server, name="api xo", dataset={"name": "xo"}, layers=XO_NET, stop={"max_steps": 50}
+    )
+    page.goto(f"{live_server}/jobs")
+    row = page.locator(f"#jobs-table tr[data-id='{job}']")
+    expect(row.locator("a")).to_have_text("api xo")
+    expect(row.locator("a")).to_have_attribute("href", f"/convnet#job={job}")
+    expect(row.locator(".status")).to_contain_text("completed")  # the page refreshes by itself
+    expect(row.locator("button[data-action='delete']")).to_be_enabled()
+
+
+def test_jobs_overlays_the_curves_of_two_selected_jobs(page: Page, live_server: str) -> None:
+    stop = {"max_steps": 300}
+    for method, rate in (("sgd", 0.01), ("adam", 0.003)):
+        create_job(
+            live_server, name=f"spiral {method}", dataset={"name": "spiral"}, layers=SPIRAL_NET,
+            trainer={"method": method, "learning_rate": rate, "batch_size": 10}, stop=stop,
+        )  # fmt: skip
+    page.goto(f"{live_server}/jobs")
+    for name in ("spiral sgd", "spiral adam"):
+        row = page.locator("#jobs-table tbody tr", has_text=name).first
+        expect(row.locator(".status")).to_contain_text("completed")
+        row.get_by_role("checkbox").check()
+    legend = page.locator("#legend li")
+    expect(legend).to_have_count(2)
+    expect(legend.nth(0)).to_have_text("spiral sgd")  # in the order they were ticked
+    expect(legend.nth(1)).to_have_text("spiral adam")
+    page.wait_for_function(CURVES_DRAWN, arg=[swatch_color(legend.nth(0)), swatch_color(legend.nth(1))])
+    assert "compare=" in page.evaluate("location.hash")
+
+
+def test_jobs_watch_link_opens_an_image_job_on_the_convnet_page(page: Page, live_server: str) -> None:
+    job = create_job(live_server, name="watched xo", dataset={"name": "xo"}, layers=XO_NET)
+    httpx.post(f"{live_server}/api/jobs/{job}/pause").raise_for_status()
+    page.goto(f"{live_server}/jobs")
+    page.locator(f"#jobs-table tr[data-id='{job}'] a").click()
+    expect(page).to_have_url(f"{live_server}/convnet#job={job}")
+    expect(page.locator("#job-status")).to_contain_text("paused")
+    expect(page.locator("#dataset")).to_have_value('{"name":"xo"}')
+    expect(page.locator(".layer-box")).to_have_count(6)
+    expect(page.locator(".prediction-card")).to_have_count(8)  # a paused job draws once for a viewer
+    httpx.post(f"{live_server}/api/jobs/{job}/stop").raise_for_status()
