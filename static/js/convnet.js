@@ -151,6 +151,7 @@ function setStatus(status, error) {
   badge.className = `status ${status}`;
   $("job-error").hidden = !error;
   $("job-error").textContent = error ? `Failed: ${error}` : "";
+  $("viz-note").hidden = !TERMINAL.includes(status);
   const toggle = $("toggle");
   toggle.disabled = TERMINAL.includes(status);
   toggle.textContent = RESUMABLE.includes(status) ? "Resume" : "Pause";

@@ -103,12 +103,10 @@ export class TrainerForm {
     return trainer;
   }
 
-  /** Show a job's trainer (keys it lacks keep their field). */
+  /** Show a trainer's settings; a key it lacks leaves its field blank (the method's default). */
   fill(trainer) {
-    if (trainer.method) this.method.value = trainer.method === "windowgrad" ? "rmsprop" : trainer.method;
-    for (const [key, input] of Object.entries(this.inputs)) {
-      if (trainer[key] !== undefined && trainer[key] !== null) input.value = trainer[key];
-    }
+    this.method.value = trainer.method === "windowgrad" ? "rmsprop" : trainer.method || "sgd";
+    for (const [key, input] of Object.entries(this.inputs)) input.value = trainer[key] ?? "";
     this.showMethodFields();
   }
 
