@@ -16,6 +16,7 @@ const state = {
   dataset: null, // the chosen dataset spec, {name, ...params}
   preview: null, // its GET /api/datasets/{name}/preview answer
   job: null, // id of the job on show
+  formJob: null, // id of the job whose spec the forms show
   status: null,
   jobImage: null, // {sx, sy, depth}: the full image size the job's dataset has
   evalCount: 1, // images in the job's eval split (the sample control's range)
@@ -84,6 +85,11 @@ async function start() {
   };
   try {
     const job = await api.post("/api/jobs", spec);
+    // One job trains per page: the previous one pauses (it stays on the jobs page, resumable).
+    if (state.job && !TERMINAL.includes(state.status) && !RESUMABLE.includes(state.status)) {
+      api.post(`/api/jobs/${state.job}/pause`).catch(showError);
+    }
+    state.formJob = job.id;
     attach(job.id);
   } catch (error) {
     if (error.status === 422) $("layers-error").textContent = error.message;
@@ -111,8 +117,11 @@ async function onSnapshot(snapshot) {
   state.evalCount = test || val || train;
   $("sample").max = state.evalCount - 1;
   $("sample").value = snapshot.view.sample ?? spec.stream.sample;
+  if (job.id !== state.formJob) {
+    state.formJob = job.id;
+    $("layers").value = formatLayers(spec.layers ?? spec.model.layers);
+  }
   if (JSON.stringify(spec.dataset) !== JSON.stringify(state.dataset)) {
-    if (spec.layers) $("layers").value = formatLayers(spec.layers);
     await chooseDataset(spec.dataset, { keepNet: true }).catch(showError);
   }
   state.jobImage = state.preview ? fullImageSize(state.preview) : null;

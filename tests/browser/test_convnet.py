@@ -1,11 +1,13 @@
 """The ConvNet page against a live server: train a small net on xo, watch its layers, predictions and
-loss, pause it, get the server's message for a bad net, and classify a drawing."""
+loss, pause it, get the server's message for a bad net, classify a drawing, upload a data set."""
 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import httpx
+import numpy as np
 from playwright.sync_api import Page, expect
 
 # A net small enough to learn X versus O in a few seconds.
@@ -87,3 +89,19 @@ def test_convnet_drawing_pad_predicts_class_probabilities(page: Page, live_serve
     expect(bars.first).to_contain_text("x")
     expect(bars.first).to_contain_text("%")
     httpx.post(f"{live_server}/api/jobs/{job}/stop").raise_for_status()
+
+
+def test_convnet_uploads_an_npz_set_and_fits_the_default_net_to_it(
+    page: Page, live_server: str, tmp_path: Path
+) -> None:
+    rng = np.random.default_rng(0)
+    upload = tmp_path / "tiny.npz"
+    np.savez(upload, X=rng.random((60, 12, 12)).astype(np.float32), y=np.arange(60) % 3)
+    page.goto(f"{live_server}/convnet")
+    expect(page.locator("#dataset-info")).to_contain_text("24×24×1")
+    page.set_input_files("#upload", str(upload))
+    expect(page.locator("#dataset option:checked")).to_have_text("upload: tiny.npz")
+    expect(page.locator("#dataset-info")).to_contain_text("3 classes (0, 1, 2); input 12×12×1")
+    layers = json.loads(page.locator("#layers").input_value())
+    assert layers[0] == {"type": "input", "out_sx": 12, "out_sy": 12, "out_depth": 1}
+    assert layers[-1] == {"type": "softmax", "num_classes": 3}
