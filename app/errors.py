@@ -1,12 +1,15 @@
 """Exception handlers: every expected failure becomes a specific status with a message, never a 500.
 
 422 bodies have FastAPI's own shape, ``{"detail": [{"loc": [...], "msg": ..., "type": ...}]}``, whether
-Pydantic or the engine found the problem, so a client reads one format.
+Pydantic or the engine found the problem, so a client reads one format. Pydantic's errors go out without
+the rejected ``input``: it can be a value JSON cannot carry (a ``NaN`` learning rate would turn the 422
+into a 500) or a whole saved net echoed back.
 """
 
 from __future__ import annotations
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from app.checks import SpecInvalid
@@ -17,6 +20,12 @@ from engine import SpecError
 def invalid_response(loc: tuple, msg: str) -> JSONResponse:
     """A 422 in FastAPI's validation-error shape."""
     return JSONResponse({"detail": [{"loc": list(loc), "msg": msg, "type": "value_error"}]}, status_code=422)
+
+
+async def _request_invalid(_: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, RequestValidationError)
+    detail = [{"loc": list(e["loc"]), "msg": e["msg"], "type": e["type"]} for e in error.errors()]
+    return JSONResponse({"detail": detail}, status_code=422)
 
 
 async def _spec_invalid(_: Request, error: Exception) -> JSONResponse:
@@ -39,6 +48,7 @@ async def _conflict(_: Request, error: Exception) -> JSONResponse:
 
 def add_error_handlers(app: FastAPI) -> None:
     """Register the handlers on `app`."""
+    app.add_exception_handler(RequestValidationError, _request_invalid)
     app.add_exception_handler(SpecInvalid, _spec_invalid)
     app.add_exception_handler(SpecError, _spec_error)
     app.add_exception_handler(JobNotFound, _not_found)

@@ -26,14 +26,18 @@ class MetricHistory:
     def add(self, point: dict[str, Any]) -> bool:
         """Offer a point; returns whether it was kept."""
         self._offered += 1
-        if self._offered % self.stride:
+        if self._offered < self.stride:
             return False
+        self._offered = 0
         self.points.append(point)
         if len(self.points) > self.capacity:
             self._thin()
         return True
 
     def _thin(self) -> None:
+        # `_offered` counts from the newest kept point. An even number of points loses its newest, so
+        # the newest left is one old stride further back (else an odd capacity leaves a wider gap).
+        if len(self.points) % 2 == 0:
+            self._offered += self.stride
         self.points = self.points[::2]
         self.stride *= 2
-        self._offered = 0

@@ -33,13 +33,14 @@ def _prepare_images(data: Dataset, images: list) -> np.ndarray:
     except (TypeError, ValueError):
         raise SpecInvalid(("body", "images"), "must be a rectangular array of numbers") from None
     depth = data.input_shape[2]
+    sent = list(X.shape)
     if X.ndim == 3 and depth == 1:
         X = X[:, None]
     full = data.X_train.shape[1:]
     if X.ndim != 4 or X.shape[1:] != full:
         want = "(N, sy, sx) or " if depth == 1 else ""
         raise SpecInvalid(
-            ("body", "images"), f"must have shape {want}(N, {', '.join(map(str, full))}), got {list(X.shape)}"
+            ("body", "images"), f"must have shape {want}(N, {', '.join(map(str, full))}), got {sent}"
         )
     if not np.isfinite(X).all() or X.min(initial=0) < 0 or X.max(initial=0) > 1:
         raise SpecInvalid(("body", "images"), "pixels must be finite numbers in [0, 1]")

@@ -34,7 +34,11 @@ def preview_dataset(name: str, request: Request, settings: AppSettings) -> Datas
     """The dataset built with the query's parameters (``?noise=0.2&n_samples=300``; JSON values are
     parsed, so ``features=["x1","x2","x1x2"]`` works): its points, or a few sample images."""
     params = {key: _query_value(value) for key, value in request.query_params.items()}
-    data = load_dataset({"name": name, **params}, settings.uploads_dir)
+    try:
+        data = load_dataset({**params, "name": name}, settings.uploads_dir)
+    except SpecInvalid as error:
+        field = error.loc[2:]  # load_dataset places it under ("body", "dataset"); here it is the URL's
+        raise SpecInvalid(("path", "name") if field == ("name",) else ("query", *field), error.msg) from None
     return DatasetPreview(
         name=data.name,
         kind=data.kind,

@@ -7,6 +7,8 @@ initial weights when it never trained) and kept in a small cache.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections import OrderedDict
 from typing import Any
 
@@ -19,7 +21,7 @@ from app.spec import JobSpec
 from engine import Net
 
 CACHED_NETS = 16
-_nets: OrderedDict[tuple[str, int], Net] = OrderedDict()
+_nets: OrderedDict[tuple[str, str], Net] = OrderedDict()
 
 
 def job_model(manager: JobManager, job_id: str) -> dict[str, Any]:
@@ -54,12 +56,22 @@ def _initial_net(spec: JobSpec) -> Net:
 
 
 def _stored_net(manager: JobManager, job_id: str, spec: JobSpec) -> tuple[int, Net]:
+    """The job's stored net and its step. Cached by a digest of what its weights come from (the saved
+    net, or the spec's layers and seed), not by step: after a reset, step 0 (or any step a new run
+    reaches again) holds other weights."""
     checkpoint = manager.store.checkpoint(job_id)
     step = checkpoint["step"] if checkpoint is not None else 0
-    key = (job_id, step)
+    made_from = spec.model_dump(include={"layers", "model", "seed"})
+    source = checkpoint["model"] if checkpoint is not None else made_from
+    key = (job_id, _digest(source))
     if key not in _nets:
         _nets[key] = Net.from_json(checkpoint["model"]) if checkpoint is not None else _initial_net(spec)
         while len(_nets) > CACHED_NETS:
             _nets.popitem(last=False)
     _nets.move_to_end(key)
     return step, _nets[key]
+
+
+def _digest(source: dict[str, Any]) -> str:
+    """A short fingerprint of a JSON document."""
+    return hashlib.blake2b(json.dumps(source, sort_keys=True).encode(), digest_size=16).hexdigest()

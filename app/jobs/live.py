@@ -39,10 +39,10 @@ class Worker:
             self.conn.send(command)
 
     def kill(self) -> None:
-        """End the process now (reset, delete): no final checkpoint."""
+        """End the process now (reset, delete): no final checkpoint. The reader thread then sees the
+        pipe's end and closes it: closing it here, under a blocked ``recv``, would crash that thread."""
         self.process.kill()
         self.process.join(timeout=5)
-        self.conn.close()
 
 
 @dataclass
@@ -93,6 +93,7 @@ def start_worker(
                 on_message(job.id, generation, server_end.recv())
         except (EOFError, OSError):
             pass
+        server_end.close()
         process.join(timeout=10)
         on_exit(job.id, generation, process.exitcode)
 

@@ -286,6 +286,7 @@ class JobManager:
                 if old.worker is not None:
                     old.worker.kill()
             record.trainer = {"method": spec.trainer.method, **spec.trainer.settings()}
+            record.progress = {}  # the new run has no step or metrics yet: never show the old run's
             job = self._live_job(record, spec, data, [])
             job.generation = (old.generation + 1) if old is not None else 0
             self._live[job_id] = job

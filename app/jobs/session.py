@@ -97,9 +97,14 @@ class TrainingSession:
         return taken
 
     def remaining_steps(self, max_steps: int) -> int:
-        """Steps left before the spec's ``max_steps`` or the server's `max_steps`, whichever is first."""
+        """Steps left before the spec's ``max_steps`` or ``max_epochs`` or the server's `max_steps`,
+        whichever is first (epochs in batches of the current size)."""
         stop_at = min(max_steps, self.spec.stop.max_steps or max_steps)
-        return max(0, stop_at - self.step)
+        left = max(0, stop_at - self.step)
+        if self.spec.stop.max_epochs is not None:
+            examples_left = self.spec.stop.max_epochs * self.data.X_train.shape[0] - self.examples_seen
+            left = min(left, max(0, math.ceil(examples_left / int(self.optimizer.hyper["batch_size"]))))
+        return left
 
     def train_step(self) -> float:
         """One optimizer step on the next mini-batch; returns its data loss."""

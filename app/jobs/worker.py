@@ -227,7 +227,9 @@ class Worker:
         self.conn.send(("checkpoint", self.session.checkpoint()))
 
     def _finish(self, status: str, reason: str | None, error: str | None = None) -> None:
-        if status != "failed":
+        if status == "failed":
+            self._send_progress()  # the last good step and its losses: the job shows where it failed
+        else:
             self._evaluate()
             self._send_progress()
             self._send_frames_if_due(force=True)
