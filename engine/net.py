@@ -130,7 +130,8 @@ class Net:
             raise SpecError(
                 f"y: labels must be in 0..{self._num_outputs - 1}, got {y.min()}..{y.max()}", ("y",)
             )
-        return y
+        # Index arithmetic with uint64 labels would promote to float64.
+        return y.astype(np.intp, copy=False)
 
     def forward(self, x: Any, training: bool = False) -> np.ndarray:
         """The last layer's output: x (N, *input_shape) -> (N, K) probabilities, scores or values."""

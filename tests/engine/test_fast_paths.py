@@ -1,13 +1,17 @@
-"""The speed-ups in the kernels (tiled bias adds, relu against cached zeros, ...) give exactly what the
-plain NumPy expression gives, on both sides of every size threshold."""
+"""The speed-ups (tiled bias adds, relu against cached zeros, in-place softmax, 0-d constants, the
+optimizer step without its dict, ...) give exactly what the plain NumPy expression gives, on both
+sides of every size threshold."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
+from engine import Net, SpecError, make_optimizer
+from engine.demo_nets import CLASSIFY2D_LAYERS as CLASSIFY2D
 from engine.kernels import activations as act
 from engine.kernels.dense import TILED_BIAS_MIN_SIZE, add_bias
+from engine.kernels.losses import COLUMN_FOLD_MAX_CLASSES, row_reduce, softmax, softmax_loss
 
 
 @pytest.mark.parametrize("n", [1, 7, TILED_BIAS_MIN_SIZE // 16, TILED_BIAS_MIN_SIZE // 16 + 5, 10_000])
@@ -40,3 +44,64 @@ def test_relu_forward_on_a_transposed_view_and_the_shared_zeros_stay_zero() -> N
     assert zeros.strides == x.strides
     assert not zeros.flags.writeable
     assert not zeros.any()
+
+
+@pytest.mark.parametrize("k", [1, 2, 3, COLUMN_FOLD_MAX_CLASSES + 6])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_softmax_in_place_and_column_folds_match_the_textbook_expression(k: int, dtype: type) -> None:
+    scores = (np.random.default_rng(k).standard_normal((9, k)) * 4).astype(dtype)
+    shifted = scores - scores.max(axis=1, keepdims=True)
+    np.testing.assert_array_equal(row_reduce(scores, np.maximum), scores.max(axis=1, keepdims=True))
+    expected = np.exp(shifted) / row_reduce(np.exp(shifted), np.add)
+    np.testing.assert_array_equal(softmax(scores), expected)
+    in_place = scores.copy()
+    assert softmax(in_place, in_place) is in_place
+    np.testing.assert_array_equal(in_place, expected)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_softmax_loss_matches_fancy_indexing(dtype: type) -> None:
+    rng = np.random.default_rng(3)
+    probs = softmax(rng.standard_normal((7, 4)).astype(dtype))
+    y = rng.integers(0, 4, size=7)
+    expected = probs.copy()
+    expected[np.arange(7), y] -= 1
+    expected *= dtype(1.0 / 7)
+    picked = np.maximum(probs[np.arange(7), y], np.finfo(dtype).tiny)
+    loss, dscores = softmax_loss(probs, y)
+    np.testing.assert_array_equal(dscores, expected)
+    assert loss == -float(np.add.reduce(np.log(picked))) / 7
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_tanh_backward_matches_its_formula(dtype: type) -> None:
+    rng = np.random.default_rng(4)
+    out, dout = np.tanh(rng.standard_normal((6, 5))).astype(dtype), rng.standard_normal((6, 5)).astype(dtype)
+    np.testing.assert_array_equal(act.tanh_backward(dout, out), dout * (1 - out * out))
+
+
+@pytest.mark.parametrize("dtype", [np.int8, np.int32, np.int64, np.uint8, np.uint64])
+def test_labels_are_range_checked_in_every_integer_dtype(dtype: type) -> None:
+    net = Net(CLASSIFY2D)
+    x = np.zeros((3, 2))
+    net.compute_gradients(x, np.array([0, 1, 1], dtype))
+    with pytest.raises(SpecError, match=r"labels must be in 0\.\.1, got 0\.\.2"):
+        net.compute_gradients(x, np.array([0, 2, 1], dtype))
+    if np.issubdtype(dtype, np.signedinteger):
+        with pytest.raises(SpecError, match=r"labels must be in 0\.\.1, got -1\.\.1"):
+            net.compute_gradients(x, np.array([0, -1, 1], dtype))
+
+
+@pytest.mark.parametrize("method", ["sgd", "adam", "adadelta"])
+@pytest.mark.parametrize("decay", [{}, {"l2_decay": 0.01}, {"l1_decay": 0.01, "l2_decay": 0.01}])
+def test_apply_step_is_step_without_the_dict(method: str, decay: dict[str, float]) -> None:
+    nets = [Net(CLASSIFY2D, seed=1) for _ in range(2)]
+    optimizers = [make_optimizer(net, {"method": method, "batch_size": 4, **decay}) for net in nets]
+    x = np.random.default_rng(5).standard_normal((4, 2))
+    for _ in range(3):
+        for net in nets:
+            net.compute_gradients(x, [0, 1, 1, 0])
+        stepped = optimizers[0].step()
+        losses = optimizers[1].apply_step()
+        assert losses == (stepped["l1_decay_loss"], stepped["l2_decay_loss"])
+    np.testing.assert_array_equal(nets[0].flat.values, nets[1].flat.values)
