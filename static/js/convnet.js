@@ -103,11 +103,16 @@ function attach(jobId) {
   state.status = null;
   writeHash();
   for (const id of ["predictions", "confusion"]) $(id).replaceChildren();
+  for (const kind of Object.keys(pending)) delete pending[kind];
   stream = new JobStream(jobId, { onSnapshot, onMessage, onFrame: queueFrame, onConnection: showConnection });
 }
 
 async function onSnapshot(snapshot) {
   const { job, spec, history } = snapshot;
+  if (snapshot.dataset.kind !== "image") {
+    location.replace(`/#job=${job.id}`); // a 2D job: the playground draws it
+    return;
+  }
   const last = history[history.length - 1] || {};
   layerView.build(snapshot.layers);
   stats.reset(history, { ...last, ...job.metrics, step: job.step, examples_seen: job.examples_seen });

@@ -59,6 +59,7 @@ async function refresh() {
   } catch (error) {
     setOnline(false, error);
   }
+  clearTimeout(timer); // a refresh started by a button may have finished meanwhile
   timer = setTimeout(refresh, REFRESH_MS);
 }
 
