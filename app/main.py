@@ -7,10 +7,10 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
-from fastapi.responses import RedirectResponse
+from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 
-from app.api import datasets, jobs, presets, stream
+from app.api import datasets, jobs, pages, presets, stream
 from app.errors import add_error_handlers
 from app.hub import Hub
 from app.jobs.manager import JobManager
@@ -45,11 +45,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     add_error_handlers(app)
     for module in (jobs, stream, datasets, presets):
         app.include_router(module.router)
-
-    @app.get("/", include_in_schema=False)
-    def home() -> RedirectResponse:
-        """The interactive API docs, until the playground pages land."""
-        return RedirectResponse("/docs")
+    app.include_router(pages.router)
+    app.mount("/static", StaticFiles(directory=pages.STATIC_DIR), name="static")
 
     return app
 

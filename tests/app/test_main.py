@@ -1,20 +1,32 @@
-"""The application as a whole: its home route and its OpenAPI description."""
+"""The application as a whole: its pages, static files and OpenAPI description."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
+import pytest
 from fastapi.testclient import TestClient
 
 from app.main import create_app
 from app.settings import Settings
 
 
-def test_home_opens_the_api_docs_until_the_pages_land(tmp_path: Path) -> None:
+@pytest.mark.parametrize("path", ["/", "/convnet", "/jobs"])
+def test_pages_render_from_the_templates_with_local_scripts_only(tmp_path: Path, path: str) -> None:
     with TestClient(create_app(Settings(data_dir=tmp_path))) as client:
-        response = client.get("/", follow_redirects=False)
-        assert response.status_code == 307 and response.headers["location"] == "/docs"
-        assert client.get("/docs").status_code == 200
+        response = client.get(path)
+    assert response.status_code == 200 and response.headers["content-type"].startswith("text/html")
+    assert 'aria-current="page"' in response.text
+    sources = re.findall(r'(?:src|href)="([^"]+)"', response.text)
+    assert sources and all(not source.startswith(("http:", "https:", "//")) for source in sources), sources
+
+
+def test_static_modules_are_served_as_javascript(tmp_path: Path) -> None:
+    with TestClient(create_app(Settings(data_dir=tmp_path))) as client:
+        response = client.get("/static/js/api.js")
+        assert response.status_code == 200 and "javascript" in response.headers["content-type"]
+        assert client.get("/static/js/missing.js").status_code == 404
 
 
 def test_every_route_is_documented_with_a_description_and_a_response(tmp_path: Path) -> None:
