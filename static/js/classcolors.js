@@ -1,0 +1,27 @@
+// Class colours from the stylesheet's --class-0..7 variables, as CSS strings and as RGB triples.
+
+const COUNT = 8;
+let cache = null;
+
+function parseHex(text) {
+  const hex = text.trim().replace("#", "");
+  return [0, 2, 4].map((i) => parseInt(hex.slice(i, i + 2), 16));
+}
+
+function palette() {
+  if (!cache) {
+    const style = getComputedStyle(document.documentElement);
+    cache = Array.from({ length: COUNT }, (_, i) => style.getPropertyValue(`--class-${i}`).trim());
+  }
+  return cache;
+}
+
+/** The CSS colour of class `label` (labels past 7 wrap around). */
+export function classColor(label) {
+  return palette()[Math.round(label) % COUNT];
+}
+
+/** The [r, g, b] of class `label`, 0..255. */
+export function classRgb(label) {
+  return parseHex(classColor(label));
+}

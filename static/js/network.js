@@ -1,0 +1,157 @@
+// The network editor: a list of hidden layers (neurons and activation each) and the same net as
+// ConvNetJS layer definitions in a JSON textarea; editing either rewrites the other.
+
+const ACTIVATIONS = ["tanh", "relu", "sigmoid", "leaky_relu", "none"];
+const LOSS_TYPES = new Set(["softmax", "svm"]);
+const MAX_HIDDEN_NEURONS = 16;
+
+/**
+ * The definitions with the input's depth set to the number of features and the loss layer's classes
+ * to the dataset's; a missing input or loss layer is added.
+ */
+export function fitLayers(layers, featureCount, classes) {
+  const body = layers.filter((layer) => layer.type !== "input" && !LOSS_TYPES.has(layer.type));
+  const loss = layers.find((layer) => LOSS_TYPES.has(layer.type)) || { type: "softmax" };
+  return [
+    { type: "input", out_sx: 1, out_sy: 1, out_depth: featureCount },
+    ...body,
+    { ...loss, num_classes: classes },
+  ];
+}
+
+/**
+ * Parse the textarea's text into layer definitions; throws an Error with a readable message when it
+ * is not a JSON list of objects with a "type" (the server checks everything else and answers 422).
+ */
+export function parseLayers(text) {
+  let layers;
+  try {
+    layers = JSON.parse(text);
+  } catch (error) {
+    throw new Error(`not valid JSON: ${error.message}`);
+  }
+  if (!Array.isArray(layers)) throw new Error("the definition must be a JSON list of layers");
+  layers.forEach((layer, index) => {
+    if (typeof layer !== "object" || layer === null || typeof layer.type !== "string") {
+      throw new Error(`layer ${index}: must be an object with a "type"`);
+    }
+  });
+  return layers;
+}
+
+/** Layer definitions as the textarea shows them: one layer per line. */
+export function formatLayers(layers) {
+  return `[\n${layers.map((layer) => `  ${JSON.stringify(layer)}`).join(",\n")}\n]`;
+}
+
+export class NetworkEditor {
+  /**
+   * @param {{list: HTMLElement, add: HTMLButtonElement, text: HTMLTextAreaElement, error: HTMLElement}} elements
+   * @param {(layers: object[]) => void} onChange called with the new definitions after an edit
+   */
+  constructor(elements, onChange) {
+    Object.assign(this, elements);
+    this.onChange = onChange;
+    this.layers = [];
+    this.add.addEventListener("click", () => this.addLayer());
+    this.text.addEventListener("change", () => this.applyText());
+  }
+
+  /** Show `layers` in both views (no onChange). */
+  show(layers) {
+    this.layers = layers;
+    this.text.value = formatLayers(layers);
+    this.renderList();
+  }
+
+  /** Show the server's (or the parser's) message next to the textarea; null clears it. */
+  showError(message) {
+    this.error.textContent = message || "";
+    this.text.setAttribute("aria-invalid", String(Boolean(message)));
+  }
+
+  applyText() {
+    try {
+      const layers = parseLayers(this.text.value);
+      this.showError(null);
+      this.layers = layers;
+      this.renderList();
+      this.onChange(layers);
+    } catch (error) {
+      this.showError(error.message);
+    }
+  }
+
+  commit(layers) {
+    this.show(layers);
+    this.showError(null);
+    this.onChange(layers);
+  }
+
+  addLayer() {
+    const at = this.layers.findIndex((layer) => LOSS_TYPES.has(layer.type));
+    const index = at < 0 ? this.layers.length : at;
+    const layers = [...this.layers];
+    layers.splice(index, 0, { type: "fc", num_neurons: 4, activation: "tanh" });
+    this.commit(layers);
+  }
+
+  update(index, changes) {
+    const layers = this.layers.map((layer, i) => (i === index ? { ...layer, ...changes } : layer));
+    if (changes.activation === "none") delete layers[index].activation;
+    this.commit(layers);
+  }
+
+  remove(index) {
+    this.commit(this.layers.filter((_, i) => i !== index));
+  }
+
+  renderList() {
+    const rows = [];
+    this.layers.forEach((layer, index) => {
+      if (layer.type === "input" || LOSS_TYPES.has(layer.type)) return;
+      rows.push(layer.type === "fc" ? this.fcRow(layer, index, rows.length + 1) : this.otherRow(layer, index));
+    });
+    this.list.replaceChildren(...rows);
+  }
+
+  fcRow(layer, index, ordinal) {
+    const row = document.createElement("li");
+    row.className = "layer-row";
+    const neurons = document.createElement("input");
+    neurons.type = "number";
+    neurons.min = "1";
+    neurons.max = String(MAX_HIDDEN_NEURONS);
+    neurons.value = layer.num_neurons;
+    neurons.setAttribute("aria-label", `hidden layer ${ordinal}: neurons`);
+    neurons.className = "layer-neurons";
+    neurons.addEventListener("change", () => this.update(index, { num_neurons: Number(neurons.value) }));
+    const activation = document.createElement("select");
+    activation.setAttribute("aria-label", `hidden layer ${ordinal}: activation`);
+    for (const name of ACTIVATIONS) activation.add(new Option(name, name));
+    activation.value = layer.activation || "none";
+    activation.addEventListener("change", () => this.update(index, { activation: activation.value }));
+    const title = document.createElement("span");
+    title.textContent = `fc ${ordinal}`;
+    row.append(title, neurons, activation, this.removeButton(index, `hidden layer ${ordinal}`));
+    return row;
+  }
+
+  otherRow(layer, index) {
+    const row = document.createElement("li");
+    row.className = "layer-row";
+    const title = document.createElement("span");
+    title.textContent = layer.type;
+    row.append(title, this.removeButton(index, `${layer.type} layer`));
+    return row;
+  }
+
+  removeButton(index, name) {
+    const button = document.createElement("button");
+    button.type = "button";
+    button.textContent = "×";
+    button.setAttribute("aria-label", `remove ${name}`);
+    button.addEventListener("click", () => this.remove(index));
+    return button;
+  }
+}

@@ -1,0 +1,209 @@
+// What the hidden layers compute: a thumbnail of every neuron over the input plane ("neurons" frames,
+// hover one to see it large) and ConvNetJS's hidden-space view ("hidden" frames: the plane's mesh and
+// the training points mapped into two neurons of one layer).
+
+import { classColor } from "./classcolors.js";
+
+// Diverging map for a neuron's output: low values orange, high values blue, the middle white.
+const LOW = [245, 147, 34];
+const HIGH = [8, 119, 189];
+
+function paintNeuron(canvas, values, offset, side) {
+  const ctx = canvas.getContext("2d");
+  const image = ctx.createImageData(side, side);
+  for (let i = 0; i < side * side; i++) {
+    const t = values[offset + i] / 255; // 0..1 over the layer's range
+    const [target, weight] = t < 0.5 ? [LOW, 1 - 2 * t] : [HIGH, 2 * t - 1];
+    for (let k = 0; k < 3; k++) image.data[4 * i + k] = 255 + (target[k] - 255) * weight;
+    image.data[4 * i + 3] = 255;
+  }
+  ctx.putImageData(image, 0, 0);
+}
+
+function layerTitle(row) {
+  return row.layer === 0 ? "inputs" : `layer ${row.layer} (${row.type})`;
+}
+
+export class NeuronView {
+  /**
+   * @param {HTMLElement} container where one row of thumbnails per layer goes
+   * @param {HTMLCanvasElement} large the canvas a hovered thumbnail is shown on
+   * @param {HTMLElement} caption names the hovered neuron
+   */
+  constructor(container, large, caption) {
+    this.container = container;
+    this.large = large;
+    this.caption = caption;
+    this.layout = "";
+    this.thumbs = []; // [{canvas, array, offset}]
+    this.pending = null;
+    this.hovered = null;
+    this.featureNames = [];
+  }
+
+  /** Names of the input features, to caption the input row. */
+  setFeatures(names) {
+    this.featureNames = names;
+    this.layout = "";
+  }
+
+  push(frame) {
+    this.pending = frame;
+  }
+
+  /** Forget the drawn net (a new job); the next frame rebuilds the rows. */
+  clear() {
+    this.layout = "";
+    this.pending = null;
+    this.container.replaceChildren();
+  }
+
+  draw() {
+    const frame = this.pending;
+    if (!frame) return;
+    this.pending = null;
+    const side = frame.header.grid;
+    const layout = JSON.stringify(frame.header.layers);
+    if (layout !== this.layout) this.build(frame.header.layers, side, layout);
+    for (const thumb of this.thumbs) {
+      thumb.values = frame.arrays[thumb.array].values;
+      paintNeuron(thumb.canvas, thumb.values, thumb.offset, side);
+    }
+    if (this.hovered) this.showLarge(this.hovered, side);
+  }
+
+  build(layers, side, layout) {
+    this.layout = layout;
+    this.thumbs = [];
+    const rows = layers.map((row) => {
+      const box = document.createElement("div");
+      box.className = "neuron-row";
+      const title = document.createElement("span");
+      title.className = "muted";
+      title.textContent = layerTitle(row);
+      box.append(title);
+      const [count] = row.shape;
+      for (let k = 0; k < count; k++) {
+        const canvas = document.createElement("canvas");
+        canvas.width = side;
+        canvas.height = side;
+        canvas.className = "neuron";
+        canvas.tabIndex = 0;
+        const name = row.layer === 0 ? this.featureNames[k] || `feature ${k}` : `layer ${row.layer}, neuron ${k}`;
+        canvas.setAttribute("aria-label", name);
+        const thumb = { canvas, array: `layer${row.layer}`, offset: k * side * side, name, values: null };
+        const enter = () => {
+          this.hovered = thumb;
+          this.showLarge(thumb, side);
+        };
+        canvas.addEventListener("mouseenter", enter);
+        canvas.addEventListener("focus", enter);
+        box.append(canvas);
+        this.thumbs.push(thumb);
+      }
+      return box;
+    });
+    this.container.replaceChildren(...rows);
+  }
+
+  showLarge(thumb, side) {
+    if (!thumb.values) return;
+    this.large.width = side;
+    this.large.height = side;
+    paintNeuron(this.large, thumb.values, thumb.offset, side);
+    this.caption.textContent = thumb.name;
+  }
+}
+
+export class HiddenView {
+  /** @param {HTMLCanvasElement} canvas @param {HTMLElement} caption */
+  constructor(canvas, caption) {
+    this.canvas = canvas;
+    this.caption = caption;
+    this.pending = null;
+    this.current = null; // {layer, neurons} of the last frame drawn
+  }
+
+  push(frame) {
+    this.pending = frame;
+  }
+
+  draw() {
+    const frame = this.pending;
+    if (!frame) return;
+    this.pending = null;
+    this.current = { layer: frame.header.layer, neurons: frame.header.neurons };
+    const [a, b] = frame.header.neurons;
+    this.caption.textContent = `layer ${frame.header.layer}: neuron ${a} (x) against neuron ${b} (y)`;
+    const { mesh, points, labels } = frame.arrays;
+    const ctx = this.canvas.getContext("2d");
+    const { width, height } = this.canvas;
+    ctx.clearRect(0, 0, width, height);
+    const [lo, hi] = bounds(mesh.values, points.values);
+    const pad = 10;
+    const sx = (v) => pad + ((v - lo[0]) / (hi[0] - lo[0] || 1)) * (width - 2 * pad);
+    const sy = (v) => height - pad - ((v - lo[1]) / (hi[1] - lo[1] || 1)) * (height - 2 * pad);
+    const [lines, perLine] = mesh.shape;
+    ctx.strokeStyle = "rgba(29, 36, 48, .3)";
+    ctx.lineWidth = 1;
+    for (let line = 0; line < lines; line++) {
+      ctx.beginPath();
+      for (let p = 0; p < perLine; p++) {
+        const i = 2 * (line * perLine + p);
+        if (p) ctx.lineTo(sx(mesh.values[i]), sy(mesh.values[i + 1]));
+        else ctx.moveTo(sx(mesh.values[i]), sy(mesh.values[i + 1]));
+      }
+      ctx.stroke();
+    }
+    for (let n = 0; n < labels.values.length; n++) {
+      ctx.fillStyle = classColor(labels.values[n]);
+      ctx.beginPath();
+      ctx.arc(sx(points.values[2 * n]), sy(points.values[2 * n + 1]), 3, 0, 2 * Math.PI);
+      ctx.fill();
+    }
+  }
+}
+
+/** [[xmin, ymin], [xmax, ymax]] over interleaved (x, y) arrays. */
+function bounds(...arrays) {
+  const lo = [Infinity, Infinity];
+  const hi = [-Infinity, -Infinity];
+  for (const values of arrays) {
+    for (let i = 0; i < values.length; i++) {
+      const axis = i % 2;
+      if (values[i] < lo[axis]) lo[axis] = values[i];
+      if (values[i] > hi[axis]) hi[axis] = values[i];
+    }
+  }
+  return [lo, hi];
+}
+
+const ACTIVATION_TYPES = new Set(["relu", "leaky_relu", "sigmoid", "tanh", "maxout"]);
+const LINEAR_TYPES = new Set(["fc", "conv"]);
+
+/**
+ * The hidden layers the server draws as neurons (mirrors app/visuals/plane.neuron_layers): every
+ * activation layer, and every fc no activation follows; input, the loss's fc and the loss excluded.
+ * @param {{type: string, out_depth: number}[]} described the snapshot's desugared layers
+ * @returns {{layer: number, count: number, type: string}[]}
+ */
+export function hiddenLayers(described) {
+  const types = described.map((row) => row.type);
+  const shown = [];
+  for (let index = 1; index < types.length - 2; index++) {
+    const following = types.slice(index + 1, -2).filter((t) => LINEAR_TYPES.has(t) || ACTIVATION_TYPES.has(t));
+    const linearAlone = LINEAR_TYPES.has(types[index]) && (!following.length || LINEAR_TYPES.has(following[0]));
+    if (ACTIVATION_TYPES.has(types[index]) || linearAlone) {
+      shown.push({ layer: index, count: described[index].out_depth, type: types[index] });
+    }
+  }
+  return shown;
+}
+
+/** The neuron pair after (a, b) among `count` neurons: (0,1), (0,2), ..., (1,2), ... and round again. */
+export function nextPair([a, b], count) {
+  if (count < 2) return [0, 0];
+  if (b + 1 < count) return [a, b + 1];
+  if (a + 2 < count) return [a + 1, a + 2];
+  return [0, 1];
+}

@@ -1,0 +1,291 @@
+// The 2D playground's controller: wires the state, the picker, the editor, the views and the job.
+
+import { toast, showConnection } from "./api.js";
+import { stateFromHash, hashFromState, jobSpec, trainerSpec, FEATURES } from "./state.js";
+import { DatasetPicker, pickerDatasets, editPoints, pointsOf } from "./datasets.js";
+import { BoundaryView } from "./boundary.js";
+import { NetworkEditor, fitLayers } from "./network.js";
+import { NeuronView, HiddenView, hiddenLayers, nextPair } from "./neurons.js";
+import { LineChart } from "./linechart.js";
+import { PlayJob } from "./playjob.js";
+import { classColor } from "./classcolors.js";
+
+const $ = (id) => document.getElementById(id);
+const DATA_KEYS = ["noise", "n_samples", "test_fraction", "classes"];
+const LIVE_TRAINER_KEYS = ["learning_rate", "momentum", "batch_size", "l1_decay", "l2_decay"];
+
+const state = stateFromHash(location.hash);
+let catalogue = [];
+let datasetView = null; // the current job's dataset (points, classes) from its snapshot
+let hidden = { layers: [], layer: null, neurons: [0, 1] };
+
+const boundary = new BoundaryView($("boundary"), $("boundary-overlay"), editAt);
+const neurons = new NeuronView($("neurons"), $("neuron-large"), $("neuron-caption"));
+const hiddenView = new HiddenView($("hidden-space"), $("hidden-caption"));
+const charts = {
+  loss: new LineChart($("loss-chart"), [
+    { key: "loss", label: "train", color: classColor(0) },
+    { key: "test_loss", label: "test", color: classColor(1) },
+  ], { yMin: 0 }),
+  accuracy: new LineChart($("accuracy-chart"), [
+    { key: "train_accuracy", label: "train", color: classColor(0) },
+    { key: "test_accuracy", label: "test", color: classColor(1) },
+  ], { yMin: 0, yMax: 1 }),
+};
+const picker = new DatasetPicker($("dataset-picker"), (name) => changeData({ dataset: name }));
+const network = new NetworkEditor(
+  { list: $("layer-list"), add: $("add-layer"), text: $("layers"), error: $("layers-error") },
+  (layers) => changeData({ layers }),
+);
+const job = new PlayJob({ onSnapshot, onMessage, onFrame, onConnection: showConnection });
+
+/** Number of classes the data will have, so the loss layer can match before the job exists. */
+function classCount() {
+  if (state.dataset === "points") return Math.max(2, ...state.points.map((point) => point[2] + 1));
+  const entry = catalogue.find((item) => item.name === state.dataset);
+  const param = entry?.params.find((item) => item.name === "classes");
+  return param ? state.classes || param.default : 2;
+}
+
+function saveHash() {
+  history.replaceState(null, "", `#${hashFromState(state)}`);
+}
+
+/** Apply changes to the data, features or net, and train a new job on them. */
+async function changeData(changes, model = null) {
+  Object.assign(state, changes);
+  if (state.dataset === "points" && !state.points) state.points = datasetView ? pointsOf(datasetView) : [];
+  state.layers = fitLayers(state.layers, state.features.length, classCount());
+  network.show(state.layers);
+  picker.select(state.dataset, state.points);
+  showForm();
+  saveHash();
+  try {
+    await job.replace(jobSpec(state, model));
+    network.showError(null);
+  } catch (error) {
+    showSpecError(error);
+  }
+}
+
+function showSpecError(error) {
+  const layerFields = (error.fields || []).filter((field) => /^(layers|model)\b/.test(field.loc));
+  if (layerFields.length) network.showError(layerFields.map((field) => field.msg).join("\n"));
+  else toast(error.message);
+}
+
+/** A click on the plot: add a point (class A; shift: class B) or remove the nearest (ctrl, or the mode). */
+function editAt({ x, y, event }) {
+  const remove = $("remove-mode").getAttribute("aria-pressed") === "true" || event.ctrlKey || event.metaKey;
+  const base = state.dataset === "points" && state.points ? state.points : datasetView ? pointsOf(datasetView) : [];
+  try {
+    changeData({ dataset: "points", points: editPoints(base, { x, y, label: event.shiftKey ? 1 : 0, remove }) });
+  } catch (error) {
+    toast(error.message);
+  }
+}
+
+function onSnapshot(snapshot) {
+  datasetView = snapshot.dataset;
+  boundary.setPoints(snapshot.dataset.points, snapshot.dataset.extent);
+  neurons.setFeatures(snapshot.dataset.features || state.features);
+  neurons.clear();
+  hidden.layers = hiddenLayers(snapshot.layers);
+  hidden.layer = snapshot.view.hidden_layer ?? hidden.layers.at(-1)?.layer ?? null;
+  hidden.neurons = snapshot.view.hidden_neurons || [0, 1];
+  showHiddenLayers();
+  for (const chart of Object.values(charts)) chart.clear();
+  snapshot.history.forEach(addPoint);
+  showCounters(snapshot.job);
+  showStatus(snapshot.job.status, snapshot.job.error);
+}
+
+function onMessage(message) {
+  if (message.type === "progress") {
+    addPoint(message);
+    showCounters(message);
+  } else if (message.type === "status") {
+    showStatus(message.status, message.error);
+  } else if (message.type === "reset") {
+    for (const chart of Object.values(charts)) chart.clear();
+    showCounters({ step: 0, epoch: 0, examples_seen: 0, examples_per_second: null });
+  } else if (message.type === "error") {
+    toast(message.message);
+  }
+}
+
+function onFrame(frame) {
+  if (frame.header.type === "boundary") boundary.push(frame);
+  else if (frame.header.type === "neurons") neurons.push(frame);
+  else if (frame.header.type === "hidden") hiddenView.push(frame);
+}
+
+function addPoint(point) {
+  charts.loss.add(point.step, { loss: point.loss, test_loss: point.test_loss });
+  charts.accuracy.add(point.step, { train_accuracy: point.train_accuracy, test_accuracy: point.test_accuracy });
+}
+
+function showCounters(progress) {
+  $("count-step").textContent = progress.step.toLocaleString();
+  $("count-epoch").textContent = progress.epoch.toLocaleString();
+  $("count-examples").textContent = progress.examples_seen.toLocaleString();
+  const rate = progress.examples_per_second;
+  if (rate !== null && rate !== undefined) $("count-rate").textContent = Math.round(rate).toLocaleString();
+}
+
+function showStatus(status, error) {
+  job.playing = status === "running" || status === "queued";
+  $("play").textContent = job.playing ? "Pause" : "Play";
+  $("play").setAttribute("aria-pressed", String(job.playing));
+  const box = $("status");
+  box.className = `status ${status}`;
+  box.textContent = status === "failed" ? `failed: ${error || "diverged"}. Try a lower learning rate, then Reset.` : status;
+}
+
+function showHiddenLayers() {
+  const select = $("hidden_layer");
+  select.replaceChildren(
+    ...hidden.layers.map((row) => new Option(`layer ${row.layer} (${row.type}, ${row.count})`, row.layer)),
+  );
+  if (hidden.layer !== null) select.value = String(hidden.layer);
+  select.disabled = !hidden.layers.length;
+  $("hidden-cycle").disabled = !hidden.layers.length;
+}
+
+function cycleHidden() {
+  const row = hidden.layers.find((item) => item.layer === hidden.layer);
+  if (!row) return;
+  hidden.neurons = nextPair(hidden.neurons, row.count);
+  job.setView({ hidden_layer: hidden.layer, hidden_neurons: hidden.neurons });
+}
+
+/** Put the state's values into the form controls (ids match the state's keys). */
+function showForm() {
+  for (const key of [...DATA_KEYS, ...LIVE_TRAINER_KEYS, "method", "seed"]) $(key).value = state[key];
+  $("noise-value").textContent = state.noise;
+  $("test_fraction-value").textContent = state.test_fraction;
+  $("discretize").checked = state.discretize;
+  $("momentum").disabled = state.method !== "sgd" && state.method !== "nesterov";
+  for (const box of document.querySelectorAll("#features input")) box.checked = state.features.includes(box.value);
+}
+
+function buildFeatures() {
+  const boxes = FEATURES.map((name) => {
+    const label = document.createElement("label");
+    label.className = "inline";
+    const box = document.createElement("input");
+    box.type = "checkbox";
+    box.value = name;
+    box.addEventListener("change", () => {
+      const features = FEATURES.filter((feature) => $("features").querySelector(`[value="${feature}"]`).checked);
+      if (features.length) changeData({ features });
+      else box.checked = true; // the net needs at least one input
+    });
+    label.append(box, ` ${name}`);
+    return label;
+  });
+  $("features").replaceChildren(...boxes);
+}
+
+async function runAction(action) {
+  try {
+    await action();
+  } catch (error) {
+    toast(error.message);
+  }
+}
+
+function bindControls() {
+  for (const key of DATA_KEYS) $(key).addEventListener("change", () => changeData({ [key]: Number($(key).value) }));
+  $("noise").addEventListener("input", () => ($("noise-value").textContent = $("noise").value));
+  $("test_fraction").addEventListener("input", () => ($("test_fraction-value").textContent = $("test_fraction").value));
+  $("regenerate").addEventListener("click", () => changeData({ data_seed: state.data_seed + 1 }));
+  $("remove-mode").addEventListener("click", () => {
+    const pressed = $("remove-mode").getAttribute("aria-pressed") !== "true";
+    $("remove-mode").setAttribute("aria-pressed", String(pressed));
+  });
+  $("method").addEventListener("change", () => changeData({ method: $("method").value }));
+  for (const key of LIVE_TRAINER_KEYS) {
+    $(key).addEventListener("change", () => {
+      state[key] = Number($(key).value);
+      saveHash();
+      // momentum means nothing to adaptive methods; the server would reject it
+      if (key !== "momentum" || "momentum" in trainerSpec(state)) {
+        runAction(() => job.setTrainer({ [key]: state[key] }));
+      }
+    });
+  }
+  $("seed").addEventListener("change", () => {
+    state.seed = Number($("seed").value);
+    saveHash();
+    runAction(() => job.reset(state.seed));
+  });
+  $("play").addEventListener("click", () => runAction(() => job.toggle()));
+  $("step").addEventListener("click", () => runAction(() => job.step()));
+  $("reset").addEventListener("click", () => runAction(() => job.reset()));
+  $("reset-new-seed").addEventListener("click", () => {
+    state.seed = Math.floor(Math.random() * 2 ** 31);
+    showForm();
+    saveHash();
+    runAction(() => job.reset(state.seed));
+  });
+  $("discretize").addEventListener("change", () => {
+    state.discretize = $("discretize").checked;
+    boundary.setDiscretize(state.discretize);
+    saveHash();
+  });
+  $("hidden_layer").addEventListener("change", () => {
+    hidden.layer = Number($("hidden_layer").value);
+    hidden.neurons = [0, 1];
+    job.setView({ hidden_layer: hidden.layer, hidden_neurons: hidden.neurons });
+  });
+  $("hidden-cycle").addEventListener("click", cycleHidden);
+  $("save-model").addEventListener("click", () => runAction(saveModel));
+  $("load-model").addEventListener("change", () => runAction(loadModel));
+  addEventListener("pagehide", () => job.discard());
+}
+
+async function saveModel() {
+  const model = await job.model();
+  const link = document.createElement("a");
+  link.href = URL.createObjectURL(new Blob([JSON.stringify(model)], { type: "application/json" }));
+  link.download = `netplay-${state.dataset}-${job.id}.json`;
+  link.click();
+  URL.revokeObjectURL(link.href);
+}
+
+async function loadModel() {
+  const file = $("load-model").files[0];
+  if (!file) return;
+  const model = JSON.parse(await file.text());
+  $("load-model").value = "";
+  if (!Array.isArray(model.layers)) throw new Error("not a saved netplay model (no layers)");
+  state.layers = model.layers;
+  await changeData({}, model);
+}
+
+function animate() {
+  boundary.draw();
+  neurons.draw();
+  hiddenView.draw();
+  charts.loss.draw();
+  charts.accuracy.draw();
+  requestAnimationFrame(animate);
+}
+
+async function main() {
+  buildFeatures();
+  bindControls();
+  boundary.setDiscretize(state.discretize);
+  requestAnimationFrame(animate);
+  try {
+    catalogue = await pickerDatasets();
+  } catch (error) {
+    toast(error.message);
+  }
+  const built = picker.build(catalogue, state.dataset);
+  await changeData({});
+  await built.catch((error) => toast(error.message));
+}
+
+main();

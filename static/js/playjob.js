@@ -1,0 +1,82 @@
+// The playground's one job at a time: create it from a spec, replace it when the data or the net
+// change (deleting the old one so the page does not pile up jobs), and play, pause, step and reset it.
+//
+// Lifecycle decision: a new job starts in the state the page is in. The first job of a page is
+// created and paused at once (the person presses Play, as in TF Playground), so it shows its
+// untrained boundary; a job that replaces another while the page plays keeps playing. A paused job
+// may have taken a few steps before the pause arrived; its counters say so.
+
+import { api, JobStream } from "./api.js";
+
+export class PlayJob {
+  /** @param {object} handlers JobStream handlers (onSnapshot, onMessage, onFrame, onConnection) */
+  constructor(handlers) {
+    this.handlers = handlers;
+    this.id = null;
+    this.stream = null;
+    this.playing = false;
+    this.queue = Promise.resolve(); // replacements run one after another, in the order asked
+  }
+
+  /**
+   * Create a job from `spec` and make it the page's job; resolves to the new job, rejects with the
+   * server's ApiError (a 422 names the bad field) and then keeps the current job.
+   */
+  replace(spec) {
+    const run = this.queue.then(() => this.create(spec));
+    this.queue = run.catch(() => null);
+    return run;
+  }
+
+  async create(spec) {
+    const job = await api.post("/api/jobs", spec);
+    if (!this.playing) await api.post(`/api/jobs/${job.id}/pause`);
+    const previous = this.id;
+    this.stream?.close();
+    this.id = job.id;
+    this.stream = new JobStream(job.id, this.handlers);
+    if (previous) api.del(`/api/jobs/${previous}`).catch(() => null);
+    return job;
+  }
+
+  /** Run the job (resume), or pause it when it runs. Rejects with ApiError (409: it finished). */
+  async toggle() {
+    if (!this.id) return;
+    const action = this.playing ? "pause" : "resume";
+    await api.post(`/api/jobs/${this.id}/${action}`);
+  }
+
+  /** One training step of the paused job (pausing it first if it runs). */
+  async step() {
+    if (!this.id) return;
+    if (this.playing) await api.post(`/api/jobs/${this.id}/pause`);
+    await api.post(`/api/jobs/${this.id}/step`);
+  }
+
+  /** Start over from fresh weights; with `seed` the weights come from that seed instead. */
+  async reset(seed = null) {
+    if (!this.id) return;
+    await api.post(`/api/jobs/${this.id}/reset`, seed === null ? {} : { seed });
+  }
+
+  /** Change hyperparameters live ({learning_rate: 0.003}). */
+  async setTrainer(changes) {
+    if (!this.id) return;
+    await api.patch(`/api/jobs/${this.id}`, { trainer: changes });
+  }
+
+  /** Choose the hidden-space layer and neurons for every viewer of the job. */
+  setView(view) {
+    this.stream?.send({ type: "set_view", view });
+  }
+
+  /** The job's saved net (format netplay.net). */
+  model() {
+    return api.get(`/api/jobs/${this.id}/model`);
+  }
+
+  /** Delete the job as the page goes away (keepalive lets the request outlive the page). */
+  discard() {
+    if (this.id) fetch(`/api/jobs/${this.id}`, { method: "DELETE", keepalive: true });
+  }
+}

@@ -1,0 +1,119 @@
+// The playground's whole configuration in one object, and its round trip through the URL hash, so a
+// link reproduces a setup (data, features, net, trainer, seeds, view options).
+
+export const FEATURES = ["x1", "x2", "x1sq", "x2sq", "x1x2", "sinx1", "sinx2"];
+
+/** ConvNetJS classify2d's net: 6 and 2 tanh neurons, softmax over the classes. */
+export const DEFAULT_LAYERS = [
+  { type: "input", out_sx: 1, out_sy: 1, out_depth: 2 },
+  { type: "fc", num_neurons: 6, activation: "tanh" },
+  { type: "fc", num_neurons: 2, activation: "tanh" },
+  { type: "softmax", num_classes: 2 },
+];
+
+export const DEFAULTS = Object.freeze({
+  dataset: "quadrants",
+  noise: 0,
+  n_samples: 300,
+  test_fraction: 0.5,
+  classes: 0, // 0: the dataset's default (k-class sets only)
+  data_seed: 0,
+  points: null, // [[x, y, label], ...] when dataset is "points"
+  features: ["x1", "x2"],
+  layers: DEFAULT_LAYERS,
+  method: "sgd",
+  learning_rate: 0.01,
+  momentum: 0.1,
+  batch_size: 10,
+  l1_decay: 0,
+  l2_decay: 0.001,
+  seed: 0,
+  discretize: false,
+});
+
+// Keys whose values are JSON in the hash; the others are numbers, booleans or plain strings.
+const JSON_KEYS = new Set(["points", "features", "layers"]);
+
+/** A fresh state with every default. */
+export function defaultState() {
+  return structuredClone({ ...DEFAULTS });
+}
+
+function parseValue(key, text) {
+  if (JSON_KEYS.has(key)) return JSON.parse(text);
+  const def = DEFAULTS[key];
+  if (typeof def === "number") {
+    const number = Number(text);
+    if (!Number.isFinite(number)) throw new Error(`${key}: not a number`);
+    return number;
+  }
+  if (typeof def === "boolean") return text === "true";
+  return text;
+}
+
+/**
+ * The state a hash describes: defaults overridden by the hash's known keys (unparseable values are
+ * skipped, so an edited link still opens).
+ * @param {string} hash location.hash, with or without the leading "#"
+ */
+export function stateFromHash(hash) {
+  const state = defaultState();
+  const params = new URLSearchParams(hash.replace(/^#/, ""));
+  for (const [key, text] of params) {
+    if (!(key in DEFAULTS)) continue;
+    try {
+      state[key] = parseValue(key, text);
+    } catch {
+      // a hand-edited value that does not parse keeps its default
+    }
+  }
+  return state;
+}
+
+/** The hash (without "#") that reproduces `state`: only the keys that differ from the defaults. */
+export function hashFromState(state) {
+  const params = new URLSearchParams();
+  for (const key of Object.keys(DEFAULTS)) {
+    const value = state[key];
+    const text = JSON_KEYS.has(key) ? JSON.stringify(value) : String(value);
+    const defaultText = JSON_KEYS.has(key) ? JSON.stringify(DEFAULTS[key]) : String(DEFAULTS[key]);
+    if (text !== defaultText) params.set(key, text);
+  }
+  return params.toString();
+}
+
+/** The dataset part of a job spec. */
+export function datasetSpec(state) {
+  const spec = { name: state.dataset, features: state.features, test_fraction: state.test_fraction };
+  if (state.dataset === "points") {
+    spec.points = state.points;
+    spec.classes = Math.max(2, ...state.points.map((point) => point[2] + 1));
+    return spec;
+  }
+  Object.assign(spec, { noise: state.noise, n_samples: state.n_samples, seed: state.data_seed });
+  if (state.classes > 0) spec.classes = state.classes;
+  return spec;
+}
+
+/** The trainer settings of a job spec. */
+export function trainerSpec(state) {
+  const trainer = { method: state.method, learning_rate: state.learning_rate, batch_size: state.batch_size };
+  if (state.method === "sgd" || state.method === "nesterov") trainer.momentum = state.momentum;
+  if (state.l1_decay) trainer.l1_decay = state.l1_decay;
+  if (state.l2_decay) trainer.l2_decay = state.l2_decay;
+  return trainer;
+}
+
+/** The complete job spec the page posts (`model`, when given, replaces the layer definitions). */
+export function jobSpec(state, model = null) {
+  const spec = {
+    name: `playground ${state.dataset}`,
+    dataset: datasetSpec(state),
+    trainer: trainerSpec(state),
+    seed: state.seed,
+    stream: { grid: 100, fps: 30 },
+  };
+  if (model) spec.model = model;
+  else spec.layers = state.layers;
+  return spec;
+}
