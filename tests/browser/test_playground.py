@@ -1,0 +1,171 @@
+"""The 2D playground (/): pick data, train live, edit points and the net, and share the setup by URL."""
+
+from __future__ import annotations
+
+import json
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import Page, expect
+
+TIMEOUT = 15_000
+
+# Sum of the boundary canvas's pixels, to see it change; 0 before the first frame is drawn.
+BOUNDARY_SUM = """() => {
+  const canvas = document.getElementById("boundary");
+  const data = canvas.getContext("2d").getImageData(0, 0, canvas.width, canvas.height).data;
+  let sum = 0;
+  for (let i = 0; i < data.length; i += 4) sum += data[i] * 3 + data[i + 1] * 5 + data[i + 2] * 7;
+  return sum;
+}"""
+STEP = "Number(document.getElementById('count-step').textContent.replace(/,/g, ''))"
+
+
+def _api(base: str, method: str, path: str) -> object:
+    request = urllib.request.Request(base + path, method=method)
+    with urllib.request.urlopen(request, timeout=10) as response:
+        body = response.read()
+    return json.loads(body) if body else None
+
+
+@pytest.fixture
+def playground(page: Page, live_server: str) -> Iterator[Page]:
+    """The playground with its first job streaming; every job is deleted afterwards, so running jobs
+    never hold the server's two slots into the next test."""
+    page.set_default_timeout(TIMEOUT)
+    page.goto(live_server + "/")
+    expect(page.locator("#status")).to_have_text("paused")
+    yield page
+    for job in _api(live_server, "GET", "/api/jobs?limit=100")["items"]:
+        _api(live_server, "DELETE", f"/api/jobs/{job['id']}")
+
+
+def job_id(page: Page) -> str:
+    return page.locator("#job-link").get_attribute("data-job-id")
+
+
+def job(page: Page, live_server: str) -> dict:
+    return _api(live_server, "GET", f"/api/jobs/{job_id(page)}")
+
+
+def wait_for_new_job(page: Page, previous: str) -> str:
+    page.wait_for_function(
+        "previous => document.getElementById('job-link').dataset.jobId !== previous", arg=previous
+    )
+    return job_id(page)
+
+
+def hash_state(page: Page) -> dict[str, str]:
+    return dict(urllib.parse.parse_qsl(page.evaluate("location.hash.slice(1)")))
+
+
+def test_rings_train_live_and_pause_stops_the_counters(playground: Page, live_server: str) -> None:
+    page = playground
+    first = job_id(page)
+    page.get_by_role("radio", name="rings").click()
+    rings = wait_for_new_job(page, first)
+    assert job(page, live_server)["dataset"] == "rings"
+    page.wait_for_function(f"({BOUNDARY_SUM})() > 0")
+    before = page.evaluate(BOUNDARY_SUM)
+
+    page.get_by_role("button", name="Play").click()
+    expect(page.locator("#status")).to_have_text("running")
+    page.wait_for_function(f"({BOUNDARY_SUM})() !== {before}")
+    page.wait_for_function(f"{STEP} > 999")
+    points = _api(live_server, "GET", f"/api/jobs/{rings}/metrics")["points"]
+    losses = [point["loss"] for point in points if point["loss"] is not None]
+    assert losses[-1] < losses[0]
+
+    page.get_by_role("button", name="Pause").click()
+    expect(page.locator("#status")).to_have_text("paused")
+    stopped = job(page, live_server)
+    assert stopped["status"] == "paused"
+    page.wait_for_function(f"{STEP} === {stopped['step']}")  # the last report comes after the pause
+    page.wait_for_timeout(400)  # a running job would report progress every 0.1 s
+    assert page.evaluate(STEP) == stopped["step"] == job(page, live_server)["step"]
+
+
+def test_clicking_the_plot_adds_a_point_and_trains_on_points(playground: Page, live_server: str) -> None:
+    page = playground
+    first = job_id(page)
+    count = _api(live_server, "GET", f"/api/jobs/{first}")["spec"]["dataset"]["n_samples"]
+    page.locator("#boundary-overlay").click(position={"x": 30, "y": 30}, modifiers=["Shift"])
+    second = wait_for_new_job(page, first)
+    spec = _api(live_server, "GET", f"/api/jobs/{second}")["spec"]["dataset"]
+    assert spec["name"] == "points"
+    assert len(spec["points"]) == count + 1
+    x, y, label = spec["points"][-1]
+    assert x < -2.5 and y > 2.5 and label == 1
+    assert json.loads(hash_state(page)["points"])[-1] == [x, y, label]
+
+
+def test_editing_the_layer_text_changes_the_network(playground: Page) -> None:
+    page = playground
+    first = job_id(page)
+    layers = [
+        {"type": "input", "out_sx": 1, "out_sy": 1, "out_depth": 2},
+        {"type": "fc", "num_neurons": 3, "activation": "relu"},
+        {"type": "fc", "num_neurons": 3, "activation": "tanh"},
+        {"type": "fc", "num_neurons": 2, "activation": "tanh"},
+        {"type": "softmax", "num_classes": 2},
+    ]
+    page.locator("#layers").fill(json.dumps(layers))
+    page.locator("#layers").dispatch_event("change")
+    wait_for_new_job(page, first)
+    expect(page.locator("#layer-list li")).to_have_count(3)
+    expect(page.locator("#layer-list select").first).to_have_value("relu")
+    # inputs (2) and every hidden neuron (3 + 3 + 2) get a thumbnail
+    expect(page.locator("#neurons canvas")).to_have_count(10)
+
+
+def test_a_bad_definition_shows_the_server_message_next_to_the_text(playground: Page) -> None:
+    page = playground
+    first = job_id(page)
+    page.get_by_label("hidden layer 1: neurons").fill("0")
+    page.get_by_label("hidden layer 1: neurons").dispatch_event("change")
+    expect(page.locator("#layers-error")).to_contain_text("num_neurons must be >= 1, got 0")
+    assert job_id(page) == first  # the running job stays
+
+
+def test_the_url_hash_reproduces_the_setup(playground: Page, live_server: str) -> None:
+    page = playground
+    first = job_id(page)
+    page.get_by_role("radio", name="moons").click()
+    second = wait_for_new_job(page, first)
+    page.get_by_label("x1x2").check()
+    third = wait_for_new_job(page, second)
+    page.get_by_role("button", name="Add hidden layer").click()
+    wait_for_new_job(page, third)
+    page.get_by_label("Learning rate (live)").fill("0.03")
+    page.get_by_label("Learning rate (live)").dispatch_event("change")
+    page.wait_for_function("location.hash.includes('learning_rate=0.03')")
+    link = page.url
+    original = job(page, live_server)
+
+    copy = page.context.new_page()
+    copy.goto(link)
+    expect(copy.locator("#status")).to_have_text("paused")
+    reproduced = job(copy, live_server)
+    assert job_id(copy) != job_id(page)
+    for key in ("dataset", "layers", "seed"):
+        assert reproduced["spec"][key] == original["spec"][key]
+    assert reproduced["trainer"] == original["trainer"]  # the live change included
+    expect(copy.get_by_label("x1x2")).to_be_checked()
+    expect(copy.locator("#learning_rate")).to_have_value("0.03")
+    expect(copy.get_by_role("radio", name="moons")).to_have_attribute("aria-checked", "true")
+
+
+def test_a_live_learning_rate_change_reaches_the_job(playground: Page, live_server: str) -> None:
+    page = playground
+    page.get_by_role("button", name="Play").click()
+    expect(page.locator("#status")).to_have_text("running")
+    before = job_id(page)
+    page.get_by_label("Learning rate (live)").fill("0.003")
+    page.get_by_label("Learning rate (live)").dispatch_event("change")
+    page.wait_for_function(
+        """async id => (await (await fetch(`/api/jobs/${id}`)).json()).trainer.learning_rate === 0.003""",
+        arg=before,
+    )
+    assert job_id(page) == before and job(page, live_server)["status"] == "running"
