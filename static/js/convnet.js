@@ -59,6 +59,7 @@ async function chooseDataset(spec, { keepNet = false } = {}) {
   datasetOption(spec).selected = true;
   state.dataset = spec;
   const body = await preview(spec);
+  if (state.dataset !== spec) return; // another choice came after this one
   state.preview = body;
   const [sx, sy, depth] = body.input_shape;
   $("dataset-info").textContent = `${body.num_classes} classes (${body.class_names.join(", ")}); input ${sx}×${sy}×${depth}; ` +

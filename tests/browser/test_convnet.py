@@ -97,8 +97,8 @@ def test_convnet_uploads_an_npz_set_and_fits_the_default_net_to_it(
     rng = np.random.default_rng(0)
     upload = tmp_path / "tiny.npz"
     np.savez(upload, X=rng.random((60, 12, 12)).astype(np.float32), y=np.arange(60) % 3)
-    page.goto(f"{live_server}/convnet")
-    expect(page.locator("#dataset-info")).to_contain_text("24×24×1")
+    page.goto(f"{live_server}/convnet#dataset=xo")
+    expect(page.locator("#dataset-info")).to_contain_text("9×9×1")
     page.set_input_files("#upload", str(upload))
     expect(page.locator("#dataset option:checked")).to_have_text("upload: tiny.npz")
     expect(page.locator("#dataset-info")).to_contain_text("3 classes (0, 1, 2); input 12×12×1")
