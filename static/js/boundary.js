@@ -151,10 +151,10 @@ function drawAxes(ctx, canvas, extent, px, py) {
   ctx.font = `${Math.round(canvas.width / 36)}px system-ui`;
   for (let v = Math.ceil(xmin); v <= Math.floor(xmax); v++) {
     ctx.fillRect(px(v) - 0.5, py(0) - 4, 1, 8);
-    if (v !== 0) ctx.fillText(String(v), px(v) - 4, py(0) + 18);
+    if (v !== 0 && v !== xmin && v !== xmax) ctx.fillText(String(v), px(v) - 4, py(0) + 18);
   }
   for (let v = Math.ceil(ymin); v <= Math.floor(ymax); v++) {
     ctx.fillRect(px(0) - 4, py(v) - 0.5, 8, 1);
-    if (v !== 0) ctx.fillText(String(v), px(0) + 8, py(v) + 5);
+    if (v !== 0 && v !== ymin && v !== ymax) ctx.fillText(String(v), px(0) + 8, py(v) + 5);
   }
 }

@@ -1,7 +1,7 @@
 // The 2D playground's controller: wires the state, the picker, the editor, the views and the job.
 
 import { toast, showConnection } from "./api.js";
-import { stateFromHash, hashFromState, jobSpec, trainerSpec, FEATURES } from "./state.js";
+import { stateFromHash, hashFromState, jobSpec, trainerSpec, liveTrainer, FEATURES } from "./state.js";
 import { DatasetPicker, pickerDatasets, editPoints, pointsOf } from "./datasets.js";
 import { BoundaryView } from "./boundary.js";
 import { NetworkEditor, fitLayers } from "./network.js";
@@ -111,9 +111,28 @@ function onMessage(message) {
   } else if (message.type === "reset") {
     for (const chart of Object.values(charts)) chart.clear();
     showCounters({ step: 0, epoch: 0, examples_seen: 0, examples_per_second: null });
+    runAction(() => job.setTrainer(liveTrainer(state))); // a reset keeps the live hyperparameters
+  } else if (message.type === "trainer") {
+    showTrainer(message.trainer);
+  } else if (message.type === "lagged") {
+    runAction(reloadHistory);
   } else if (message.type === "error") {
     toast(message.message);
   }
+}
+
+/** Another viewer (or the API) changed the hyperparameters: show them and keep them in the link. */
+function showTrainer(trainer) {
+  for (const key of LIVE_TRAINER_KEYS) if (typeof trainer[key] === "number") state[key] = trainer[key];
+  showForm();
+  saveHash();
+}
+
+/** This viewer fell behind and missed progress messages: redraw the charts from the stored history. */
+async function reloadHistory() {
+  const { points } = await job.metrics();
+  for (const chart of Object.values(charts)) chart.clear();
+  points.forEach(addPoint);
 }
 
 function onFrame(frame) {
@@ -141,7 +160,13 @@ function showStatus(status, error) {
   $("play").setAttribute("aria-pressed", String(job.playing));
   const box = $("status");
   box.className = `status ${status}`;
-  box.textContent = status === "failed" ? `failed: ${error || "diverged"}. Try a lower learning rate, then Reset.` : status;
+  box.textContent = status === "failed" ? failureText(error) : status;
+}
+
+/** What a failed job says: the server's reason (a diverged job names the step) and what to do. */
+function failureText(error) {
+  const advice = /learning rate/.test(error || "") ? "then press Reset" : "try a lower learning rate, then Reset";
+  return `failed: ${error || "training stopped"}; ${advice}.`;
 }
 
 function showHiddenLayers() {

@@ -70,6 +70,11 @@ export class PlayJob {
     this.stream?.send({ type: "set_view", view });
   }
 
+  /** The job's metric history, oldest first ({points: [...]}). */
+  metrics() {
+    return api.get(`/api/jobs/${this.id}/metrics`);
+  }
+
   /** The job's saved net (format netplay.net). */
   model() {
     return api.get(`/api/jobs/${this.id}/model`);

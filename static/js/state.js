@@ -104,6 +104,13 @@ export function trainerSpec(state) {
   return trainer;
 }
 
+/** The hyperparameters a running job can change (PATCH), zero decays included. */
+export function liveTrainer(state) {
+  const trainer = { ...trainerSpec(state), l1_decay: state.l1_decay, l2_decay: state.l2_decay };
+  delete trainer.method; // changing the method needs a new job
+  return trainer;
+}
+
 /** The complete job spec the page posts (`model`, when given, replaces the layer definitions). */
 export function jobSpec(state, model = null) {
   const spec = {

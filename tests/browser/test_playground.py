@@ -169,3 +169,19 @@ def test_a_live_learning_rate_change_reaches_the_job(playground: Page, live_serv
         arg=before,
     )
     assert job_id(page) == before and job(page, live_server)["status"] == "running"
+
+
+def test_a_diverged_job_says_so_and_suggests_a_lower_rate(page: Page, live_server: str) -> None:
+    layers = [
+        {"type": "input", "out_sx": 1, "out_sy": 1, "out_depth": 2},
+        {"type": "fc", "num_neurons": 8, "activation": "relu"},
+        {"type": "softmax", "num_classes": 2},
+    ]
+    setup = {"dataset": "rings", "layers": json.dumps(layers), "learning_rate": 1000, "momentum": 0.9}
+    page.set_default_timeout(TIMEOUT)
+    page.goto(f"{live_server}/#{urllib.parse.urlencode(setup)}")
+    expect(page.locator("#status")).to_have_text("paused")
+    page.get_by_role("button", name="Play").click()
+    expect(page.locator("#status")).to_contain_text("failed: diverged")
+    expect(page.locator("#status")).to_contain_text("lower the learning rate")
+    _api(live_server, "DELETE", f"/api/jobs/{job_id(page)}")
