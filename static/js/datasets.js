@@ -6,7 +6,7 @@ import { classColor } from "./classcolors.js";
 
 const FIRST = ["quadrants", "rings", "three_mode"];
 const THUMB_SIDE = 64;
-export const MAX_POINTS = 2000;
+const MAX_POINTS = 2000;
 const EXTENT = 3;
 
 /** The classify2d sets of the catalogue in picker order: ConvNetJS's three first, then the others. */
@@ -40,6 +40,19 @@ export class DatasetPicker {
     this.container = container;
     this.onPick = onPick;
     this.buttons = new Map();
+    container.addEventListener("keydown", (event) => this.onKey(event));
+  }
+
+  /** Arrow keys move between thumbnails and pick, as in any radio group. */
+  onKey(event) {
+    const step = { ArrowRight: 1, ArrowDown: 1, ArrowLeft: -1, ArrowUp: -1 }[event.key];
+    if (!step) return;
+    event.preventDefault();
+    const names = [...this.buttons.keys()];
+    const current = names.indexOf(document.activeElement?.dataset.name);
+    const next = names[(current + step + names.length) % names.length];
+    this.buttons.get(next).button.focus();
+    this.onPick(next);
   }
 
   /** Build the thumbnails of `sets` (catalogue entries) and mark `selected`. */
@@ -75,6 +88,7 @@ export class DatasetPicker {
   select(name, points = null) {
     for (const [key, { button, canvas }] of this.buttons) {
       button.setAttribute("aria-checked", String(key === name));
+      button.tabIndex = key === name ? 0 : -1;
       if (key === "points" && points) drawThumbnail(canvas, points);
     }
   }

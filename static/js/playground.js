@@ -87,8 +87,8 @@ function editAt({ x, y, event }) {
 
 function onSnapshot(snapshot) {
   datasetView = snapshot.dataset;
-  $("job-link").textContent = snapshot.job.id;
-  $("job-link").dataset.jobId = snapshot.job.id;
+  $("job-id").textContent = snapshot.job.id;
+  $("job-id").dataset.jobId = snapshot.job.id;
   boundary.setPoints(snapshot.dataset.points, snapshot.dataset.extent);
   neurons.setFeatures(snapshot.dataset.features || state.features);
   neurons.clear();

@@ -16,6 +16,7 @@ export class PlayJob {
     this.stream = null;
     this.playing = false;
     this.queue = Promise.resolve(); // replacements run one after another, in the order asked
+    this.latest = null;
   }
 
   /**
@@ -23,7 +24,9 @@ export class PlayJob {
    * server's ApiError (a 422 names the bad field) and then keeps the current job.
    */
   replace(spec) {
-    const run = this.queue.then(() => this.create(spec));
+    this.latest = spec;
+    // a spec overtaken by a newer one while it waited is skipped (resolves to null)
+    const run = this.queue.then(() => (spec === this.latest ? this.create(spec) : null));
     this.queue = run.catch(() => null);
     return run;
   }

@@ -43,7 +43,7 @@ def playground(page: Page, live_server: str) -> Iterator[Page]:
 
 
 def job_id(page: Page) -> str:
-    return page.locator("#job-link").get_attribute("data-job-id")
+    return page.locator("#job-id").get_attribute("data-job-id")
 
 
 def job(page: Page, live_server: str) -> dict:
@@ -52,7 +52,7 @@ def job(page: Page, live_server: str) -> dict:
 
 def wait_for_new_job(page: Page, previous: str) -> str:
     page.wait_for_function(
-        "previous => document.getElementById('job-link').dataset.jobId !== previous", arg=previous
+        "previous => document.getElementById('job-id').dataset.jobId !== previous", arg=previous
     )
     return job_id(page)
 
