@@ -3,7 +3,9 @@
 
 import { api, JobStream, showConnection, toast } from "./api.js";
 import { TrainingStats } from "./convstats.js";
-import { adaptNet, fullImageSize, imageDatasets, preview, TrainerForm, uploadDataset } from "./convspec.js";
+import {
+  adaptNet, fullImageSize, imageDatasets, preview, TrainerForm, trainerSummary, uploadDataset,
+} from "./convspec.js";
 import { DrawPad } from "./drawpad.js";
 import { LayerView } from "./layerviz.js";
 import { renderConfusion, renderProbabilities, renderSamples } from "./predictions.js";
@@ -118,7 +120,7 @@ async function onSnapshot(snapshot) {
   layerView.build(snapshot.layers);
   stats.reset(history, { ...last, ...job.metrics, step: job.step, examples_seen: job.examples_seen });
   setStatus(job.status, job.error);
-  trainer.fill(job.trainer);
+  showTrainer(job.trainer);
   const { n_test: test, n_val: val, n_train: train } = snapshot.dataset;
   state.evalCount = test || val || train;
   $("sample").max = state.evalCount - 1;
@@ -142,7 +144,7 @@ function onMessage(message) {
       setStatus(message.status, message.error);
       break;
     case "trainer":
-      trainer.fill(message.trainer);
+      showTrainer(message.trainer);
       break;
     case "view":
       $("sample").value = message.view.sample;
@@ -157,6 +159,11 @@ function onMessage(message) {
       toast(message.message);
       break;
   }
+}
+
+function showTrainer(settings) {
+  trainer.fill(settings);
+  $("trainer-now").textContent = `Job trains with ${trainerSummary(settings)}`;
 }
 
 function setStatus(status, error) {

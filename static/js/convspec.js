@@ -81,6 +81,12 @@ export function adaptNet(layers, inputShape, numClasses) {
   return adapted;
 }
 
+/** A trainer's settings in one line: "adadelta, batch_size 20, l2_decay 0.001". */
+export function trainerSummary(trainer) {
+  const settings = TRAINER_KEYS.filter((key) => trainer[key] !== undefined && trainer[key] !== null);
+  return [trainer.method, ...settings.map((key) => `${key} ${trainer[key]}`)].join(", ");
+}
+
 /** The trainer form: read it as a spec's trainer, fill it from a job's trainer, react to changes. */
 export class TrainerForm {
   /** @param {HTMLElement} root holds a select #method and number inputs whose ids are trainer keys. */

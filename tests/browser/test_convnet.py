@@ -61,10 +61,17 @@ def test_convnet_trains_xo_shows_layers_predictions_loss_and_pauses(page: Page, 
     page.locator("#loss-chart").hover()
     page.wait_for_function("(document.querySelector('#loss-chart').dataset.readout || '').includes('loss')")
 
+    page.click("#sample-next")  # set_view over the socket: the next frame shows test image 1
+    expect(page.locator("#sample-label")).to_contain_text("image 1:")
+    page.fill("#learning_rate", "0.05")
+    page.keyboard.press("Tab")  # set_trainer over the socket; the job answers with its trainer
+    expect(page.locator("#trainer-now")).to_contain_text("learning_rate 0.05")
+
     page.click("#toggle")
     expect(page.locator("#toggle")).to_have_text("Resume")
     expect(page.locator("#job-status")).to_contain_text("paused")
-    assert httpx.get(f"{live_server}/api/jobs/{job}").json()["status"] == "paused"
+    state = httpx.get(f"{live_server}/api/jobs/{job}").json()
+    assert (state["status"], state["trainer"]["learning_rate"]) == ("paused", 0.05)
 
 
 def test_convnet_shows_the_servers_message_for_a_bad_net(page: Page, live_server: str) -> None:
