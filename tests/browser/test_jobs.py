@@ -1,5 +1,6 @@
 """The jobs page against a live server: jobs started through the REST API are listed with their
-status, two ticked jobs get two curves and a legend, and an image job's link opens it live."""
+status, two ticked jobs get two curves and a legend, an image job's link opens it live, and the row
+buttons pause, resume, stop and delete."""
 
 from __future__ import annotations
 
@@ -84,3 +85,21 @@ def test_jobs_watch_link_opens_an_image_job_on_the_convnet_page(page: Page, live
     expect(page.locator(".layer-box")).to_have_count(6)
     expect(page.locator(".prediction-card")).to_have_count(8)  # a paused job draws once for a viewer
     httpx.post(f"{live_server}/api/jobs/{job}/stop").raise_for_status()
+
+
+def test_jobs_buttons_pause_resume_stop_and_delete_a_job(page: Page, live_server: str) -> None:
+    job = create_job(live_server, name="controlled xo", dataset={"name": "xo"}, layers=XO_NET)
+    page.goto(f"{live_server}/jobs")
+    row = page.locator(f"#jobs-table tr[data-id='{job}']")
+    status = row.locator(".status")
+    expect(status).to_have_text("running")
+    row.get_by_role("button", name="Pause controlled xo").click()
+    expect(status).to_have_text("paused")
+    row.get_by_role("button", name="Resume controlled xo").click()
+    expect(status).to_have_text("running")
+    row.get_by_role("button", name="Stop controlled xo").click()
+    expect(status).to_have_text("stopped")
+    page.once("dialog", lambda dialog: dialog.accept())
+    row.get_by_role("button", name="Delete controlled xo").click()
+    expect(row).to_have_count(0)
+    assert httpx.get(f"{live_server}/api/jobs/{job}").status_code == 404
