@@ -18,10 +18,13 @@ function describe(detail) {
   return [];
 }
 
-/** Call the REST API; resolves to the JSON body (null for 204), rejects with ApiError. */
+/** Call the REST API with a JSON body (or FormData for an upload); resolves to the JSON body (null
+ * for 204), rejects with ApiError. */
 export async function request(method, path, body) {
   const options = { method, headers: {} };
-  if (body !== undefined) {
+  if (body instanceof FormData) {
+    options.body = body; // multipart: fetch sets the content type with its boundary
+  } else if (body !== undefined) {
     options.headers["content-type"] = "application/json";
     options.body = JSON.stringify(body);
   }
