@@ -35,6 +35,7 @@ export function paintProbabilities(image, probs, classes, discretize) {
   }
 }
 
+/** The boundary plot: draws the newest boundary frame and the points; clicks give data coordinates. */
 export class BoundaryView {
   /**
    * @param {HTMLCanvasElement} gridCanvas the grid-sized canvas CSS scales up

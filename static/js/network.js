@@ -44,6 +44,7 @@ export function formatLayers(layers) {
   return `[\n${layers.map((layer) => `  ${JSON.stringify(layer)}`).join(",\n")}\n]`;
 }
 
+/** The hidden-layer list and the JSON textarea over one list of definitions. */
 export class NetworkEditor {
   /**
    * @param {{list: HTMLElement, add: HTMLButtonElement, text: HTMLTextAreaElement, error: HTMLElement}} elements

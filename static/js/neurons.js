@@ -24,6 +24,7 @@ function layerTitle(row) {
   return row.layer === 0 ? "inputs" : `layer ${row.layer} (${row.type})`;
 }
 
+/** One row of neuron thumbnails per layer, redrawn from the newest "neurons" frame. */
 export class NeuronView {
   /**
    * @param {HTMLElement} container where one row of thumbnails per layer goes
@@ -115,6 +116,7 @@ export class NeuronView {
   }
 }
 
+/** The hidden-space plot: mesh lines and training points in two neurons' coordinates. */
 export class HiddenView {
   /** @param {HTMLCanvasElement} canvas @param {HTMLElement} caption */
   constructor(canvas, caption) {

@@ -39,11 +39,16 @@ const network = new NetworkEditor(
 );
 const job = new PlayJob({ onSnapshot, onMessage, onFrame, onConnection: showConnection });
 
+/** The catalogue's "classes" parameter of the picked dataset (k-class sets), or undefined. */
+function classesParam() {
+  const entry = catalogue.find((item) => item.name === state.dataset);
+  return entry?.params.find((item) => item.name === "classes");
+}
+
 /** Number of classes the data will have, so the loss layer can match before the job exists. */
 function classCount() {
   if (state.dataset === "points") return Math.max(2, ...state.points.map((point) => point[2] + 1));
-  const entry = catalogue.find((item) => item.name === state.dataset);
-  const param = entry?.params.find((item) => item.name === "classes");
+  const param = classesParam();
   return param ? state.classes || param.default : 2;
 }
 
@@ -55,6 +60,7 @@ function saveHash() {
 async function changeData(changes, model = null) {
   Object.assign(state, changes);
   if (state.dataset === "points" && !state.points) state.points = datasetView ? pointsOf(datasetView) : [];
+  if (state.dataset === "points" || !classesParam()) state.classes = 0; // only k-class sets take it
   state.layers = fitLayers(state.layers, state.features.length, classCount());
   network.show(state.layers);
   picker.select(state.dataset, state.points);
@@ -93,7 +99,9 @@ function onSnapshot(snapshot) {
   neurons.setFeatures(snapshot.dataset.features || state.features);
   neurons.clear();
   hidden.layers = hiddenLayers(snapshot.layers);
-  hidden.layer = snapshot.view.hidden_layer ?? hidden.layers.at(-1)?.layer ?? null;
+  // the server's default: the last hidden layer with two neurons or more, else the last one
+  const wide = hidden.layers.filter((row) => row.count >= 2);
+  hidden.layer = snapshot.view.hidden_layer ?? (wide.at(-1) || hidden.layers.at(-1))?.layer ?? null;
   hidden.neurons = snapshot.view.hidden_neurons || [0, 1];
   showHiddenLayers();
   for (const chart of Object.values(charts)) chart.clear();
@@ -193,6 +201,7 @@ function showForm() {
   $("test_fraction-value").textContent = state.test_fraction;
   $("discretize").checked = state.discretize;
   $("momentum").disabled = state.method !== "sgd" && state.method !== "nesterov";
+  $("classes").disabled = state.dataset === "points" || !classesParam();
   for (const box of document.querySelectorAll("#features input")) box.checked = state.features.includes(box.value);
 }
 

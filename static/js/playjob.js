@@ -8,6 +8,7 @@
 
 import { api, JobStream } from "./api.js";
 
+/** The job the page shows, and the calls that drive it. */
 export class PlayJob {
   /** @param {object} handlers JobStream handlers (onSnapshot, onMessage, onFrame, onConnection) */
   constructor(handlers) {

@@ -70,10 +70,12 @@ export function stateFromHash(hash) {
   return state;
 }
 
-/** The hash (without "#") that reproduces `state`: only the keys that differ from the defaults. */
+/** The hash (without "#") that reproduces `state`: only the keys that differ from the defaults (and
+ * the clicked points only while they are the dataset). */
 export function hashFromState(state) {
   const params = new URLSearchParams();
   for (const key of Object.keys(DEFAULTS)) {
+    if (key === "points" && state.dataset !== "points") continue; // kept on the page, not in the link
     const value = state[key];
     const text = JSON_KEYS.has(key) ? JSON.stringify(value) : String(value);
     const defaultText = JSON_KEYS.has(key) ? JSON.stringify(DEFAULTS[key]) : String(DEFAULTS[key]);
