@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Callable, Iterator
@@ -49,7 +50,10 @@ def playground(page: Page, live_server: str) -> Iterator[Page]:
     expect(page.locator("#status")).to_have_text("paused")
     yield page
     for job in _api(live_server, "GET", "/api/jobs?limit=100")["items"]:
-        _api(live_server, "DELETE", f"/api/jobs/{job['id']}")
+        try:
+            _api(live_server, "DELETE", f"/api/jobs/{job['id']}")
+        except urllib.error.HTTPError as error:
+            assert error.code == 404  # the page deleted it first (it drops replaced jobs)
 
 
 def job_id(page: Page) -> str:
@@ -114,6 +118,11 @@ def test_clicking_the_plot_adds_a_point_and_trains_on_points(playground: Page, l
     assert x < -2.5 and y > 2.5 and label == 1
     assert json.loads(hash_state(page)["points"])[-1] == [x, y, label]
 
+    page.locator("#boundary-overlay").click(position={"x": 30, "y": 30}, modifiers=["Control"])
+    third = wait_for_new_job(page, second)
+    remaining = _api(live_server, "GET", f"/api/jobs/{third}")["spec"]["dataset"]["points"]
+    assert len(remaining) == count and [x, y, label] not in remaining
+
 
 def test_editing_the_layer_text_changes_the_network(playground: Page) -> None:
     page = playground
@@ -130,8 +139,15 @@ def test_editing_the_layer_text_changes_the_network(playground: Page) -> None:
     wait_for_new_job(page, first)
     expect(page.locator("#layer-list li")).to_have_count(3)
     expect(page.locator("#layer-list select").first).to_have_value("relu")
-    # inputs (2) and every hidden neuron (3 + 3 + 2) get a thumbnail
+    # inputs (2) and every hidden neuron (3 + 3 + 2) get a thumbnail; hovering one names it
     expect(page.locator("#neurons canvas")).to_have_count(10)
+    page.locator("#neurons canvas").nth(3).hover()
+    expect(page.locator("#neuron-caption")).to_have_text("layer 2, neuron 1")
+    # the hidden-space view follows the chosen layer (layers 2, 4 and 6 are the tanh/relu outputs)
+    page.get_by_label("Layer", exact=True).select_option("2")
+    expect(page.locator("#hidden-caption")).to_contain_text("layer 2: neuron 0 (x) against neuron 1 (y)")
+    page.get_by_role("button", name="Next neuron pair").click()
+    expect(page.locator("#hidden-caption")).to_contain_text("layer 2: neuron 0 (x) against neuron 2 (y)")
 
 
 def test_a_bad_definition_shows_the_server_message_next_to_the_text(playground: Page) -> None:
@@ -198,3 +214,16 @@ def test_a_diverged_job_says_so_and_suggests_a_lower_rate(page: Page, live_serve
     expect(page.locator("#status")).to_contain_text("failed: diverged")
     expect(page.locator("#status")).to_contain_text("lower the learning rate")
     _api(live_server, "DELETE", f"/api/jobs/{job_id(page)}")
+
+
+def test_a_saved_model_loads_back_as_a_new_job(playground: Page, live_server: str) -> None:
+    page = playground
+    first = job_id(page)
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Save model").click()
+    saved = json.loads(download.value.path().read_text())
+    assert saved["format"] == "netplay.net"
+    page.get_by_label("Load model").set_input_files(download.value.path())
+    second = wait_for_new_job(page, first)
+    spec = _api(live_server, "GET", f"/api/jobs/{second}")["spec"]
+    assert spec["model"]["params"] == saved["params"] and spec["layers"] is None
