@@ -209,3 +209,42 @@ export function nextPair([a, b], count) {
   if (a + 2 < count) return [a + 1, a + 2];
   return [0, 1];
 }
+
+/**
+ * The hidden-space controls: a select of the hidden layers and a button that cycles the neuron pair;
+ * `onChange({hidden_layer, hidden_neurons})` asks the job for that view.
+ */
+export class HiddenPicker {
+  /** @param {HTMLSelectElement} select @param {HTMLButtonElement} cycle @param {(view: object) => void} onChange */
+  constructor(select, cycle, onChange) {
+    Object.assign(this, { select, cycle, onChange });
+    this.layers = [];
+    this.layer = null;
+    this.neurons = [0, 1];
+    select.addEventListener("change", () => this.choose(Number(select.value), [0, 1]));
+    cycle.addEventListener("click", () => {
+      const row = this.layers.find((item) => item.layer === this.layer);
+      if (row) this.choose(this.layer, nextPair(this.neurons, row.count));
+    });
+  }
+
+  /** Offer the hidden layers of a net (the snapshot's desugared layers) and show its current view. */
+  show(described, view) {
+    this.layers = hiddenLayers(described);
+    // the server's default: the last hidden layer with two neurons or more, else the last one
+    const wide = this.layers.filter((row) => row.count >= 2);
+    this.layer = view.hidden_layer ?? (wide.at(-1) || this.layers.at(-1))?.layer ?? null;
+    this.neurons = view.hidden_neurons || [0, 1];
+    const label = (row) => `layer ${row.layer} (${row.type}, ${row.count})`;
+    this.select.replaceChildren(...this.layers.map((row) => new Option(label(row), row.layer)));
+    if (this.layer !== null) this.select.value = String(this.layer);
+    this.select.disabled = !this.layers.length;
+    this.cycle.disabled = !this.layers.length;
+  }
+
+  choose(layer, neurons) {
+    this.layer = layer;
+    this.neurons = neurons;
+    this.onChange({ hidden_layer: layer, hidden_neurons: neurons });
+  }
+}

@@ -5,10 +5,11 @@ import { stateFromHash, hashFromState, jobSpec, trainerSpec, liveTrainer, FEATUR
 import { DatasetPicker, pickerDatasets, editPoints, pointsOf } from "./datasets.js";
 import { BoundaryView } from "./boundary.js";
 import { NetworkEditor, fitLayers } from "./network.js";
-import { NeuronView, HiddenView, hiddenLayers, nextPair } from "./neurons.js";
+import { NeuronView, HiddenView, HiddenPicker } from "./neurons.js";
 import { LineChart } from "./linechart.js";
 import { PlayJob } from "./playjob.js";
 import { classColor } from "./classcolors.js";
+import { downloadJson, readJsonFile } from "./modelfile.js";
 
 const $ = (id) => document.getElementById(id);
 const DATA_KEYS = ["noise", "n_samples", "test_fraction", "classes"];
@@ -17,7 +18,6 @@ const LIVE_TRAINER_KEYS = ["learning_rate", "momentum", "batch_size", "l1_decay"
 const state = stateFromHash(location.hash);
 let catalogue = [];
 let datasetView = null; // the current job's dataset (points, classes) from its snapshot
-let hidden = { layers: [], layer: null, neurons: [0, 1] };
 
 const boundary = new BoundaryView($("boundary"), $("boundary-overlay"), editAt);
 const neurons = new NeuronView($("neurons"), $("neuron-large"), $("neuron-caption"));
@@ -38,6 +38,7 @@ const network = new NetworkEditor(
   (layers) => changeData({ layers }),
 );
 const job = new PlayJob({ onSnapshot, onMessage, onFrame, onConnection: showConnection });
+const hiddenPicker = new HiddenPicker($("hidden_layer"), $("hidden-cycle"), (view) => job.setView(view));
 
 /** The catalogue's "classes" parameter of the picked dataset (k-class sets), or undefined. */
 function classesParam() {
@@ -98,12 +99,7 @@ function onSnapshot(snapshot) {
   boundary.setPoints(snapshot.dataset.points, snapshot.dataset.extent);
   neurons.setFeatures(snapshot.dataset.features || state.features);
   neurons.clear();
-  hidden.layers = hiddenLayers(snapshot.layers);
-  // the server's default: the last hidden layer with two neurons or more, else the last one
-  const wide = hidden.layers.filter((row) => row.count >= 2);
-  hidden.layer = snapshot.view.hidden_layer ?? (wide.at(-1) || hidden.layers.at(-1))?.layer ?? null;
-  hidden.neurons = snapshot.view.hidden_neurons || [0, 1];
-  showHiddenLayers();
+  hiddenPicker.show(snapshot.layers, snapshot.view);
   for (const chart of Object.values(charts)) chart.clear();
   snapshot.history.forEach(addPoint);
   showCounters(snapshot.job);
@@ -175,23 +171,6 @@ function showStatus(status, error) {
 function failureText(error) {
   const advice = /learning rate/.test(error || "") ? "then press Reset" : "try a lower learning rate, then Reset";
   return `failed: ${error || "training stopped"}; ${advice}.`;
-}
-
-function showHiddenLayers() {
-  const select = $("hidden_layer");
-  select.replaceChildren(
-    ...hidden.layers.map((row) => new Option(`layer ${row.layer} (${row.type}, ${row.count})`, row.layer)),
-  );
-  if (hidden.layer !== null) select.value = String(hidden.layer);
-  select.disabled = !hidden.layers.length;
-  $("hidden-cycle").disabled = !hidden.layers.length;
-}
-
-function cycleHidden() {
-  const row = hidden.layers.find((item) => item.layer === hidden.layer);
-  if (!row) return;
-  hidden.neurons = nextPair(hidden.neurons, row.count);
-  job.setView({ hidden_layer: hidden.layer, hidden_neurons: hidden.neurons });
 }
 
 /** Put the state's values into the form controls (ids match the state's keys). */
@@ -270,31 +249,19 @@ function bindControls() {
     boundary.setDiscretize(state.discretize);
     saveHash();
   });
-  $("hidden_layer").addEventListener("change", () => {
-    hidden.layer = Number($("hidden_layer").value);
-    hidden.neurons = [0, 1];
-    job.setView({ hidden_layer: hidden.layer, hidden_neurons: hidden.neurons });
-  });
-  $("hidden-cycle").addEventListener("click", cycleHidden);
   $("save-model").addEventListener("click", () => runAction(saveModel));
   $("load-model").addEventListener("change", () => runAction(loadModel));
   addEventListener("pagehide", () => job.discard());
 }
 
 async function saveModel() {
-  const model = await job.model();
-  const link = document.createElement("a");
-  link.href = URL.createObjectURL(new Blob([JSON.stringify(model)], { type: "application/json" }));
-  link.download = `netplay-${state.dataset}-${job.id}.json`;
-  link.click();
-  URL.revokeObjectURL(link.href);
+  downloadJson(`netplay-${state.dataset}-${job.id}.json`, await job.model());
 }
 
+/** Train the loaded net's weights on the current data (a new job; the link keeps only its layers). */
 async function loadModel() {
-  const file = $("load-model").files[0];
-  if (!file) return;
-  const model = JSON.parse(await file.text());
-  $("load-model").value = "";
+  const model = await readJsonFile($("load-model"));
+  if (!model) return;
   if (!Array.isArray(model.layers)) throw new Error("not a saved netplay model (no layers)");
   state.layers = model.layers;
   await changeData({}, model);
