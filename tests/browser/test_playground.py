@@ -227,3 +227,45 @@ def test_a_saved_model_loads_back_as_a_new_job(playground: Page, live_server: st
     second = wait_for_new_job(page, first)
     spec = _api(live_server, "GET", f"/api/jobs/{second}")["spec"]
     assert spec["model"]["params"] == saved["params"] and spec["layers"] is None
+
+
+def test_the_page_modules_pure_helpers(page: Page, live_server: str) -> None:
+    """State <-> hash, point editing, layer fitting and the neuron-pair cycle, run in the browser."""
+    page.goto(live_server + "/static/css/netplay.css")
+    results = page.evaluate(
+        """async () => {
+      const state = await import("/static/js/state.js");
+      const datasets = await import("/static/js/datasets.js");
+      const network = await import("/static/js/network.js");
+      const neurons = await import("/static/js/neurons.js");
+      const setup = { ...state.defaultState(), dataset: "points", points: [[0, 0, 0], [1, 1, 1]],
+                      features: ["x1", "x1x2"], learning_rate: 0.2, discretize: true };
+      const back = state.stateFromHash("#" + state.hashFromState(setup));
+      const points = [[0, 0, 0], [2, 2, 1]];
+      return {
+        roundTrip: JSON.stringify(back) === JSON.stringify(setup),
+        defaultsHash: state.hashFromState(state.defaultState()),
+        badValueKeepsDefault: state.stateFromHash("#noise=abc&layers=[oops").noise,
+        spec: state.jobSpec(setup).dataset,
+        added: datasets.editPoints(points, { x: 3.7, y: -1.234, label: 1, remove: false }).at(-1),
+        removed: datasets.editPoints(points, { x: 1.8, y: 1.9, label: 0, remove: true }),
+        fitted: network.fitLayers([{ type: "fc", num_neurons: 3 }], 4, 3),
+        pairs: [[0, 1], [0, 2], [1, 2]].map((pair) => neurons.nextPair(pair, 3)),
+      };
+    }"""
+    )
+    assert results["roundTrip"]
+    assert results["defaultsHash"] == ""
+    assert results["badValueKeepsDefault"] == 0
+    assert results["spec"] == {
+        "name": "points", "features": ["x1", "x1x2"], "test_fraction": 0.5,
+        "points": [[0, 0, 0], [1, 1, 1]], "classes": 2,
+    }  # fmt: skip
+    assert results["added"] == [3, -1.23, 1]
+    assert results["removed"] == [[0, 0, 0]]
+    assert results["fitted"] == [
+        {"type": "input", "out_sx": 1, "out_sy": 1, "out_depth": 4},
+        {"type": "fc", "num_neurons": 3},
+        {"type": "softmax", "num_classes": 3},
+    ]
+    assert results["pairs"] == [[0, 2], [1, 2], [0, 1]]
