@@ -74,6 +74,7 @@ export class NetworkEditor {
   applyText() {
     try {
       const layers = parseLayers(this.text.value);
+      if (JSON.stringify(layers) === JSON.stringify(this.layers)) return; // only reformatted
       this.showError(null);
       this.layers = layers;
       this.renderList();

@@ -181,6 +181,7 @@ function showForm() {
   $("discretize").checked = state.discretize;
   $("momentum").disabled = state.method !== "sgd" && state.method !== "nesterov";
   $("classes").disabled = state.dataset === "points" || !classesParam();
+  for (const id of ["noise", "n_samples", "regenerate"]) $(id).disabled = state.dataset === "points"; // no generator
   for (const box of document.querySelectorAll("#features input")) box.checked = state.features.includes(box.value);
 }
 

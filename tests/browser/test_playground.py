@@ -135,7 +135,7 @@ def test_editing_the_layer_text_changes_the_network(playground: Page) -> None:
         {"type": "softmax", "num_classes": 2},
     ]
     page.locator("#layers").fill(json.dumps(layers))
-    page.locator("#layers").dispatch_event("change")
+    page.locator("#layers").blur()
     wait_for_new_job(page, first)
     expect(page.locator("#layer-list li")).to_have_count(3)
     expect(page.locator("#layer-list select").first).to_have_value("relu")
@@ -154,7 +154,7 @@ def test_a_bad_definition_shows_the_server_message_next_to_the_text(playground: 
     page = playground
     first = job_id(page)
     page.get_by_label("hidden layer 1: neurons").fill("0")
-    page.get_by_label("hidden layer 1: neurons").dispatch_event("change")
+    page.get_by_label("hidden layer 1: neurons").blur()
     expect(page.locator("#layers-error")).to_contain_text("num_neurons must be >= 1, got 0")
     assert job_id(page) == first  # the running job stays
 
@@ -169,7 +169,7 @@ def test_the_url_hash_reproduces_the_setup(playground: Page, live_server: str) -
     page.get_by_role("button", name="Add hidden layer").click()
     wait_for_new_job(page, third)
     page.get_by_label("Learning rate (live)").fill("0.03")
-    page.get_by_label("Learning rate (live)").dispatch_event("change")
+    page.get_by_label("Learning rate (live)").blur()
     page.wait_for_function("location.hash.includes('learning_rate=0.03')")
     link = page.url
     original = eventually(
@@ -195,7 +195,7 @@ def test_a_live_learning_rate_change_reaches_the_job(playground: Page, live_serv
     expect(page.locator("#status")).to_have_text("running")
     before = job_id(page)
     page.get_by_label("Learning rate (live)").fill("0.003")
-    page.get_by_label("Learning rate (live)").dispatch_event("change")
+    page.get_by_label("Learning rate (live)").blur()
     eventually(lambda: job(page, live_server)["trainer"]["learning_rate"] == 0.003)
     assert job_id(page) == before and job(page, live_server)["status"] == "running"
 
