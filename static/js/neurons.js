@@ -242,6 +242,13 @@ export class HiddenPicker {
     this.cycle.disabled = !this.layers.length;
   }
 
+  /** Follow the view a "hidden" frame was drawn with (another viewer, or a reset, may change it). */
+  follow(header) {
+    this.layer = header.layer;
+    this.neurons = header.neurons;
+    if (this.select.value !== String(header.layer)) this.select.value = String(header.layer);
+  }
+
   choose(layer, neurons) {
     this.layer = layer;
     this.neurons = neurons;

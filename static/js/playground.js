@@ -142,7 +142,10 @@ async function reloadHistory() {
 function onFrame(frame) {
   if (frame.header.type === "boundary") boundary.push(frame);
   else if (frame.header.type === "neurons") neurons.push(frame);
-  else if (frame.header.type === "hidden") hiddenView.push(frame);
+  else if (frame.header.type === "hidden") {
+    hiddenView.push(frame);
+    hiddenPicker.follow(frame.header);
+  }
 }
 
 function addPoint(point) {
