@@ -103,7 +103,7 @@ function onSnapshot(snapshot) {
   for (const chart of Object.values(charts)) chart.clear();
   snapshot.history.forEach(addPoint);
   showCounters(snapshot.job);
-  showStatus(snapshot.job.status, snapshot.job.error);
+  showStatus(snapshot.job);
 }
 
 function onMessage(message) {
@@ -111,7 +111,7 @@ function onMessage(message) {
     addPoint(message);
     showCounters(message);
   } else if (message.type === "status") {
-    showStatus(message.status, message.error);
+    showStatus(message);
   } else if (message.type === "reset") {
     for (const chart of Object.values(charts)) chart.clear();
     showCounters({ step: 0, epoch: 0, examples_seen: 0, examples_per_second: null });
@@ -161,19 +161,26 @@ function showCounters(progress) {
   if (rate !== null && rate !== undefined) $("count-rate").textContent = Math.round(rate).toLocaleString();
 }
 
-function showStatus(status, error) {
-  job.playing = status === "running" || status === "queued";
+/** Show a job's status ({status, error, stop_reason, queue_position}) and what Play will do. */
+function showStatus(update) {
+  job.playing = update.status === "running" || update.status === "queued";
   $("play").textContent = job.playing ? "Pause" : "Play";
   $("play").setAttribute("aria-pressed", String(job.playing));
   const box = $("status");
-  box.className = `status ${status}`;
-  box.textContent = status === "failed" ? failureText(error) : status;
+  box.className = `status ${update.status}`;
+  box.textContent = statusText(update);
 }
 
-/** What a failed job says: the server's reason (a diverged job names the step) and what to do. */
-function failureText(error) {
-  const advice = /learning rate/.test(error || "") ? "then press Reset" : "try a lower learning rate, then Reset";
-  return `failed: ${error || "training stopped"}; ${advice}.`;
+/** The status in words; a failed job gives the server's reason (a diverged one names the step) and
+ * what to do next. */
+function statusText({ status, error, stop_reason: stopReason, queue_position: position }) {
+  if (status === "failed") {
+    const advice = /learning rate/.test(error || "") ? "then press Reset" : "try a lower learning rate, then Reset";
+    return `failed: ${error || "training stopped"}; ${advice}.`;
+  }
+  if (status === "completed") return `completed (${stopReason || "a stop condition"}): Reset to train again`;
+  if (status === "queued" && position) return `queued (number ${position} for a free slot)`;
+  return status;
 }
 
 /** Put the state's values into the form controls (ids match the state's keys). */
