@@ -110,6 +110,9 @@ function onMessage(message) {
   if (message.type === "progress") {
     addPoint(message);
     showCounters(message);
+  } else if (message.type === "status" && message.status === "deleted") {
+    toast("This job was deleted elsewhere (the jobs page?); the playground starts a new one.");
+    changeData({});
   } else if (message.type === "status") {
     showStatus(message);
   } else if (message.type === "reset") {
