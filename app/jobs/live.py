@@ -101,4 +101,6 @@ def start_worker(
     reader.start()
     worker = Worker(process, server_end, reader, generation)
     worker.send({"op": "viewers", "count": job.viewers})
+    if job.view:  # chosen before this worker started (or by the run before a reset)
+        worker.send({"op": "set_view", "changes": job.view, "reply_to": None})
     return worker

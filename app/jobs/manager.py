@@ -65,6 +65,8 @@ class JobManager:
         self._lock = threading.RLock()
         self._requests = itertools.count(1)
         self._answers: dict[int, _Answer] = {}
+        # Viewers per job outlive a job's LiveJob (a reset or a resume after a restart makes a new one).
+        self._viewers: dict[str, int] = {}
         self._limits = WorkerLimits(settings.max_steps, settings.max_job_seconds, settings.checkpoint_seconds)
 
     # ---- startup and shutdown -------------------------------------------------------------------
@@ -267,9 +269,10 @@ class JobManager:
         """Choose what the job's visual frames show (shared by all its viewers)."""
         with self._lock:
             job = self._require_live(job_id, "change the view of")
-            job.view.update(changes)
-            if job.worker is not None:
+            if job.worker is not None:  # it checks the view and announces it (then job.view follows)
                 job.worker.send({"op": "set_view", "changes": changes, "reply_to": reply_to})
+            else:  # kept for the worker to apply when it starts
+                job.view.update(changes)
 
     def reset(self, job_id: str, seed: int | None) -> JobRecord:
         """Start over from fresh weights with the same spec (and a new seed if given). A job that was
@@ -289,6 +292,7 @@ class JobManager:
             record.progress = {}  # the new run has no step or metrics yet: never show the old run's
             job = self._live_job(record, spec, data, [])
             job.generation = (old.generation + 1) if old is not None else 0
+            job.view = dict(old.view) if old is not None else {}  # what viewers chose to see stays
             self._live[job_id] = job
             self.store.delete_checkpoint(job_id)
             self.store.set_history(job_id, [])
@@ -361,6 +365,10 @@ class JobManager:
     def set_viewers(self, job_id: str, count: int) -> None:
         """Tell the job's worker how many viewers it has (none: it skips computing visual frames)."""
         with self._lock:
+            if count:
+                self._viewers[job_id] = count
+            else:
+                self._viewers.pop(job_id, None)
             job = self._live.get(job_id)
             if job is not None:
                 job.viewers = count
@@ -386,6 +394,7 @@ class JobManager:
             trainer=dict(record.trainer),
             progress=dict(record.progress),
             history=MetricHistory(self.settings.history_points, history),
+            viewers=self._viewers.get(record.id, 0),
         )
 
     def _adopt(self, record: JobRecord, status: str) -> None:

@@ -45,5 +45,5 @@ def dataset_view(data: Dataset) -> dict[str, Any]:
 def _rows(points: np.ndarray | None, labels: np.ndarray) -> list[list[float]]:
     if points is None:
         return []
-    column = labels.reshape(len(labels), -1)[:, :1].astype(np.float64)
+    column = (labels if labels.ndim == 2 else labels[:, None])[:, :1].astype(np.float64)
     return np.hstack([points.astype(np.float64), column])[:SNAPSHOT_POINTS].tolist()

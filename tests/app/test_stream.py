@@ -201,3 +201,27 @@ def test_a_viewer_of_a_paused_job_gets_its_current_boundary(stream_client: TestC
         assert json.loads(ws.receive_text())["job"]["status"] == "paused"
         header, arrays = first(ws, "boundary")
         assert arrays["probs"].shape == (2, 20, 20) and header["step"] > 0
+
+
+def test_the_chosen_view_survives_a_reset(stream_client: TestClient) -> None:
+    job_id = create(stream_client, rings_spec())
+    with stream_client.websocket_connect(f"/api/jobs/{job_id}/stream") as ws:
+        ws.receive_text()
+        ws.send_text(json.dumps({"type": "set_view", "view": {"hidden_layer": 2, "hidden_neurons": [3, 4]}}))
+        first(ws, "view", lambda body: body["view"]["hidden_layer"] == 2)
+        assert stream_client.post(f"/api/jobs/{job_id}/reset").status_code == 200
+        first(ws, "reset")
+        ws.send_text(json.dumps({"type": "resume"}))
+        header, _ = first(ws, "hidden", lambda body: body[0]["step"] > 0)
+        assert (header["layer"], header["neurons"]) == (2, [3, 4])
+
+
+def test_a_dataset_without_a_test_split_streams_its_snapshot(stream_client: TestClient) -> None:
+    job_id = create(
+        stream_client, rings_spec(dataset={"name": "rings", "n_samples": 200, "test_fraction": 0})
+    )
+    with stream_client.websocket_connect(f"/api/jobs/{job_id}/stream") as ws:
+        snapshot = json.loads(ws.receive_text())
+    assert len(snapshot["dataset"]["points"]["train"]) == 200 and snapshot["dataset"]["points"]["test"] == []
+    preview = stream_client.get("/api/datasets/rings/preview?n_samples=100&test_fraction=0")
+    assert preview.status_code == 200 and preview.json()["points"]["test"] == []
