@@ -116,8 +116,11 @@ export class LineChart {
     }
     for (let i = 0; i <= 4; i++) {
       const x = b.xMin + ((b.xMax - b.xMin) * i) / 4;
-      ctx.fillText(Math.round(x).toLocaleString(), sx(x) - 12, PAD.top + h + 16);
+      // the end labels align to the plot's edges so they stay whole on the canvas
+      ctx.textAlign = i === 0 ? "left" : i === 4 ? "right" : "center";
+      ctx.fillText(Math.round(x).toLocaleString(), sx(x), PAD.top + h + 16);
     }
+    ctx.textAlign = "start";
   }
 
   drawReadout(ctx, b, sx, sy) {

@@ -1,7 +1,7 @@
 // The 2D playground's controller: wires the state, the picker, the editor, the views and the job.
 
-import { toast, showConnection } from "./api.js";
-import { stateFromHash, hashFromState, jobSpec, trainerSpec, liveTrainer, FEATURES } from "./state.js";
+import { api, toast, showConnection } from "./api.js";
+import { stateFromHash, stateFromJob, hashFromState, jobSpec, trainerSpec, liveTrainer, FEATURES } from "./state.js";
 import { DatasetPicker, pickerDatasets, editPoints, pointsOf } from "./datasets.js";
 import { BoundaryView } from "./boundary.js";
 import { NetworkEditor, fitLayers } from "./network.js";
@@ -14,6 +14,7 @@ import { downloadJson, readJsonFile } from "./modelfile.js";
 const $ = (id) => document.getElementById(id);
 const DATA_KEYS = ["noise", "n_samples", "test_fraction", "classes"];
 const LIVE_TRAINER_KEYS = ["learning_rate", "momentum", "batch_size", "l1_decay", "l2_decay"];
+const OWN_JOB_TITLE = $("job-line").title;
 
 const state = stateFromHash(location.hash);
 let catalogue = [];
@@ -53,8 +54,42 @@ function classCount() {
   return param ? state.classes || param.default : 2;
 }
 
+/** Keep the link true: `job=<id>` while the page shows a job opened by its link, else the setup. */
 function saveHash() {
-  history.replaceState(null, "", `#${hashFromState(state)}`);
+  history.replaceState(null, "", `#${job.linked ? `job=${job.id}` : hashFromState(state)}`);
+}
+
+/** The job a link names (`#job=<id>`), or null. */
+function linkedJobId() {
+  return new URLSearchParams(location.hash.slice(1)).get("job");
+}
+
+/**
+ * Show the job a link names, with its setup in every control, without creating a job; image jobs go
+ * to the ConvNet page. Resolves to false (after saying why) when there is no such job.
+ */
+async function openLinked(jobId) {
+  let detail;
+  try {
+    detail = await api.get(`/api/jobs/${encodeURIComponent(jobId)}`);
+  } catch (error) {
+    toast(`${error.message}: the playground trains a new job instead.`);
+    return false;
+  }
+  const entry = catalogue.find((item) => item.name === detail.dataset)
+    ?? (await api.get("/api/datasets").catch(() => [])).find((item) => item.name === detail.dataset);
+  if (entry?.kind === "image") {
+    location.replace(`/convnet#job=${detail.id}`);
+    return true;
+  }
+  Object.assign(state, stateFromJob(detail, entry?.params), { discretize: state.discretize });
+  network.show(state.layers);
+  network.showError(null);
+  picker.select(state.dataset, state.points);
+  showForm();
+  job.attach(detail.id);
+  saveHash();
+  return true;
 }
 
 /** Apply changes to the data, features or net, and train a new job on them. */
@@ -70,6 +105,7 @@ async function changeData(changes, model = null) {
   try {
     await job.replace(jobSpec(state, model));
     network.showError(null);
+    saveHash(); // a linked job was shown until now: the link describes the page's own job again
   } catch (error) {
     showSpecError(error);
   }
@@ -96,6 +132,8 @@ function onSnapshot(snapshot) {
   datasetView = snapshot.dataset;
   $("job-id").textContent = snapshot.job.id;
   $("job-id").dataset.jobId = snapshot.job.id;
+  $("job-linked").hidden = !job.linked;
+  $("job-line").title = job.linked ? $("job-line").dataset.linkedTitle : OWN_JOB_TITLE;
   boundary.setPoints(snapshot.dataset.points, snapshot.dataset.extent);
   neurons.setFeatures(snapshot.dataset.features || state.features);
   neurons.clear();
@@ -266,6 +304,10 @@ function bindControls() {
   $("save-model").addEventListener("click", () => runAction(saveModel));
   $("load-model").addEventListener("change", () => runAction(loadModel));
   addEventListener("pagehide", () => job.discard());
+  addEventListener("hashchange", () => {
+    const linked = linkedJobId();
+    if (linked && linked !== job.id) openLinked(linked).then((opened) => opened || saveHash());
+  });
 }
 
 async function saveModel() {
@@ -301,7 +343,8 @@ async function main() {
     toast(error.message);
   }
   const built = picker.build(catalogue, state.dataset);
-  await changeData({});
+  const linked = linkedJobId();
+  if (!linked || !(await openLinked(linked))) await changeData({});
   await built.catch((error) => toast(error.message));
 }
 

@@ -1,10 +1,18 @@
-// The playground's one job at a time: create it from a spec, replace it when the data or the net
-// change (deleting the old one so the page does not pile up jobs), and play, pause, step and reset it.
+// The playground's one job at a time: create it from a spec (or open an existing one by its link),
+// replace it when the data or the net change (deleting the old one so the page does not pile up jobs),
+// and play, pause, step and reset it.
 //
 // Lifecycle decision: a new job starts in the state the page is in. The first job of a page is
 // created and paused at once (the person presses Play, as in TF Playground), so it shows its
 // untrained boundary; a job that replaces another while the page plays keeps playing. A paused job
 // may have taken a few steps before the pause arrived; its counters say so.
+//
+// Ownership decision: the page deletes only jobs it created. A job opened by its link (#job=<id>: from
+// the jobs page, the ConvNet page or the REST API) belongs to whoever made it: the page drives it (play,
+// pause, step, reset, live trainer changes) but never deletes it, neither when the person leaves nor
+// when a change of data, features or net needs a new job. That new job is the page's own, and the
+// linked one is left exactly as it was (not paused either: it may be someone's long run, and the jobs
+// page can pause it).
 
 import { api, JobStream } from "./api.js";
 
@@ -14,6 +22,7 @@ export class PlayJob {
   constructor(handlers) {
     this.handlers = handlers;
     this.id = null;
+    this.owned = false; // created by this page (then deleted with it), not opened by its link
     this.stream = null;
     this.playing = false;
     this.queue = Promise.resolve(); // replacements run one after another, in the order asked
@@ -35,12 +44,29 @@ export class PlayJob {
   async create(spec) {
     const job = await api.post("/api/jobs", spec);
     if (!this.playing) await api.post(`/api/jobs/${job.id}/pause`);
-    const previous = this.id;
-    this.stream?.close();
-    this.id = job.id;
-    this.stream = new JobStream(job.id, this.handlers);
-    if (previous) api.del(`/api/jobs/${previous}`).catch(() => null);
+    this.switchTo(job.id, true);
     return job;
+  }
+
+  /** Show an existing job (opened by its link) without creating one; the page never deletes it. */
+  attach(jobId) {
+    this.latest = null; // a replacement still waiting in the queue is overtaken
+    this.switchTo(jobId, false);
+  }
+
+  /** True while the page shows a job it did not create. */
+  get linked() {
+    return this.id !== null && !this.owned;
+  }
+
+  /** Stream `jobId` instead of the current job, deleting the current one only if the page made it. */
+  switchTo(jobId, owned) {
+    const previous = this.owned ? this.id : null;
+    this.stream?.close();
+    this.id = jobId;
+    this.owned = owned;
+    this.stream = new JobStream(jobId, this.handlers);
+    if (previous && previous !== jobId) api.del(`/api/jobs/${previous}`).catch(() => null);
   }
 
   /** Run the job (resume), or pause it when it runs. Rejects with ApiError (409: it finished). */
@@ -84,8 +110,9 @@ export class PlayJob {
     return api.get(`/api/jobs/${this.id}/model`);
   }
 
-  /** Delete the job as the page goes away (keepalive lets the request outlive the page). */
+  /** Delete the page's own job as the page goes away (keepalive lets the request outlive the page);
+   * a linked job stays. */
   discard() {
-    if (this.id) fetch(`/api/jobs/${this.id}`, { method: "DELETE", keepalive: true });
+    if (this.id && this.owned) fetch(`/api/jobs/${this.id}`, { method: "DELETE", keepalive: true });
   }
 }

@@ -31,6 +31,9 @@ export const DEFAULTS = Object.freeze({
   discretize: false,
 });
 
+// The engine's (ConvNetJS's) trainer defaults, which a job uses for the keys its spec leaves out.
+const ENGINE_TRAINER = { learning_rate: 0.01, momentum: 0.9, batch_size: 1, l1_decay: 0, l2_decay: 0 };
+
 // Keys whose values are JSON in the hash; the others are numbers, booleans or plain strings.
 const JSON_KEYS = new Set(["points", "features", "layers"]);
 
@@ -82,6 +85,40 @@ export function hashFromState(state) {
     if (text !== defaultText) params.set(key, text);
   }
   return params.toString();
+}
+
+/**
+ * The state that shows an existing job's setup: its data set and parameters, features, layers (a saved
+ * model's when it was made from one), trainer (the job's current one, live changes included) and
+ * weight seed. Keys its spec leaves out show what the job really uses: the data set's defaults and
+ * the engine's trainer defaults.
+ * @param {{spec: object, trainer: object}} detail the job (GET /api/jobs/{id})
+ * @param {{name: string, default: *}[]} params the data set's parameters from GET /api/datasets
+ */
+export function stateFromJob(detail, params = []) {
+  const { dataset, layers, model, seed } = detail.spec;
+  const given = (key, fallback) => dataset[key] ?? params.find((param) => param.name === key)?.default ?? fallback;
+  const trainer = { ...ENGINE_TRAINER };
+  for (const [key, value] of Object.entries(detail.trainer)) if (value !== null) trainer[key] = value;
+  return {
+    ...defaultState(),
+    dataset: dataset.name,
+    noise: given("noise", DEFAULTS.noise),
+    n_samples: given("n_samples", DEFAULTS.n_samples),
+    test_fraction: given("test_fraction", DEFAULTS.test_fraction),
+    classes: dataset.name === "points" ? 0 : (dataset.classes ?? 0),
+    data_seed: dataset.seed ?? 0,
+    points: dataset.points ?? null,
+    features: [...given("features", DEFAULTS.features)],
+    layers: layers ?? model.layers,
+    method: trainer.method ?? DEFAULTS.method,
+    learning_rate: trainer.learning_rate,
+    momentum: trainer.momentum,
+    batch_size: trainer.batch_size,
+    l1_decay: trainer.l1_decay,
+    l2_decay: trainer.l2_decay,
+    seed,
+  };
 }
 
 /** The dataset part of a job spec. */

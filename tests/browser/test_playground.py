@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import re
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Callable, Iterator
 
+import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
@@ -269,3 +271,119 @@ def test_the_page_modules_pure_helpers(page: Page, live_server: str) -> None:
         {"type": "softmax", "num_classes": 3},
     ]
     assert results["pairs"] == [[0, 2], [1, 2], [0, 1]]
+
+
+RINGS_JOB = {
+    "name": "made through the API",
+    "dataset": {"name": "rings", "n_samples": 200},
+    "layers": [
+        {"type": "input", "out_sx": 1, "out_sy": 1, "out_depth": 2},
+        {"type": "fc", "num_neurons": 5, "activation": "tanh"},
+        {"type": "softmax", "num_classes": 2},
+    ],
+    "trainer": {"method": "adam", "learning_rate": 0.02},
+}
+
+
+@pytest.fixture
+def api_job(page: Page, live_server: str) -> Iterator[str]:
+    """The id of a paused rings job made through the REST API, as a script or another person would;
+    every job is deleted afterwards."""
+    page.set_default_timeout(TIMEOUT)
+    with httpx.Client(base_url=live_server, timeout=10) as client:
+        created = client.post("/api/jobs", json=RINGS_JOB)
+        assert created.status_code == 201, created.text
+        job_id = created.json()["id"]
+        assert client.post(f"/api/jobs/{job_id}/pause").status_code == 200
+        yield job_id
+        for item in client.get("/api/jobs", params={"limit": 100}).json()["items"]:
+            assert client.delete(f"/api/jobs/{item['id']}").status_code in (204, 404)
+
+
+def job_ids(live_server: str) -> set[str]:
+    return {item["id"] for item in _api(live_server, "GET", "/api/jobs?limit=100")["items"]}
+
+
+def test_a_job_link_opens_that_job_with_its_setup(page: Page, live_server: str, api_job: str) -> None:
+    before = job_ids(live_server)
+    page.goto(f"{live_server}/#job={api_job}")
+    expect(page.locator("#job-id")).to_have_text(api_job)
+    expect(page.locator("#status")).to_have_text("paused")
+    expect(page.locator("#job-linked")).to_be_visible()
+    # every control shows the job's setup
+    expect(page.get_by_label("hidden layer 1: neurons")).to_have_value("5")
+    expect(page.locator("#layer-list li")).to_have_count(1)
+    expect(page.locator("#layers")).to_have_value(re.compile(r'"num_neurons":5'))
+    expect(page.locator("#method")).to_have_value("adam")
+    expect(page.locator("#learning_rate")).to_have_value("0.02")
+    expect(page.locator("#n_samples")).to_have_value("200")
+    expect(page.get_by_role("radio", name="rings")).to_have_attribute("aria-checked", "true")
+    page.wait_for_function(f"({BOUNDARY_SUM})() > 0")
+    assert hash_state(page) == {"job": api_job}
+    assert job_ids(live_server) == before  # the page made no job of its own
+
+    page.get_by_role("button", name="Play").click()
+    expect(page.locator("#status")).to_have_text("running")
+    eventually(lambda: _api(live_server, "GET", f"/api/jobs/{api_job}")["step"] > 100)
+    page.wait_for_function(f"{STEP} > 100")
+    assert hash_state(page) == {"job": api_job}  # a reload shows the job again
+
+    page.goto(live_server + "/jobs")
+    assert httpx.get(f"{live_server}/api/jobs/{api_job}").status_code == 200  # not the page's to delete
+
+
+def test_new_data_on_a_linked_job_trains_a_job_of_the_page_own(
+    page: Page, live_server: str, api_job: str
+) -> None:
+    page.goto(f"{live_server}/#job={api_job}")
+    expect(page.locator("#status")).to_have_text("paused")
+    page.get_by_role("radio", name="moons").click()
+    own = wait_for_new_job(page, api_job)
+    expect(page.locator("#job-linked")).to_be_hidden()
+    page.wait_for_function("new URLSearchParams(location.hash.slice(1)).get('dataset') === 'moons'")
+    assert "job" not in hash_state(page)
+    spec = _api(live_server, "GET", f"/api/jobs/{own}")["spec"]
+    assert spec["layers"][1]["num_neurons"] == 5 and spec["trainer"]["method"] == "adam"
+    linked = _api(live_server, "GET", f"/api/jobs/{api_job}")
+    assert linked["status"] == "paused"  # left as it was
+
+    page.goto(live_server + "/jobs")
+    assert httpx.get(f"{live_server}/api/jobs/{api_job}").status_code == 200
+    eventually(lambda: httpx.get(f"{live_server}/api/jobs/{own}").status_code == 404)  # the page's own
+
+
+def test_an_unknown_job_link_says_so_and_trains_a_new_job(page: Page, live_server: str) -> None:
+    page.set_default_timeout(TIMEOUT)
+    page.goto(f"{live_server}/#job=nope")
+    expect(page.locator("#toast")).to_contain_text("job 'nope' not found")
+    expect(page.locator("#status")).to_have_text("paused")
+    assert "job" not in hash_state(page)
+    own = job_id(page)
+    page.get_by_role("button", name="Play").click()
+    page.wait_for_function(f"{STEP} > 0")
+    _api(live_server, "DELETE", f"/api/jobs/{own}")
+
+
+def test_the_state_of_a_job_made_from_a_saved_model(page: Page, live_server: str) -> None:
+    """A spec with `model` instead of `layers` shows the model's layers; unset keys show the defaults
+    the job really uses (the data set's and the engine's)."""
+    page.goto(live_server + "/static/css/netplay.css")
+    shown = page.evaluate(
+        """async () => {
+      const { stateFromJob } = await import("/static/js/state.js");
+      const layers = [{ type: "input", out_sx: 1, out_sy: 1, out_depth: 2 },
+                      { type: "fc", num_neurons: 7, activation: "relu" },
+                      { type: "softmax", num_classes: 3 }];
+      const detail = {
+        spec: { dataset: { name: "spiral", classes: 3 }, layers: null, seed: 4,
+                model: { format: "netplay.net", layers, params: [] } },
+        trainer: { method: "sgd", learning_rate: 0.05, momentum: null },
+      };
+      const params = [{ name: "n_samples", default: 500 }, { name: "features", default: ["x1", "x2"] }];
+      return stateFromJob(detail, params);
+    }"""
+    )
+    assert shown["layers"][1] == {"type": "fc", "num_neurons": 7, "activation": "relu"}
+    assert (shown["dataset"], shown["classes"], shown["n_samples"], shown["seed"]) == ("spiral", 3, 500, 4)
+    trainer = (shown["method"], shown["learning_rate"], shown["momentum"], shown["batch_size"])
+    assert trainer == ("sgd", 0.05, 0.9, 1)
