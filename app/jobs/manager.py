@@ -234,10 +234,8 @@ class JobManager:
         if record.status in FINAL:
             raise JobConflict(f"job '{job_id}' is already {record.status}")
         with self._lock:
-            job = self._live.pop(job_id, None)
+            job = self._take_out(job_id)
             if job is not None:
-                if job_id in self._queue:
-                    self._queue.remove(job_id)
                 if job.worker is not None:
                     self._live[job_id] = job  # keep it until the worker's last messages are in
                     job.worker.send({"op": "stop"})
@@ -281,13 +279,10 @@ class JobManager:
         spec = JobSpec.model_validate({**record.spec, **({"seed": seed} if seed is not None else {})})
         data = load_dataset(record.spec["dataset"], self.settings.uploads_dir)
         with self._lock:
-            old = self._live.pop(job_id, None)
+            old = self._take_out(job_id)
             running = record.status in ("running", "queued")
-            if old is not None:
-                if job_id in self._queue:
-                    self._queue.remove(job_id)
-                if old.worker is not None:
-                    old.worker.kill()
+            if old is not None and old.worker is not None:
+                old.worker.kill()
             record.trainer = {"method": spec.trainer.method, **spec.trainer.settings()}
             record.progress = {}  # the new run has no step or metrics yet: never show the old run's
             job = self._live_job(record, spec, data, [])
@@ -317,13 +312,10 @@ class JobManager:
         """Remove a job and everything kept about it; its viewers are told and disconnected."""
         self.get(job_id)
         with self._lock:
-            job = self._live.pop(job_id, None)
-            if job is not None:
-                if job_id in self._queue:
-                    self._queue.remove(job_id)
-                if job.worker is not None:
-                    job.generation += 1
-                    job.worker.kill()
+            job = self._take_out(job_id)
+            if job is not None and job.worker is not None:
+                job.generation += 1
+                job.worker.kill()
             self.store.delete(job_id)
             self._schedule()
         self._call_hub(self.hub.close_job, job_id, {"type": "status", "status": "deleted"})
@@ -384,6 +376,12 @@ class JobManager:
             hint = "resume it first" if status == "interrupted" else "reset it to train again"
             raise JobConflict(f"cannot {action} job '{job_id}': it is {status} ({hint})")
         return job
+
+    def _take_out(self, job_id: str) -> LiveJob | None:
+        """Remove a job from the live set and the queue; returns it (None when it was not live)."""
+        if job_id in self._queue:
+            self._queue.remove(job_id)
+        return self._live.pop(job_id, None)
 
     def _live_job(self, record: JobRecord, spec: JobSpec, data: Any, history: list[dict]) -> LiveJob:
         return LiveJob(
