@@ -130,13 +130,16 @@ class TrainingSession:
             self._correct += int((self.net.layers[-1].out.argmax(axis=1) == y_batch).sum())
         return loss
 
-    def evaluate(self) -> float:
-        """Loss and accuracy on the test (and validation) split; returns the seconds it took."""
+    def evaluate(self, predictions: bool = False) -> float:
+        """Loss and accuracy on the test (and validation) split, and with `predictions` the predicted
+        class of every test example (for a confusion matrix: a second pass, so only when someone
+        looks); returns the seconds it took."""
         started = time.perf_counter()
         data = self.data
         self.test_loss, self.test_accuracy = evaluate(self.net, data.X_test, data.y_test)
         self.val_accuracy = evaluate(self.net, data.X_val, data.y_val)[1]
-        if data.is_classification and data.X_test.shape[0]:
+        self.test_predictions = None
+        if predictions and data.is_classification and data.X_test.shape[0]:
             self.test_predictions = np.concatenate(
                 [
                     self.net.forward(data.X_test[i : i + EVAL_BATCH]).argmax(axis=1)
