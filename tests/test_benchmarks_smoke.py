@@ -1,4 +1,4 @@
-"""Smoke test of benchmarks/bench_engine.py: every workload yields rows with positive figures.
+"""Smoke tests of the benchmark scripts: they run and print rows with positive figures.
 
 Runs netplay only (no torch import) with tiny timings; it checks that the script works, never how fast
 anything is.
@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import subprocess
 import sys
 from pathlib import Path
 
@@ -41,3 +42,16 @@ def test_quick_run_gives_a_row_per_workload(tmp_path, capsys):
     assert "| workload | metric | netplay ex/s | torch ex/s | ratio | target | met? |" in table
     for name in bench.WORKLOADS:
         assert f"| {name} | train" in table
+
+
+def test_server_benchmark_prints_a_row_with_frames(tmp_path: Path) -> None:
+    script = SCRIPT.parent / "bench_server.py"
+    result = subprocess.run(
+        [sys.executable, str(script), "--seconds", "0.5", "--only", "classify2d"],
+        capture_output=True, text=True, timeout=120, cwd=SCRIPT.parent.parent,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    row = result.stdout.strip().splitlines()[-1]
+    assert row.startswith("| classify2d |") and row.count("|") == 6
+    frames = float(row.split("|")[5])
+    assert frames > 0, row
