@@ -3,7 +3,8 @@
 The browser is ``$NETPLAY_CHROMIUM`` or /usr/bin/chromium (Playwright cannot download its own here).
 Without it these tests are skipped on a developer's machine but fail under CI (``CI=true``), so CI can
 never pass without having run them. A failing test leaves a screenshot in ``tests/browser/failures/``.
-Any JavaScript error on a page fails the test that caused it.
+Any JavaScript error on a page fails the test that caused it. Every job is deleted after each test,
+so tests never wait on each other's jobs for a training slot.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 
 CHROMIUM = Path(os.environ.get("NETPLAY_CHROMIUM", "/usr/bin/chromium"))
@@ -39,6 +41,15 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         process.wait(timeout=10)
         process.stdout.close()
         process.stderr.close()
+
+
+@pytest.fixture(autouse=True)
+def no_jobs_left(live_server: str) -> Iterator[None]:
+    """Delete every job after each test, so no test waits for a slot a previous test's job holds."""
+    yield
+    jobs = httpx.get(f"{live_server}/api/jobs", params={"limit": 500}).json()["items"]
+    for job in jobs:
+        httpx.delete(f"{live_server}/api/jobs/{job['id']}")  # 404 when a page deleted it first
 
 
 @pytest.fixture(scope="session")
