@@ -37,3 +37,19 @@ def test_every_route_is_documented_with_a_description_and_a_response(tmp_path: P
     for path, method, operation in operations:
         assert operation.get("description"), f"{method.upper()} {path} has no docstring"
         assert any(code.startswith("2") for code in operation["responses"]), f"{method.upper()} {path}"
+
+
+def test_a_body_over_the_limit_is_refused_with_413(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path, max_upload_bytes=1000)
+    with TestClient(create_app(settings)) as client:
+        huge = b'{"dataset": {"name": "rings"}, "model": {"pad": "' + b"x" * (2 << 20) + b'"}}'
+        response = client.post("/api/jobs", content=huge, headers={"content-type": "application/json"})
+        assert response.status_code == 413 and "larger than the limit" in response.json()["detail"]
+
+        def chunks():  # no content-length: the limit is counted while reading
+            for _ in range(40):
+                yield b"x" * 65536
+
+        response = client.post("/api/jobs", content=chunks(), headers={"content-type": "application/json"})
+        assert response.status_code == 413
+        assert client.get("/api/presets").status_code == 200  # the server goes on
