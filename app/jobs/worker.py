@@ -4,7 +4,6 @@ The server sends commands as dicts ``{"op": ...}``: ``pause``, ``resume``, ``ste
 paused), ``stop``, ``set_trainer`` (``changes``), ``set_view`` (``changes``), ``viewers`` (``count``).
 The worker sends tuples ``(kind, ...)``:
 
-- ``("state", status)``: ``running`` or ``paused``, once the worker has acted on a command;
 - ``("progress", metrics)``: at most every ``stream.progress_every`` seconds while training;
 - ``("frame", key, data)``: an encoded binary visual frame (see app.frames), only while someone watches;
 - ``("visual", key, message)``: a JSON visual (predictions, confusion matrix);
@@ -104,12 +103,10 @@ class Worker:
         now = time.monotonic()
         self.next_progress = self.next_frame = self.next_eval = now
         self.next_checkpoint = now + limits.checkpoint_seconds
-        self.eval_interval = session.spec.stream.progress_every
         self.frames_due = False
 
     def run(self) -> None:
         """Until the job ends: commands first, then a slice of training and whatever reports are due."""
-        self.conn.send(("state", "paused" if self.paused else "running"))
         self._evaluate()
         while True:
             self._read_commands()
@@ -145,7 +142,6 @@ class Worker:
             if self.paused:
                 self._send_progress()
                 self._send_checkpoint()
-            self.conn.send(("state", "paused" if self.paused else "running"))
         elif op == "step":
             self.steps_requested += 1
         elif op == "stop":
