@@ -20,7 +20,9 @@ from app.settings import Settings
 from app.spec import JobSpec
 from engine import Net, Optimizer, SpecError, desugar, make_optimizer
 from engine.datasets import Dataset, make_dataset_from_spec
-from engine.layers import Layer, build_layer
+from engine.layers import Layer
+from engine.net import describe_layers as engine_describe_layers
+from engine.net import plan_layers
 from engine.parameters import FlatParameters
 
 Loc = tuple[str | int, ...]
@@ -97,36 +99,18 @@ def _plan_net(layer_defs: list[Any], where: Loc, settings: Settings) -> tuple[li
     try:
         definitions = desugar(layer_defs)
         _check_sizes(definitions, where, settings)
-        layers, shape = [], (1, 1, 1)
-        for definition in definitions:
-            layers.append(build_layer(definition, shape))
-            shape = layers[-1].out_shape
+        layers = plan_layers(definitions)
     except SpecError as error:
         raise SpecInvalid.from_spec_error(error, *where) from None
     return definitions, layers
 
 
 def describe_layers(layer_defs: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Net.describe's rows (index, source, type, out_sx/out_sy/out_depth, num_params) without building
-    weights: what a viewer's network diagram shows."""
+    """`Net.describe`'s rows, each with its desugared definition's fields, without allocating weights:
+    what a viewer's network diagram shows."""
     definitions = desugar(layer_defs)
-    rows, shape = [], (1, 1, 1)
-    for index, definition in enumerate(definitions):
-        layer = build_layer(definition, shape)
-        shape = layer.out_shape
-        depth, sy, sx = shape
-        num_params = sum(int(np.prod(s)) for s in layer.param_shapes().values())
-        rows.append(
-            {
-                **definition,
-                "index": index,
-                "out_sx": sx,
-                "out_sy": sy,
-                "out_depth": depth,
-                "num_params": num_params,
-            }
-        )
-    return rows
+    rows = engine_describe_layers(plan_layers(definitions))
+    return [{**definition, **row} for definition, row in zip(definitions, rows, strict=True)]
 
 
 def _check_sizes(definitions: list[dict[str, Any]], where: Loc, settings: Settings) -> None:

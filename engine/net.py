@@ -29,6 +29,37 @@ def _check_dtype(dtype: Any) -> np.dtype:
     return FLOAT_DTYPES[name]
 
 
+def plan_layers(definitions: list[LayerDef]) -> list[Layer]:
+    """Desugared `definitions` built into layers with every shape inferred but no weights allocated:
+    what checking a definition and describing a net need (raises SpecError if it cannot work)."""
+    layers: list[Layer] = []
+    shape = (1, 1, 1)
+    for definition in definitions:
+        layers.append(build_layer(definition, shape))
+        shape = layers[-1].out_shape
+    return layers
+
+
+def describe_layers(layers: list[Layer]) -> list[dict[str, Any]]:
+    """One row per layer: index, source, type, out_sx/out_sy/out_depth, num_params (from the parameter
+    shapes, so planned layers without weights are described the same as a built net's)."""
+    rows = []
+    for index, layer in enumerate(layers):
+        depth, sy, sx = layer.out_shape
+        rows.append(
+            {
+                "index": index,
+                "source": layer.definition["source"],
+                "type": layer.type,
+                "out_sx": sx,
+                "out_sy": sy,
+                "out_depth": depth,
+                "num_params": sum(int(np.prod(shape)) for shape in layer.param_shapes().values()),
+            }
+        )
+    return rows
+
+
 class Net:
     """A feed-forward net: the user's `layer_defs`, the desugared `definitions`, the built `layers`
     (index-aligned with `definitions`, ``layers[0]`` the input) and their parameters in `flat`.
@@ -56,17 +87,13 @@ class Net:
         self._backward_layers = self._hidden[-2::-1]
 
     def _build_layers(self) -> list[Layer]:
-        layers: list[Layer] = []
-        shape = (1, 1, 1)
+        layers = plan_layers(self.definitions)
         seen_params = False
-        for definition in self.definitions:
-            layer = build_layer(definition, shape)
+        for previous, layer in zip([None, *layers], layers, strict=False):
             layer.need_dx = seen_params
-            layer.may_overwrite_input = bool(layers) and layers[-1].type in FRESH_OUTPUT_TYPES
+            layer.may_overwrite_input = previous is not None and previous.type in FRESH_OUTPUT_TYPES
             seen_params = seen_params or bool(layer.param_shapes())
             layer.rng = self.rng
-            layers.append(layer)
-            shape = layer.out_shape
         return layers
 
     @property
@@ -192,22 +219,7 @@ class Net:
 
     def describe(self) -> list[dict[str, Any]]:
         """One row per desugared layer: index, source, type, out_sx/out_sy/out_depth, num_params."""
-        rows = []
-        for index, layer in enumerate(self.layers):
-            depth, sy, sx = layer.out_shape
-            num_params = sum(value.size for value in layer.params.values())
-            rows.append(
-                {
-                    "index": index,
-                    "source": layer.definition["source"],
-                    "type": layer.type,
-                    "out_sx": sx,
-                    "out_sy": sy,
-                    "out_depth": depth,
-                    "num_params": int(num_params),
-                }
-            )
-        return rows
+        return describe_layers(self.layers)
 
     def _check_index(self, index: int) -> None:
         if isinstance(index, bool) or not isinstance(index, int) or not 0 <= index < len(self.layers):
