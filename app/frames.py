@@ -213,7 +213,7 @@ def _check_entry(entry: Any, payload_size: int) -> tuple[str, np.dtype, tuple[in
     return name, dtype, shape, offset
 
 
-def _read_header(data: bytes) -> tuple[dict[str, Any], int]:
+def read_header(data: bytes) -> tuple[dict[str, Any], int]:
     """The parsed header and the payload's start, checking the magic and the lengths."""
     if len(data) < PREFIX.size:
         raise ValueError(f"frame: truncated, {len(data)} bytes is shorter than the {PREFIX.size}-byte prefix")
@@ -239,7 +239,7 @@ def _read_header(data: bytes) -> tuple[dict[str, Any], int]:
 def decode_frame(data: bytes) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
     """A frame -> (header, {name: read-only array view into `data`}); quantised arrays stay uint8
     (see `dequantize_arrays`). Raises ValueError for a wrong magic, a truncated or malformed frame."""
-    header, start = _read_header(data)
+    header, start = read_header(data)
     payload = memoryview(data)[start:]
     arrays: dict[str, np.ndarray] = {}
     for entry in header["arrays"]:

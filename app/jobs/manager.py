@@ -139,9 +139,7 @@ class JobManager:
         if record is None:
             raise JobNotFound(job_id)
         with self._lock:
-            job = self._live.get(job_id)
-            if job is not None:
-                record.status, record.progress, record.trainer = job.status, job.progress, job.trainer
+            self._overlay_live(record)
         return record
 
     def list(self, status: str | None, limit: int, offset: int) -> tuple[list[JobRecord], int]:
@@ -149,9 +147,7 @@ class JobManager:
         records, total = self.store.list(status, limit, offset)
         with self._lock:
             for record in records:
-                job = self._live.get(record.id)
-                if job is not None:
-                    record.status, record.progress, record.trainer = job.status, job.progress, job.trainer
+                self._overlay_live(record)
         return records, total
 
     def queue_position(self, job_id: str) -> int | None:
@@ -376,6 +372,12 @@ class JobManager:
             hint = "resume it first" if status == "interrupted" else "reset it to train again"
             raise JobConflict(f"cannot {action} job '{job_id}': it is {status} ({hint})")
         return job
+
+    def _overlay_live(self, record: JobRecord) -> None:
+        """A live job's in-memory status, metrics and trainer are fresher than the stored ones."""
+        job = self._live.get(record.id)
+        if job is not None:
+            record.status, record.progress, record.trainer = job.status, job.progress, job.trainer
 
     def _take_out(self, job_id: str) -> LiveJob | None:
         """Remove a job from the live set and the queue; returns it (None when it was not live)."""

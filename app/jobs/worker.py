@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from typing import Any
 
-from app.frames import decode_frame
+from app.frames import read_header
 from app.jobs.session import Diverged, TrainingSession
 from app.spec import JobSpec
 from app.visuals import VisualProducer, VisualView
@@ -235,4 +235,4 @@ class Worker:
 
 def frame_key(frame: bytes) -> str:
     """The kind of an encoded frame (its header's ``type``): a viewer keeps only the newest of each."""
-    return decode_frame(frame)[0]["type"]
+    return read_header(frame)[0]["type"]
