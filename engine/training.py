@@ -41,18 +41,30 @@ class Progress:
 def evaluate(net: Net, X: np.ndarray, y: np.ndarray) -> tuple[float | None, float | None]:
     """Mean loss and (for classifiers) accuracy of `net` at inference on X (N, ...), y (N, ...);
     (None, None) for an empty set."""
+    loss, accuracy, _ = evaluate_predictions(net, X, y)
+    return loss, accuracy
+
+
+def evaluate_predictions(
+    net: Net, X: np.ndarray, y: np.ndarray
+) -> tuple[float | None, float | None, np.ndarray | None]:
+    """`evaluate` plus the predicted class of every example, (N,) int, from the same forward pass
+    (None for regression or an empty set): what a confusion matrix needs."""
     if X.shape[0] == 0:
-        return None, None
-    total_loss, correct = 0.0, 0
+        return None, None, None
+    total_loss = 0.0
+    predicted = []
     loss_layer = net.layers[-1]
     for X_batch, y_batch in eval_batches(X, y, EVAL_BATCH):
         out = net.forward(X_batch)
         batch_loss, _ = loss_layer.loss(net.check_targets(y_batch, X_batch.shape[0]))
         total_loss += batch_loss * X_batch.shape[0]
         if net.loss_type != "regression":
-            correct += int((out.argmax(axis=1) == y_batch).sum())
-    accuracy = None if net.loss_type == "regression" else correct / X.shape[0]
-    return total_loss / X.shape[0], accuracy
+            predicted.append(out.argmax(axis=1))
+    if net.loss_type == "regression":
+        return total_loss / X.shape[0], None, None
+    classes = np.concatenate(predicted)
+    return total_loss / X.shape[0], float(np.count_nonzero(classes == y) / X.shape[0]), classes
 
 
 def train(

@@ -18,9 +18,7 @@ from app.spec import JobSpec, StopReason
 from engine import Net, make_optimizer
 from engine.datasets import Dataset, train_batches
 from engine.serialization import decode_array, encode_array
-from engine.training import evaluate
-
-EVAL_BATCH = 1000
+from engine.training import evaluate, evaluate_predictions
 
 
 class Diverged(Exception):
@@ -130,22 +128,15 @@ class TrainingSession:
             self._correct += int((self.net.layers[-1].out.argmax(axis=1) == y_batch).sum())
         return loss
 
-    def evaluate(self, predictions: bool = False) -> float:
-        """Loss and accuracy on the test (and validation) split, and with `predictions` the predicted
-        class of every test example (for a confusion matrix: a second pass, so only when someone
-        looks); returns the seconds it took."""
+    def evaluate(self) -> float:
+        """Loss and accuracy on the test (and validation) split, and the predicted class of every test
+        example (for a confusion matrix) from the same pass; returns the seconds it took."""
         started = time.perf_counter()
         data = self.data
-        self.test_loss, self.test_accuracy = evaluate(self.net, data.X_test, data.y_test)
+        self.test_loss, self.test_accuracy, self.test_predictions = evaluate_predictions(
+            self.net, data.X_test, data.y_test
+        )
         self.val_accuracy = evaluate(self.net, data.X_val, data.y_val)[1]
-        self.test_predictions = None
-        if predictions and data.is_classification and data.X_test.shape[0]:
-            self.test_predictions = np.concatenate(
-                [
-                    self.net.forward(data.X_test[i : i + EVAL_BATCH]).argmax(axis=1)
-                    for i in range(0, data.X_test.shape[0], EVAL_BATCH)
-                ]
-            )
         return time.perf_counter() - started
 
     def take_progress(self) -> dict[str, Any]:

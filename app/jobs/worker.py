@@ -196,7 +196,7 @@ class Worker:
             self._send_checkpoint()
 
     def _evaluate(self) -> None:
-        took = self.session.evaluate(predictions=self.is_image and self.viewers > 0)
+        took = self.session.evaluate()
         interval = max(self.session.spec.stream.progress_every, 10 * took)
         self.next_eval = time.monotonic() + interval
         if self.is_image and self.viewers and self.session.test_predictions is not None:

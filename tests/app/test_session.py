@@ -207,12 +207,13 @@ def test_progress_carries_the_latest_test_figures(rings_spec: dict) -> None:
     assert took >= 0
     assert 0.0 <= progress["test_accuracy"] <= 1.0
     assert progress["test_loss"] > 0
-    assert session.test_predictions is None, "predictions cost a second pass: only on request"
+    assert session.test_predictions is not None
+    assert session.test_predictions.shape == (len(session.data.X_test),)
 
 
-def test_evaluate_with_predictions_gives_every_test_example_s_class(rings_spec: dict) -> None:
+def test_evaluate_gives_every_test_example_s_class(rings_spec: dict) -> None:
     session = session_for(rings_spec)
-    session.evaluate(predictions=True)
+    session.evaluate()
     predicted = session.net.forward(session.data.X_test).argmax(axis=1)
     np.testing.assert_array_equal(session.test_predictions, predicted)
     assert session.test_accuracy == (predicted == session.data.y_test).mean()

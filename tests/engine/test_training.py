@@ -10,7 +10,7 @@ import pytest
 from engine import Net, make_optimizer
 from engine.__main__ import main
 from engine.datasets import make_dataset
-from engine.training import evaluate, train
+from engine.training import evaluate, evaluate_predictions, train
 
 CLASSIFY2D = [
     {"type": "input", "out_sx": 1, "out_sy": 1, "out_depth": 2},
@@ -71,3 +71,13 @@ def test_cli_trains_and_prints_progress(capsys: pytest.CaptureFixture[str]) -> N
 def test_cli_rejects_an_unknown_dataset(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--dataset", "nope"]) == 2
     assert "unknown dataset 'nope'" in capsys.readouterr().err
+
+
+def test_evaluate_predictions_gives_the_classes_its_accuracy_counts() -> None:
+    data = make_dataset("rings", n_samples=2400, seed=1)  # a test split larger than one eval batch
+    net = Net(CLASSIFY2D, seed=0)
+    loss, accuracy, predicted = evaluate_predictions(net, data.X_test, data.y_test)
+    np.testing.assert_array_equal(predicted, net.forward(data.X_test).argmax(axis=1))
+    assert (loss, accuracy) == evaluate(net, data.X_test, data.y_test)
+    assert accuracy == (predicted == data.y_test).mean()
+    assert evaluate_predictions(net, data.X_test[:0], data.y_test[:0]) == (None, None, None)
