@@ -10,6 +10,7 @@ import numpy as np
 from engine.definitions import LayerDef, desugar
 from engine.errors import SpecError
 from engine.layers import Layer, LossLayer, batch_shape, build_layer
+from engine.mlp_step import MLPStep
 from engine.parameters import FlatParameters, bind_parameters
 
 if TYPE_CHECKING:
@@ -84,7 +85,13 @@ class Net:
         # Looked up on every step: worked out once here rather than through properties each time.
         self._input_shape = batch_shape(self.layers[0].out_shape)
         self._num_outputs = self.layers[-1].out_shape[0]
+        self._label_limits = {
+            size: np.array(self._num_outputs, unsigned)
+            for size, unsigned in UNSIGNED.items()
+            if self._num_outputs <= np.iinfo(unsigned).max
+        }
         self._backward_layers = self._hidden[-2::-1]
+        self.mlp_step = MLPStep.for_net(self.layers, self.flat)
 
     def _build_layers(self) -> list[Layer]:
         layers = plan_layers(self.definitions)
@@ -152,8 +159,10 @@ class Net:
             raise SpecError(
                 f"y: expected {count} integer labels, got {y.dtype} array of shape {y.shape}", ("y",)
             )
-        # One reduction instead of a min and a max: read as unsigned, negative labels become huge.
-        if count and np.maximum.reduce(y.view(UNSIGNED[y.dtype.itemsize])) >= self._num_outputs:
+        # Read as unsigned, negative labels become huge: one comparison finds every bad label (a
+        # comparison and a count cost less than a max reduction). No limit: every value is a class.
+        limit = self._label_limits.get(y.dtype.itemsize)
+        if limit is not None and np.count_nonzero(np.less(y.view(limit.dtype), limit)) != count:
             raise SpecError(
                 f"y: labels must be in 0..{self._num_outputs - 1}, got {y.min()}..{y.max()}", ("y",)
             )
@@ -174,6 +183,8 @@ class Net:
         if out.shape[0] == 0:
             raise SpecError("X: a training batch needs at least one example", ("X",))
         targets = self.check_targets(y, out.shape[0])
+        if self.mlp_step is not None:
+            return self.mlp_step.gradients(out, targets)
         for layer in self._hidden:
             out = layer.forward(out, True)
         loss, grad = self._loss_layer.loss(targets)

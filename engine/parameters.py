@@ -47,3 +47,17 @@ def bind_parameters(layers: list[Layer], rng: np.random.Generator, dtype: np.dty
             offset += size
         layer.buffers = {name: value.astype(dtype) for name, value in layer.buffers.items()}
     return flat
+
+
+def weights_with_bias(flat: FlatParameters, layer: Layer) -> tuple[np.ndarray, np.ndarray]:
+    """A weighted layer's ``w`` (D, M) and ``b`` (M,) as one (D + 1, M) matrix ``[w; b]``, for the
+    values and for the gradients: views of the flat buffers, where `bind_parameters` puts b right
+    after w."""
+    w, b = layer.params["w"], layer.params["b"]
+    rows, columns = w.shape[0] + 1, w.shape[1]
+    start = (w.ctypes.data - flat.values.ctypes.data) // flat.values.itemsize
+    span = slice(start, start + rows * columns)
+    values, grads = flat.values[span].reshape(rows, columns), flat.grads[span].reshape(rows, columns)
+    if values[-1].ctypes.data != b.ctypes.data or w.shape[1] != b.shape[0]:
+        raise ValueError(f"{layer.label}: b does not follow w in the flat buffer")
+    return values, grads

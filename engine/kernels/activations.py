@@ -41,9 +41,9 @@ def relu_forward(x: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     return np.maximum(x, zeros_laid_out_like(x), out=out)
 
 
-def relu_backward(dout: np.ndarray, out: np.ndarray) -> np.ndarray:
-    """dout: any shape, out: relu output, same shape -> dx"""
-    return dout * (out > 0)
+def relu_backward(dout: np.ndarray, out: np.ndarray, dx: np.ndarray | None = None) -> np.ndarray:
+    """dout: any shape, out: relu output, same shape -> dx (into `dx` when given)"""
+    return np.multiply(dout, out > 0, dx)
 
 
 def _leaky_slopes(x: np.ndarray, alpha: float) -> np.ndarray:
@@ -54,40 +54,49 @@ def _leaky_slopes(x: np.ndarray, alpha: float) -> np.ndarray:
     return slopes
 
 
-def leaky_relu_forward(x: np.ndarray, alpha: float) -> np.ndarray:
-    """x where x > 0, alpha * x elsewhere. x: any shape -> out: same shape"""
-    return x * _leaky_slopes(x, alpha)
+def leaky_relu_forward(x: np.ndarray, alpha: float, out: np.ndarray | None = None) -> np.ndarray:
+    """x where x > 0, alpha * x elsewhere, into `out` when given (it may be x).
+    x: any shape -> out: same shape"""
+    return np.multiply(x, _leaky_slopes(x, alpha), out=out)
 
 
-def leaky_relu_backward(dout: np.ndarray, x: np.ndarray, alpha: float) -> np.ndarray:
-    """dout, x: same shape -> dx"""
-    return dout * _leaky_slopes(x, alpha)
+def leaky_relu_backward(
+    dout: np.ndarray, x: np.ndarray, alpha: float, dx: np.ndarray | None = None
+) -> np.ndarray:
+    """dout, x: same shape -> dx (into `dx` when given). `x` may be the forward's output instead of
+    its input: with alpha >= 0 both are positive in the same places."""
+    return np.multiply(dout, _leaky_slopes(x, alpha), dx)
 
 
-def sigmoid_forward(x: np.ndarray) -> np.ndarray:
-    """1 / (1 + exp(-x)), written through tanh so large |x| cannot overflow. x: any shape"""
+def sigmoid_forward(x: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """1 / (1 + exp(-x)), written through tanh so large |x| cannot overflow; into `out` when given
+    (it may be x). x: any shape -> out: same shape"""
     half = x.dtype.type(0.5)
-    out = np.tanh(x * half)
+    out = np.multiply(x, half, out)
+    np.tanh(out, out)
     out *= half
     out += half
     return out
 
 
-def sigmoid_backward(dout: np.ndarray, out: np.ndarray) -> np.ndarray:
-    """dout, out: same shape -> dx = dout * out * (1 - out)"""
-    return dout * out * (1 - out)
+def sigmoid_backward(dout: np.ndarray, out: np.ndarray, dx: np.ndarray | None = None) -> np.ndarray:
+    """dout, out: same shape -> dx = dout * out * (1 - out) (into `dx` when given)"""
+    dx = np.multiply(dout, out, dx)
+    dx *= np.subtract(one(out.dtype), out)
+    return dx
 
 
 def tanh_forward(x: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     """tanh(x), into `out` when given (it may be x). x: any shape -> out: same shape"""
-    return np.tanh(x, out=out)
+    return np.tanh(x, out)
 
 
-def tanh_backward(dout: np.ndarray, out: np.ndarray) -> np.ndarray:
-    """dout, out: same shape -> dx = dout * (1 - out^2)"""
-    dx = np.multiply(out, out)
-    np.subtract(one(dx.dtype), dx, out=dx)
-    dx *= dout
+def tanh_backward(dout: np.ndarray, out: np.ndarray, dx: np.ndarray | None = None) -> np.ndarray:
+    """dout, out: same shape -> dx = dout * (1 - out^2) (into `dx` when given: not dout or out)"""
+    # Positional out arguments: a keyword costs more than the arithmetic on small arrays.
+    dx = np.multiply(out, out, dx)
+    np.subtract(one(dx.dtype), dx, dx)
+    np.multiply(dx, dout, dx)
     return dx
 
 

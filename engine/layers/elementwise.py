@@ -28,11 +28,12 @@ class LeakyReLU(Layer):
     type = "leaky_relu"
 
     def forward(self, x: np.ndarray, training: bool) -> np.ndarray:
-        self.x = x
-        return act.leaky_relu_forward(x, self.definition["alpha"])
+        out = x if self.may_overwrite_input else None
+        self.out = act.leaky_relu_forward(x, self.definition["alpha"], out)
+        return self.out
 
     def backward(self, dout: np.ndarray) -> np.ndarray | None:
-        return act.leaky_relu_backward(dout, self.x, self.definition["alpha"]) if self.need_dx else None
+        return act.leaky_relu_backward(dout, self.out, self.definition["alpha"]) if self.need_dx else None
 
 
 class Sigmoid(Layer):
@@ -41,7 +42,7 @@ class Sigmoid(Layer):
     type = "sigmoid"
 
     def forward(self, x: np.ndarray, training: bool) -> np.ndarray:
-        self.out = act.sigmoid_forward(x)
+        self.out = act.sigmoid_forward(x, x if self.may_overwrite_input else None)
         return self.out
 
     def backward(self, dout: np.ndarray) -> np.ndarray | None:

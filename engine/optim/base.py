@@ -69,7 +69,8 @@ class Optimizer:
         self.hyper: dict[str, float | int] = {name: rule.default for name, rule in self.rules().items()}
         self.state: dict[str, np.ndarray] = {}
         self.steps = 0
-        self._decayed = np.empty_like(flat.values)
+        # (P,) scratch: apply_step puts the decayed gradient here; `update` may overwrite it.
+        self.scratch = np.empty_like(flat.values)
         self.set(**hyper)
 
     @classmethod
@@ -118,11 +119,12 @@ class Optimizer:
         values, grads = self.flat.values, self.flat.grads
         l1_decay_loss = l2_decay_loss = 0.0
         if self._l2_coef is not None:
-            # The scratch buffer holds w^2 first, then the decayed gradient: no allocation per step.
-            decayed = np.multiply(values, values, out=self._decayed)
-            l2_decay_loss = float(0.5 * self.hyper["l2_decay"] * self.flat.l2_mul.dot(decayed))
-            np.multiply(self._l2_coef, values, out=decayed)
-            grads = np.add(grads, decayed, out=decayed)
+            # In a scratch buffer (no allocation per step): the decay's gradient, whose product with
+            # the values is also the decay loss over half the batch size, then the decayed gradient.
+            # Positional out arguments: on tiny nets a keyword costs as much as the arithmetic.
+            decayed = np.multiply(self._l2_coef, values, self.scratch)
+            l2_decay_loss = float(values.dot(decayed)) * 0.5 * self.hyper["batch_size"]
+            grads = np.add(grads, decayed, decayed)
         if self._l1_coef is not None:
             l1_decay_loss = float(self.hyper["l1_decay"] * np.dot(self.flat.l1_mul, np.abs(values)))
             grads = grads + self._l1_coef * np.sign(values)

@@ -92,6 +92,16 @@ def test_labels_are_range_checked_in_every_integer_dtype(dtype: type) -> None:
             net.compute_gradients(x, np.array([0, -1, 1], dtype))
 
 
+def test_labels_of_a_narrow_dtype_are_all_valid_when_there_are_more_classes_than_it_holds() -> None:
+    net = Net(
+        [{"type": "input", "out_sx": 1, "out_sy": 1, "out_depth": 2}, {"type": "softmax", "num_classes": 300}]
+    )
+    x = np.zeros((3, 2))
+    assert np.isfinite(net.compute_gradients(x, np.array([0, 255, 7], np.uint8)))
+    with pytest.raises(SpecError, match=r"labels must be in 0\.\.299, got 0\.\.300"):
+        net.compute_gradients(x, np.array([0, 300, 7], np.uint16))
+
+
 @pytest.mark.parametrize("method", ["sgd", "adam", "adadelta"])
 @pytest.mark.parametrize("decay", [{}, {"l2_decay": 0.01}, {"l1_decay": 0.01, "l2_decay": 0.01}])
 def test_apply_step_is_step_without_the_dict(method: str, decay: dict[str, float]) -> None:

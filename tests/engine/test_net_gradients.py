@@ -278,10 +278,23 @@ def targets_for(net: Net, rng: np.random.Generator, count: int) -> np.ndarray:
     return rng.integers(0, net.num_outputs, size=count)
 
 
-@pytest.mark.parametrize("defs", [pytest.param(defs, id=name) for name, defs in NET_CASES])
-def test_net_gradients_match_numerical_gradients(defs: list[dict[str, Any]]) -> None:
+def gradient_paths() -> list[Any]:
+    """Every net case on its default path; the multilayer perceptrons, which take the fused path by
+    default (engine.mlp_step), also layer by layer."""
+    params = []
+    for name, defs in NET_CASES:
+        params.append(pytest.param(defs, "default", id=name))
+        if Net(defs).mlp_step is not None:
+            params.append(pytest.param(defs, "layered", id=f"{name}-layered"))
+    return params
+
+
+@pytest.mark.parametrize(("defs", "path"), gradient_paths())
+def test_net_gradients_match_numerical_gradients(defs: list[dict[str, Any]], path: str) -> None:
     rng = np.random.default_rng(len(defs))
     net = Net(defs, dtype=np.float64, seed=5)
+    if path == "layered":
+        net.mlp_step = None
     x = rng.standard_normal((5, *net.input_shape))
     y = targets_for(net, rng, 5)
     check_net_gradients(net, x, y, tolerance=1e-5)
