@@ -43,6 +43,8 @@ FOLDED_MAX_CLASSES = 64
 # the forward's output (the only cache they need).
 Forward = Callable[[np.ndarray, np.ndarray], np.ndarray]
 Backward = Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray]
+# A NumPy call with every argument bound.
+Call = Callable[[], object]
 
 
 def activation_kernels(layer: Layer) -> tuple[Forward, Backward] | None:
@@ -66,6 +68,22 @@ def activation_kernels(layer: Layer) -> tuple[Forward, Backward] | None:
     return None
 
 
+def activation_backward_calls(
+    backward: Backward, dh: np.ndarray, h: np.ndarray, dz: np.ndarray
+) -> list[Call]:
+    """The calls that put an activation's input gradient into `dz`: tanh's (the playground's
+    default) unrolled into its three ufuncs, saving a Python frame and a lookup a step; any
+    other's kernel call. dh, h, dz: (M, N)"""
+    if backward is act.tanh_backward:
+        one = np.array(1, h.dtype)
+        return [
+            functools.partial(np.multiply, h, h, dz),
+            functools.partial(np.subtract, one, dz, dz),
+            functools.partial(np.multiply, dz, dh, dz),
+        ]
+    return [functools.partial(backward, dh, h, dz)]
+
+
 @dataclass(eq=False)
 class DenseBlock:
     """An fc layer and the activation after it (if any).
@@ -84,15 +102,13 @@ class DenseBlock:
         return self.weights.shape[1]
 
 
-Call = Callable[[], object]
-
-
 @dataclass(eq=False)
 class Program:
     """One training step on n examples, compiled: its buffers and the calls that fill them.
 
     inputs: (D, n), the rows the batch is copied into; scores: (K, n), the last layer's output;
-    dscores: (K, n), the loss gradient the backward calls read; flat_index: (n,) where each example's
+    dscores: (K, n), the loss gradient the backward calls read; calls: forward, softmax_loss and
+    backward in one list, for softmax nets; flat_index: (n,) where each example's
     label sits in the flattened scores; count: 0-d n; total: 0-d, the summed log-probabilities of the
     labels.
     """
@@ -106,6 +122,12 @@ class Program:
     forward: list[Call] = field(default_factory=list)
     softmax_loss: list[Call] = field(default_factory=list)
     backward: list[Call] = field(default_factory=list)
+    calls: list[Call] = field(default_factory=list)
+
+    @property
+    def out(self) -> np.ndarray:
+        """The scores (after softmax: the probabilities) as the loss layer's output: (n, K)"""
+        return self.scores.T
 
 
 def compile_program(
@@ -136,11 +158,12 @@ def compile_program(
         dz = dh
         if block.activation is not None:
             dz = np.empty_like(h)
-            program.backward.append(partial(block.activation[1], dh, h, dz))
+            program.backward += activation_backward_calls(block.activation[1], dh, h, dz)
         program.backward.append(partial(a_in.dot, dz.T, block.grads))
         if block.need_dx:
             dh = np.empty_like(a_in[:-1])
             program.backward.append(partial(block.weights[:-1].dot, dz, dh))
+    program.calls = program.forward + program.softmax_loss + program.backward
     return program
 
 
@@ -197,6 +220,7 @@ class MLPStep:
     def __init__(self, blocks: list[DenseBlock], loss_layer: Layer, input_width: int, dtype: np.dtype):
         self.blocks = blocks
         self.loss_layer = loss_layer
+        self.softmax = loss_layer.type == "softmax"
         self.input_width = input_width
         self.dtype = dtype
         self._programs: dict[int, Program] = {}
@@ -222,34 +246,31 @@ class MLPStep:
             return None
         return cls(blocks, layers[-1], depth, flat.values.dtype)
 
-    def _program(self, n: int) -> Program:
-        program = self._programs.get(n)
-        if program is None:
-            if len(self._programs) >= PROGRAMS_KEPT:
-                self._programs.clear()
-            program = self._programs[n] = compile_program(
-                self.blocks, self.input_width, n, self.dtype, softmax=self.loss_layer.type == "softmax"
-            )
+    def _compile(self, n: int) -> Program:
+        if len(self._programs) >= PROGRAMS_KEPT:
+            self._programs.clear()
+        program = compile_program(self.blocks, self.input_width, n, self.dtype, softmax=self.softmax)
+        self._programs[n] = program
         return program
 
     def gradients(self, x: np.ndarray, targets: np.ndarray) -> float:
         """Training-mode forward and backward on a checked batch; returns the mean data loss and
         sets the loss layer's ``out`` (N, K) as its forward would.
         x: (N, D) of the net's dtype, targets: (N,) int labels or (N, K) values"""
-        program = self._program(x.shape[0])
+        n = x.shape[0]
+        program = self._programs.get(n) or self._compile(n)
         np.copyto(program.inputs, x.T)
-        for call in program.forward:
-            call()
-        scores, n = program.scores, x.shape[0]
-        if self.loss_layer.type == "softmax":
+        if self.softmax:
             np.multiply(targets, program.count, program.flat_index)
-            for call in program.softmax_loss:
+            for call in program.calls:
                 call()
             loss = -float(program.total) / n
         else:
-            loss, dscores = regression_loss(scores.T, targets)
+            for call in program.forward:
+                call()
+            loss, dscores = regression_loss(program.out, targets)
             np.copyto(program.dscores, dscores.T)
-        self.loss_layer.out = scores.T
-        for call in program.backward:
-            call()
+            for call in program.backward:
+                call()
+        self.loss_layer.out = program.out
         return loss
