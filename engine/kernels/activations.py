@@ -80,7 +80,7 @@ def sigmoid_forward(x: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
 
 
 def sigmoid_backward(dout: np.ndarray, out: np.ndarray, dx: np.ndarray | None = None) -> np.ndarray:
-    """dout, out: same shape -> dx = dout * out * (1 - out) (into `dx` when given)"""
+    """dout, out: same shape -> dx = dout * out * (1 - out) (into `dx` when given: not out)"""
     dx = np.multiply(dout, out, dx)
     dx *= np.subtract(one(out.dtype), out)
     return dx
