@@ -107,8 +107,8 @@ class Program:
     """One training step on n examples, compiled: its buffers and the calls that fill them.
 
     inputs: (D, n), the rows the batch is copied into; scores: (K, n), the last layer's output;
-    dscores: (K, n), the loss gradient the backward calls read; calls: forward, softmax_loss and
-    backward in one list, for softmax nets; flat_index: (n,) where each example's
+    dscores: (K, n), the loss gradient the backward calls read; calls: forward, the softmax loss's
+    calls and backward in one list, for softmax nets; flat_index: (n,) where each example's
     label sits in the flattened scores; count: 0-d n; total: 0-d, the summed log-probabilities of the
     labels.
     """
@@ -120,7 +120,6 @@ class Program:
     count: np.ndarray
     total: np.ndarray
     forward: list[Call] = field(default_factory=list)
-    softmax_loss: list[Call] = field(default_factory=list)
     backward: list[Call] = field(default_factory=list)
     calls: list[Call] = field(default_factory=list)
 
@@ -151,8 +150,6 @@ def compile_program(
         program.forward.append(partial(block.weights.T.dot, a_in, h))
         if block.activation is not None:
             program.forward.append(partial(block.activation[0], h, h))
-    if softmax:
-        program.softmax_loss = softmax_loss_calls(scores, program.dscores, program.flat_index, program.total)
     dh = program.dscores
     for block, a_in, h in zip(blocks[::-1], activations[-2::-1], outputs[:0:-1], strict=True):
         dz = dh
@@ -163,7 +160,9 @@ def compile_program(
         if block.need_dx:
             dh = np.empty_like(a_in[:-1])
             program.backward.append(partial(block.weights[:-1].dot, dz, dh))
-    program.calls = program.forward + program.softmax_loss + program.backward
+    if softmax:
+        loss = softmax_loss_calls(scores, program.dscores, program.flat_index, program.total)
+        program.calls = program.forward + loss + program.backward
     return program
 
 
