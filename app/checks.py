@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from app.jobs.capacity import job_memory
 from app.settings import Settings
 from app.spec import JobSpec
 from engine import Net, Optimizer, SpecError, desugar, make_optimizer
@@ -51,6 +52,7 @@ class CheckedJob:
     definitions: list[dict[str, Any]]
     num_parameters: int
     dataset: Dataset
+    memory: int  # bytes a running copy is estimated to take (app.jobs.capacity)
 
 
 def check_job_spec(spec: JobSpec, settings: Settings) -> CheckedJob:
@@ -67,7 +69,7 @@ def check_job_spec(spec: JobSpec, settings: Settings) -> CheckedJob:
         raise SpecInvalid(
             (*where, "layers"), f"the net has {num_parameters:,} parameters; the limit is {limit:,}"
         )
-    _check_trainer(spec, layers, settings)
+    batch_size = _check_trainer(spec, layers, settings)
     if spec.model is not None:
         try:
             Net.from_json(spec.model)
@@ -75,7 +77,8 @@ def check_job_spec(spec: JobSpec, settings: Settings) -> CheckedJob:
             raise SpecInvalid.from_spec_error(error, "body", "model") from None
     dataset = load_dataset(spec.dataset.model_dump(), settings.uploads_dir)
     _check_dataset(dataset, layers, where, settings)
-    return CheckedJob(spec, layer_defs, definitions, num_parameters, dataset)
+    memory = job_memory(num_parameters, _values_per_example(layers), batch_size, spec.stream.grid)
+    return CheckedJob(spec, layer_defs, definitions, num_parameters, dataset, memory)
 
 
 def _check_stream_and_stop(spec: JobSpec, settings: Settings) -> None:
@@ -126,16 +129,22 @@ def _check_sizes(definitions: list[dict[str, Any]], where: Loc, settings: Settin
             raise SpecInvalid(loc, f"{width} neurons, filters or channels; the limit per layer is {limit}")
 
 
-def _check_trainer(spec: JobSpec, layers: list[Layer], settings: Settings) -> None:
+def _values_per_example(layers: list[Layer]) -> int:
+    return sum(int(np.prod(layer.out_shape)) for layer in layers)
+
+
+def _check_trainer(spec: JobSpec, layers: list[Layer], settings: Settings) -> int:
+    """Check the trainer and the memory of a batch; returns the batch size."""
     optimizer = _stand_in_optimizer({"method": spec.trainer.method, **spec.trainer.settings()}, ("body",))
-    values_per_example = sum(int(np.prod(layer.out_shape)) for layer in layers)
-    batch_values = values_per_example * int(optimizer.hyper["batch_size"])
+    batch_size = int(optimizer.hyper["batch_size"])
+    batch_values = _values_per_example(layers) * batch_size
     if batch_values > settings.max_batch_values:
         raise SpecInvalid(
             ("body", "trainer", "batch_size"),
             f"a batch would hold {batch_values:,} layer output values; the limit is "
             f"{settings.max_batch_values:,}: use a smaller batch or net",
         )
+    return batch_size
 
 
 def check_trainer_change(

@@ -7,7 +7,6 @@ import contextlib
 import json
 import socket
 import sys
-import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
@@ -15,10 +14,11 @@ from typing import Any, TextIO
 from pydantic import ValidationError
 
 from app.checks import SpecInvalid, check_job_spec
-from app.jobs.session import Diverged, TrainingSession
+from app.jobs.runs import start_run, stop_conditions
 from app.presets import list_presets
 from app.settings import Settings
 from app.spec import JobSpec
+from engine.training import Diverged, StopConditions, TrainingRun
 
 SLICE_SECONDS = 0.2
 
@@ -99,24 +99,23 @@ def run(spec_path: Path, out: Path | None, settings: Settings, stream: TextIO) -
     except SpecInvalid as error:
         print(f"netplay: {spec_path}: {'.'.join(map(str, error.loc[1:]))}: {error.msg}", file=sys.stderr)
         return 2
-    session = TrainingSession(spec, checked.dataset)
-    outcome = _train(session, settings, stream)
+    run = start_run(spec, checked.dataset)
+    outcome = _train(run, stop_conditions(spec, settings), stream)
     out = out or spec_path.with_suffix(".model.json")
-    out.write_text(json.dumps(session.net.to_json()))
+    out.write_text(json.dumps(run.net.to_json()))
     print(f"\n{outcome}; model written to {out}", file=stream)
     return 1 if outcome.startswith("failed") else 0
 
 
-def _train(session: TrainingSession, settings: Settings, stream: TextIO) -> str:
-    """Train until a stop condition, divergence or Ctrl-C; returns how it ended."""
-    next_eval = 0.0
+def _train(run: TrainingRun, stop: StopConditions, stream: TextIO) -> str:
+    """Train until a stop condition, divergence or Ctrl-C (the server's loop and measuring cadence);
+    returns how it ended."""
     try:
         while True:
-            session.train_for(SLICE_SECONDS, max_steps=session.remaining_steps(settings.max_steps))
-            reason = session.stop_reason(settings.max_steps, settings.max_job_seconds)
-            if reason is not None or time.monotonic() >= next_eval:
-                next_eval = time.monotonic() + max(1.0, 10 * session.evaluate())
-            _show(session.take_progress(), stream)
+            reason = run.advance(SLICE_SECONDS, stop)
+            if reason is not None:
+                run.evaluate(full=True)
+            _show(run.take_progress(), stream)
             if reason is not None:
                 return f"completed ({reason})"
     except Diverged as error:

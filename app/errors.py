@@ -13,7 +13,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from app.checks import SpecInvalid
-from app.jobs.manager import JobConflict, JobNotFound
+from app.jobs.manager import JobNotFound
+from app.jobs.states import JobConflict
 from engine import SpecError
 
 

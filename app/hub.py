@@ -6,6 +6,10 @@ boundary rather than replaying old ones), and ordered messages (progress, status
 deque of at most `max_events`; when it overflows, the oldest are dropped and the viewer is told how
 many with a ``{"type": "lagged", "dropped": n}`` message, so it can refetch the metric history.
 
+A viewer says which frame kinds it shows (None: all); a frame goes only to the viewers that show its
+kind. `watch` sums up a job's viewers for the job manager, numbered so that counts which reach the
+manager out of order cannot undo a newer one.
+
 All methods run on the event loop's thread; other threads publish through
 ``loop.call_soon_threadsafe``.
 """
@@ -15,10 +19,25 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import time
 from collections import deque
+from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 Outgoing = str | bytes
+
+
+@dataclass(frozen=True)
+class Watch:
+    """Who watches a job: `seq` orders the counts; `kinds` is the union of the frame kinds its
+    viewers show (None: all; empty when nobody watches); `since` is when the count last changed
+    (time.monotonic)."""
+
+    seq: int
+    count: int
+    kinds: tuple[str, ...] | None
+    since: float
 
 
 class Subscriber:
@@ -26,8 +45,9 @@ class Subscriber:
 
     _ids = itertools.count(1)
 
-    def __init__(self, max_events: int) -> None:
+    def __init__(self, max_events: int, kinds: Iterable[str] | None = None) -> None:
         self.id = next(self._ids)
+        self.kinds: frozenset[str] | None = None if kinds is None else frozenset(kinds)
         self._events: deque[Outgoing] = deque()
         self._frames: dict[str, Outgoing] = {}
         self._max_events = max_events
@@ -80,10 +100,12 @@ class Hub:
     def __init__(self, max_events: int = 512) -> None:
         self._subscribers: dict[str, dict[int, Subscriber]] = {}
         self._max_events = max_events
+        self._changes = itertools.count(1)
 
-    def subscribe(self, job_id: str) -> Subscriber:
-        """A new viewer of `job_id`; it receives everything published from now on."""
-        subscriber = Subscriber(self._max_events)
+    def subscribe(self, job_id: str, kinds: Iterable[str] | None = None) -> Subscriber:
+        """A new viewer of `job_id` showing frames of `kinds` (None: all); it receives everything
+        published from now on."""
+        subscriber = Subscriber(self._max_events, kinds)
         self._subscribers.setdefault(job_id, {})[subscriber.id] = subscriber
         return subscriber
 
@@ -94,6 +116,23 @@ class Hub:
         if not viewers:
             self._subscribers.pop(job_id, None)
 
+    def set_kinds(self, subscriber: Subscriber, kinds: Iterable[str] | None) -> None:
+        """Change the frame kinds a viewer shows."""
+        subscriber.kinds = None if kinds is None else frozenset(kinds)
+
+    def watch(self, job_id: str) -> Watch:
+        """The job's viewers now: how many, the frame kinds they show, numbered after every earlier
+        count."""
+        viewers = self._subscribers.get(job_id, {}).values()
+        kinds: set[str] | None = set()
+        for subscriber in viewers:
+            if subscriber.kinds is None:
+                kinds = None
+                break
+            kinds |= subscriber.kinds
+        shown = None if kinds is None else tuple(sorted(kinds))
+        return Watch(next(self._changes), len(viewers), shown, time.monotonic())
+
     def count(self, job_id: str) -> int:
         """How many viewers `job_id` has."""
         return len(self._subscribers.get(job_id, {}))
@@ -103,7 +142,8 @@ class Hub:
         if isinstance(message, dict):
             message = json.dumps(message)
         for subscriber in list(self._subscribers.get(job_id, {}).values()):
-            subscriber.put(message, frame_key)
+            if frame_key is None or subscriber.kinds is None or frame_key in subscriber.kinds:
+                subscriber.put(message, frame_key)
 
     def send_to(self, job_id: str, subscriber_id: int, message: dict[str, Any]) -> None:
         """Send `message` to one viewer only (the answer to its own control message)."""

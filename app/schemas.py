@@ -41,6 +41,13 @@ class JobOut(BaseModel):
     queue_position: int | None = Field(description="1 = next to start; None unless queued.")
     error: str | None
     stop_reason: str | None
+    message: str | None = Field(
+        None, description="What last happened to its status, in words (paused because nobody watched...)."
+    )
+    pause_reason: Literal["user", "unwatched"] | None = Field(
+        None, description="Why a paused job is paused: a person paused it, or nobody watched it."
+    )
+    keep: bool = Field(description="Never deleted to make room (spec.keep).")
 
     @classmethod
     def from_record(cls, record: JobRecord, queue_position: int | None) -> JobOut:
@@ -63,6 +70,9 @@ class JobOut(BaseModel):
             queue_position=queue_position,
             error=record.error,
             stop_reason=record.stop_reason,
+            message=record.message,
+            pause_reason=record.pause_reason if record.status == "paused" else None,
+            keep=bool(record.spec.get("keep", False)),
         )
 
 
@@ -105,11 +115,12 @@ class MetricHistoryOut(BaseModel):
 
 
 class JobPatch(BaseModel):
-    """Live changes to a job: hyperparameters (applied at the next step) and its name."""
+    """Live changes to a job: hyperparameters (applied at the next step) and whether to keep it."""
 
     model_config = ConfigDict(extra="forbid")
 
     trainer: TrainerChange | None = None
+    keep: bool | None = Field(None, description="Never delete the job to make room (spec.keep).")
 
 
 class ResetRequest(BaseModel):

@@ -27,8 +27,16 @@ class Settings(BaseSettings):
     port: int = Field(8000, ge=0, le=65535)
     data_dir: Path = Field(Path("netplay-data"), description="SQLite database and uploaded datasets.")
 
+    workers: int = Field(
+        default_factory=_default_workers,
+        ge=1,
+        description="Worker processes training jobs, each many at once (default: the CPU count).",
+    )
     max_running_jobs: int = Field(
-        default_factory=_default_workers, ge=1, description="Jobs training at once."
+        200,
+        ge=1,
+        description="Jobs training at once; fewer when their estimated memory would pass half of the "
+        "memory available when the server started. Beyond that, jobs queue.",
     )
     max_stored_jobs: int = Field(500, ge=1)
     max_layers: int = Field(40, ge=2, description="Layer definitions per net (before desugaring).")
@@ -47,7 +55,12 @@ class Settings(BaseSettings):
     max_steps: int = Field(10_000_000, ge=1, description="Training steps of one job.")
     max_job_seconds: float = Field(3600.0, gt=0, description="Training time of one job.")
     max_upload_bytes: int = Field(64 * 1024 * 1024, ge=1)
-    checkpoint_seconds: float = Field(20.0, gt=0, description="How often a running job saves its weights.")
+    checkpoint_seconds: float = Field(
+        10.0,
+        gt=0,
+        description="How often a running job's latest checkpoint is written to the database (the server "
+        "holds the newest one in memory, sent with every progress report).",
+    )
     history_points: int = Field(2000, ge=10, description="Metric points kept per job (older ones thinned).")
 
     @property

@@ -104,6 +104,16 @@ class JobSpec(BaseModel):
     stop: StopSpec = Field(default_factory=StopSpec)
     seed: int = Field(0, ge=0, le=2**31 - 1)
     stream: StreamSpec = Field(default_factory=StreamSpec)
+    pause_when_unwatched: float | None = Field(
+        None,
+        gt=0,
+        le=86_400,
+        description="Seconds without any viewer after which the job pauses itself (null: never). "
+        "The pages set it, so a closed tab does not keep training.",
+    )
+    keep: bool = Field(
+        False, description="Never delete this job to make room when the server's job store is full."
+    )
 
     @model_validator(mode="after")
     def _layers_or_model(self) -> JobSpec:

@@ -2,7 +2,10 @@
 
 One connection shared by the server's threads behind a lock (SQLite serialises writers anyway); WAL
 mode lets readers go on while a checkpoint is written. JSON columns hold the spec, the latest progress,
-the metric history and the checkpoint, which are always read and written whole.
+the metric history, the view choices and the checkpoint, which are always read and written whole.
+`save_state` writes a job's progress, history and checkpoint in one transaction, so a stored job never
+shows a step its stored checkpoint cannot go back to. A database made by an older version gains the
+newer columns when it is opened.
 """
 
 from __future__ import annotations
@@ -29,7 +32,10 @@ CREATE TABLE IF NOT EXISTS jobs (
     error TEXT,
     stop_reason TEXT,
     num_parameters INTEGER NOT NULL,
-    history TEXT NOT NULL DEFAULT '[]'
+    history TEXT NOT NULL DEFAULT '[]',
+    message TEXT,
+    pause_reason TEXT,
+    view TEXT NOT NULL DEFAULT '{}'
 );
 CREATE INDEX IF NOT EXISTS jobs_status ON jobs (status, seq);
 CREATE TABLE IF NOT EXISTS checkpoints (
@@ -40,8 +46,14 @@ CREATE TABLE IF NOT EXISTS checkpoints (
 );
 """
 
-JSON_FIELDS = ("spec", "trainer", "progress")
-UPDATABLE = {"status", "spec", "trainer", "progress", "error", "stop_reason", "num_parameters"}
+JSON_FIELDS = ("spec", "trainer", "progress", "view")
+UPDATABLE = {
+    "status", "spec", "trainer", "progress", "error", "stop_reason", "num_parameters", "message",
+    "pause_reason", "view",
+}  # fmt: skip
+# Columns added since the first version, with their definitions (for databases made before them).
+ADDED_COLUMNS = {"message": "TEXT", "pause_reason": "TEXT", "view": "TEXT NOT NULL DEFAULT '{}'"}
+FINISHED = ("completed", "stopped", "failed")
 
 
 @dataclass
@@ -57,6 +69,9 @@ class JobRecord:
     progress: dict[str, Any] = field(default_factory=dict)
     error: str | None = None
     stop_reason: str | None = None
+    message: str | None = None
+    pause_reason: str | None = None
+    view: dict[str, Any] = field(default_factory=dict)
     created: float = field(default_factory=time.time)
     updated: float = field(default_factory=time.time)
 
@@ -74,6 +89,10 @@ class JobStore:
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.execute("PRAGMA foreign_keys=ON")
             self._db.executescript(SCHEMA)
+            present = {row["name"] for row in self._db.execute("PRAGMA table_info(jobs)")}
+            for column, definition in ADDED_COLUMNS.items():
+                if column not in present:
+                    self._db.execute(f"ALTER TABLE jobs ADD COLUMN {column} {definition}")
 
     def close(self) -> None:
         """Close the database (the store cannot be used afterwards)."""
@@ -86,7 +105,7 @@ class JobStore:
             seq = self._db.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM jobs").fetchone()[0]
             self._db.execute(
                 "INSERT INTO jobs (id, seq, created, updated, name, status, spec, trainer, progress, error,"
-                " stop_reason, num_parameters) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " stop_reason, num_parameters, pause_reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     record.id,
                     seq,
@@ -100,6 +119,7 @@ class JobStore:
                     record.error,
                     record.stop_reason,
                     record.num_parameters,
+                    record.pause_reason,
                 ),
             )
 
@@ -140,6 +160,25 @@ class JobStore:
         """Replace a job's metric history (already thinned to the kept number of points)."""
         with self._lock:
             self._db.execute("UPDATE jobs SET history = ? WHERE id = ?", (json.dumps(history), job_id))
+
+    def save_state(
+        self, job_id: str, progress: dict[str, Any], history_json: str, checkpoint: dict[str, Any] | None
+    ) -> None:
+        """Write a job's latest progress, its metric history (already JSON) and the checkpoint of the
+        same step (None: keep the stored one) in one transaction."""
+        progress_json = json.dumps(progress)
+        state_json = json.dumps(checkpoint) if checkpoint is not None else None
+        with self._lock, self._db:
+            self._db.execute("BEGIN")
+            self._db.execute(
+                "UPDATE jobs SET progress = ?, history = ?, updated = ? WHERE id = ?",
+                (progress_json, history_json, time.time(), job_id),
+            )
+            if state_json is not None:
+                self._db.execute(
+                    "INSERT OR REPLACE INTO checkpoints (job_id, step, saved, state) VALUES (?, ?, ?, ?)",
+                    (job_id, checkpoint["step"], time.time(), state_json),
+                )
 
     def history(self, job_id: str) -> list[dict[str, Any]]:
         """A job's stored metric history, oldest first."""
@@ -187,6 +226,29 @@ class JobStore:
             )
         return ids
 
+    def removable(self, count: int, spared: set[str]) -> list[str]:
+        """Up to `count` jobs that may be deleted to make room, in the order to delete them: finished
+        jobs, oldest first, then paused or interrupted jobs a page started (those with a
+        ``pause_when_unwatched``), longest at rest first. Never a job marked ``keep``, never one in
+        `spared`; queued and running jobs are never candidates."""
+        chosen: list[str] = []
+        not_kept = "COALESCE(json_extract(spec, '$.keep'), 0) = 0"
+        page_job = "json_extract(spec, '$.pause_when_unwatched') IS NOT NULL"
+        finished = ", ".join(f"'{status}'" for status in FINISHED)
+        queries = (
+            f"SELECT id FROM jobs WHERE status IN ({finished}) AND {not_kept} ORDER BY updated, seq",
+            f"SELECT id FROM jobs WHERE status IN ('paused', 'interrupted') AND {not_kept} AND {page_job} "
+            "ORDER BY updated, seq",
+        )
+        with self._lock:
+            for query in queries:
+                for (job_id,) in self._db.execute(query):
+                    if len(chosen) == count:
+                        return chosen
+                    if job_id not in spared:
+                        chosen.append(job_id)
+        return chosen
+
     def ids_with_status(self, status: str) -> list[str]:
         """Ids of the jobs in `status`, oldest first."""
         with self._lock:
@@ -205,6 +267,9 @@ def _record(row: sqlite3.Row) -> JobRecord:
         progress=json.loads(row["progress"]),
         error=row["error"],
         stop_reason=row["stop_reason"],
+        message=row["message"],
+        pause_reason=row["pause_reason"],
+        view=json.loads(row["view"]),
         created=row["created"],
         updated=row["updated"],
     )

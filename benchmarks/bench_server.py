@@ -3,7 +3,7 @@
 Starts a real ``netplay serve`` on a free loopback port with a throwaway data dir, then for each
 workload measures, over ``--seconds`` each:
 
-- the engine alone in this process (`TrainingSession.train_for`, the reference),
+- the engine alone in this process (`TrainingRun.train_for`, the reference),
 - the job's examples/s as the server reports it with no viewer attached,
 - the same with one WebSocket viewer that reads everything, and the frames/s that viewer received
   (decision-boundary frames for 2D jobs, activation frames for image jobs).
@@ -27,7 +27,7 @@ from websockets.sync.client import connect
 
 from app.checks import check_job_spec
 from app.frames import decode_frame
-from app.jobs.session import TrainingSession
+from app.jobs.runs import start_run
 from app.presets import list_presets
 from app.settings import Settings
 from app.spec import JobSpec
@@ -38,7 +38,7 @@ WORKLOADS = {"classify2d": "classify2d-rings", "mnist": "mnist"}
 def engine_alone(spec: dict[str, Any], seconds: float) -> float:
     """Examples/s of the same spec trained in this process without a server."""
     job_spec = JobSpec.model_validate(spec)
-    session = TrainingSession(job_spec, check_job_spec(job_spec, Settings()).dataset)
+    session = start_run(job_spec, check_job_spec(job_spec, Settings()).dataset)
     session.train_for(0.5)
     session.take_progress()
     started_examples, started = session.examples_seen, time.perf_counter()
@@ -87,9 +87,7 @@ def main() -> None:
         )  # fmt: skip
         try:
             url = re.search(r"open (http://\S+)/", server.stdout.readline()).group(1)
-            print(
-                "| workload | engine alone ex/s | served, no viewer | served, 1 viewer | main frames/s |"
-            )
+            print("| workload | engine alone ex/s | served, no viewer | served, 1 viewer | main frames/s |")
             print("|---|---|---|---|---|")
             for name in args.only.split(","):
                 spec = presets[WORKLOADS[name]]

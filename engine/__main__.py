@@ -15,7 +15,9 @@ from engine.demo_nets import CLASSIFY2D_LAYERS, CLASSIFY2D_TRAINER
 from engine.errors import SpecError
 from engine.net import Net
 from engine.optim import make_optimizer
-from engine.training import train
+from engine.training import StopConditions, TrainingRun
+
+REPORTS = 10
 
 
 def _arguments(argv: list[str]) -> argparse.Namespace:
@@ -47,13 +49,19 @@ def main(argv: list[str] | None = None) -> int:
         f"{args.dataset}: {data.X_train.shape[0]} training and {data.X_test.shape[0]} test points; "
         f"net of {net.num_parameters} parameters"
     )
-    for progress in train(net, optimizer, data, seed=args.seed, report_every=max(1, args.steps // 10)):
+    run = TrainingRun(net, optimizer, data, seed=args.seed)
+    reports = min(REPORTS, args.steps)
+    for report in range(1, reports + 1):
+        # The server's loop and measuring cadence, up to this report's step.
+        while run.advance(1.0, StopConditions(max_steps=args.steps * report // reports)) is None:
+            pass
+        progress = run.take_progress()
         print(
-            f"step {progress.step:6d}  loss {progress.loss:.4f}  train acc {progress.train_accuracy:.3f}  "
-            f"test acc {progress.test_accuracy:.3f}  {progress.examples_per_second:,.0f} examples/s"
+            f"step {progress['step']:6d}  loss {progress['loss']:.4f}  "
+            f"train acc {progress['train_accuracy']:.3f}  "
+            f"test acc {progress['test_accuracy']:.3f} (step {progress['test_step']})  "
+            f"{progress['examples_per_second']:,.0f} examples/s"
         )
-        if progress.step >= args.steps:
-            return 0
     return 0
 
 

@@ -1,102 +1,243 @@
-"""The training loop: mini-batch steps on a dataset, yielding measured progress.
+"""The training loop: one net, its optimizer and its data, trained in slices of wall time.
 
-Everything a viewer is shown comes from here and is measured, not estimated: the loss of each step,
-training accuracy over the batches since the last report, accuracy (or loss) on held-out data the net
-never trained on, and examples per second over the wall-clock time of the steps themselves.
+`TrainingRun` is the only loop there is: the server's pool workers, ``netplay run`` and
+``python -m engine`` all drive one through `advance` and read `take_progress`. Everything it reports is
+measured, not estimated: the training loss and accuracy are means over the steps since the last report,
+examples per second is over those steps' own time, and the held-out figures come from
+`engine.evaluation.HeldOut` (with the step and the number of examples each was measured on).
+
+A run can be saved with `checkpoint()` and continued with `TrainingRun.restore`: weights, optimizer
+state, counters and held-out figures are exact; only the order of the remaining batches differs from an
+uninterrupted run (the shuffle is seeded by the seed and the step).
 """
 
 from __future__ import annotations
 
+import math
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any, Literal
 
 import numpy as np
 
-from engine.datasets import Dataset, eval_batches, train_batches
+from engine.datasets import Dataset, train_batches
+from engine.evaluation import Figures, HeldOut
 from engine.net import Net
-from engine.optim import Optimizer
+from engine.optim import make_optimizer
+from engine.serialization import decode_array, encode_array
 
-EVAL_BATCH = 1000
+StopReason = Literal["max_steps", "max_epochs", "max_seconds", "target_test_accuracy", "limit"]
+FIGURE_KEYS = ("test_loss", "test_accuracy", "test_step", "test_examples", "val_accuracy", "val_step")
+
+
+class Diverged(Exception):
+    """The loss stopped being a finite number."""
 
 
 @dataclass(frozen=True)
-class Progress:
-    """One report. `epoch` counts completed passes over the training split (each pass sees every
-    example once, so it is examples_seen // n_train). Accuracies are fractions in [0, 1]; None where
-    they do not apply (regression) or there is no held-out data."""
+class StopConditions:
+    """When a run is complete: the first condition met ends it (None: not a condition). `limit_steps`
+    and `limit_seconds` are the operator's caps, met as ``"limit"``."""
 
-    step: int
-    epoch: int
-    examples_seen: int
-    loss: float
-    l1_decay_loss: float
-    l2_decay_loss: float
-    train_accuracy: float | None
-    test_loss: float | None
-    test_accuracy: float | None
-    examples_per_second: float
+    max_steps: int | None = None
+    max_epochs: float | None = None
+    max_seconds: float | None = None
+    target_test_accuracy: float | None = None
+    limit_steps: int = 10_000_000
+    limit_seconds: float = math.inf
 
 
-def evaluate(net: Net, X: np.ndarray, y: np.ndarray) -> tuple[float | None, float | None]:
-    """Mean loss and (for classifiers) accuracy of `net` at inference on X (N, ...), y (N, ...);
-    (None, None) for an empty set."""
-    loss, accuracy, _ = evaluate_predictions(net, X, y)
-    return loss, accuracy
+class TrainingRun:
+    """`net` trained on `data` by `optimizer`; batches shuffled from `seed`."""
 
+    def __init__(self, net: Net, optimizer: Any, data: Dataset, *, seed: int = 0) -> None:
+        self.net, self.optimizer, self.data, self.seed = net, optimizer, data, seed
+        self.step = 0
+        self.examples_seen = 0
+        self.train_seconds = 0.0
+        self.held_out = HeldOut(net, data, seed=seed)
+        self._batches = self._new_batches()
+        self._reset_window()
 
-def evaluate_predictions(
-    net: Net, X: np.ndarray, y: np.ndarray
-) -> tuple[float | None, float | None, np.ndarray | None]:
-    """`evaluate` plus the predicted class of every example, (N,) int, from the same forward pass
-    (None for regression or an empty set): what a confusion matrix needs."""
-    if X.shape[0] == 0:
-        return None, None, None
-    total_loss = 0.0
-    predicted = []
-    loss_layer = net.layers[-1]
-    for X_batch, y_batch in eval_batches(X, y, EVAL_BATCH):
-        out = net.forward(X_batch)
-        batch_loss, _ = loss_layer.loss(net.check_targets(y_batch, X_batch.shape[0]))
-        total_loss += batch_loss * X_batch.shape[0]
-        if net.loss_type != "regression":
-            predicted.append(out.argmax(axis=1))
-    if net.loss_type == "regression":
-        return total_loss / X.shape[0], None, None
-    classes = np.concatenate(predicted)
-    return total_loss / X.shape[0], float(np.count_nonzero(classes == y) / X.shape[0]), classes
+    @classmethod
+    def restore(cls, data: Dataset, checkpoint: dict[str, Any], *, seed: int = 0) -> TrainingRun:
+        """The run a `checkpoint()` saved, continued on `data`."""
+        net = Net.from_json(checkpoint["model"])
+        run = cls(net, make_optimizer(net, checkpoint["trainer"]), data, seed=seed)
+        run._restore_optimizer(checkpoint.get("optimizer"))
+        run.step = int(checkpoint.get("step", 0))
+        run.examples_seen = int(checkpoint.get("examples_seen", 0))
+        run.train_seconds = float(checkpoint.get("train_seconds", 0.0))
+        saved = {key: checkpoint.get(key) for key in (*FIGURE_KEYS, "full_test_accuracy", "full_test_step")}
+        saved["test_examples"] = saved["test_examples"] or 0
+        run.held_out.figures = Figures(**saved)
+        run._batches = run._new_batches()
+        return run
 
+    def _new_batches(self) -> Any:
+        batch_size = int(self.optimizer.hyper["batch_size"])
+        return train_batches(self.data, batch_size, rng=np.random.default_rng([self.seed, self.step]))
 
-def train(
-    net: Net, optimizer: Optimizer, data: Dataset, *, seed: int = 0, report_every: int = 100
-) -> Iterator[Progress]:
-    """Train endlessly, yielding a `Progress` every `report_every` steps; the caller decides when to
-    stop. The batch size follows ``optimizer.hyper["batch_size"]``, so it can change between steps."""
-    batches = train_batches(data, optimizer.hyper["batch_size"], rng=np.random.default_rng(seed))
-    examples_seen, window_examples, correct, busy = 0, 0, 0, 0.0
-    classifier = net.loss_type != "regression"
-    while True:
-        batches.batch_size = optimizer.hyper["batch_size"]
-        X_batch, y_batch = next(batches)
+    @property
+    def trainer(self) -> dict[str, Any]:
+        """The trainer settings in force: method and every hyperparameter."""
+        return {"method": self.optimizer.method, **self.optimizer.hyper}
+
+    @property
+    def epoch(self) -> int:
+        """Completed passes over the training split."""
+        return self.examples_seen // self.data.X_train.shape[0]
+
+    @property
+    def steps_since_report(self) -> int:
+        """Steps taken since the last `take_progress`."""
+        return self._steps
+
+    def _reset_window(self) -> None:
+        self._loss_sum, self._steps, self._correct, self._examples, self._busy = 0.0, 0, 0, 0, 0.0
+
+    # ---- training -------------------------------------------------------------------------------
+
+    def advance(self, seconds: float, stop: StopConditions) -> StopReason | None:
+        """Train for about `seconds` of wall time (at least one step, never past a step or epoch
+        condition), measure held-out data when due, and return the stop condition met, if any."""
+        left = self.remaining_steps(stop)
+        if left > 0:
+            self.train_for(seconds, max_steps=left)
+        self.evaluate_if_due(stop.target_test_accuracy)
+        return self.stop_reason(stop)
+
+    def train_for(self, seconds: float, max_steps: int | None = None) -> int:
+        """Train for about `seconds` of wall time: at least one step unless `max_steps` is 0, at most
+        `max_steps`; returns the number of steps taken. Raises Diverged when the loss is not finite."""
+        deadline = time.perf_counter() + seconds
+        taken = 0
+        # A diverging net overflows before its loss turns inf or NaN; train_step reports that as Diverged,
+        # so NumPy's own warnings would only be noise.
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            while (taken == 0 or time.perf_counter() < deadline) and (max_steps is None or taken < max_steps):
+                self.train_step()
+                taken += 1
+        return taken
+
+    def train_step(self) -> float:
+        """One optimizer step on the next mini-batch; returns its data loss."""
+        self._batches.batch_size = int(self.optimizer.hyper["batch_size"])
+        X_batch, y_batch = next(self._batches)
         started = time.perf_counter()
-        stats = net.train_step(X_batch, y_batch, optimizer)
-        busy += time.perf_counter() - started
-        examples_seen += X_batch.shape[0]
-        window_examples += X_batch.shape[0]
-        if classifier:
-            correct += int((net.layers[-1].out.argmax(axis=1) == y_batch).sum())
-        if batches.step % report_every == 0:
-            test_loss, test_accuracy = evaluate(net, data.X_test, data.y_test)
-            yield Progress(
-                step=batches.step,
-                epoch=examples_seen // data.X_train.shape[0],
-                examples_seen=examples_seen,
-                loss=stats["loss"],
-                l1_decay_loss=stats["l1_decay_loss"],
-                l2_decay_loss=stats["l2_decay_loss"],
-                train_accuracy=correct / window_examples if classifier else None,
-                test_loss=test_loss,
-                test_accuracy=test_accuracy,
-                examples_per_second=window_examples / busy,
+        stats = self.net.train_step(X_batch, y_batch, self.optimizer)
+        elapsed = time.perf_counter() - started
+        loss = stats["loss"]
+        if not math.isfinite(loss):
+            raise Diverged(
+                f"diverged at step {self.step + 1}: the loss became {loss}; lower the learning rate "
+                f"(now {self.optimizer.hyper['learning_rate']:g})"
             )
-            window_examples, correct, busy = 0, 0, 0.0
+        self.step += 1
+        self.examples_seen += X_batch.shape[0]
+        self.train_seconds += elapsed
+        self._loss_sum += loss
+        self._steps += 1
+        self._examples += X_batch.shape[0]
+        self._busy += elapsed
+        if self.net.loss_type != "regression":
+            self._correct += int((self.net.layers[-1].out.argmax(axis=1) == y_batch).sum())
+        return loss
+
+    def set_trainer(self, changes: dict[str, Any]) -> dict[str, Any]:
+        """Change hyperparameters (validated by the optimizer; a bad value changes nothing)."""
+        self.optimizer.set(**changes)
+        return self.trainer
+
+    # ---- measuring ------------------------------------------------------------------------------
+
+    def evaluate_if_due(self, target_accuracy: float | None = None) -> bool:
+        """Measure held-out data when its cadence says so; a subset that meets `target_accuracy` is
+        confirmed on the whole split at once. Returns whether anything was measured."""
+        if not self.held_out.due(self.train_seconds):
+            return False
+        accuracy = self.evaluate().test_accuracy
+        reached = target_accuracy is not None and accuracy is not None and accuracy >= target_accuracy
+        if reached and not self.held_out.whole_split:
+            self.evaluate(full=True)
+        return True
+
+    def evaluate(self, *, full: bool = False) -> Figures:
+        """Measure held-out data now (the whole split when `full`)."""
+        return self.held_out.measure(self.step, self.train_seconds, full=full)
+
+    def take_progress(self) -> dict[str, Any]:
+        """Metrics over the steps since the last call (then a new window starts), plus the latest
+        held-out figures with their steps. Window figures are None when no step was taken since."""
+        steps = self._steps
+        classifier = self.net.loss_type != "regression"
+        progress = {
+            "step": self.step,
+            "epoch": self.epoch,
+            "examples_seen": self.examples_seen,
+            "loss": self._loss_sum / steps if steps else None,
+            "train_accuracy": self._correct / self._examples if steps and classifier else None,
+            **self.held_out.figures.as_progress(),
+            "examples_per_second": self._examples / self._busy if steps and self._busy > 0 else None,
+            "ms_per_example": 1000 * self._busy / self._examples if steps else None,
+            "train_seconds": self.train_seconds,
+            "time": time.time(),
+        }
+        self._reset_window()
+        return progress
+
+    # ---- stopping -------------------------------------------------------------------------------
+
+    def remaining_steps(self, stop: StopConditions) -> int:
+        """Steps left before a step or epoch condition or the step limit (epochs in batches of the
+        current size)."""
+        stop_at = min(stop.limit_steps, stop.max_steps or stop.limit_steps)
+        left = max(0, stop_at - self.step)
+        if stop.max_epochs is not None:
+            examples_left = stop.max_epochs * self.data.X_train.shape[0] - self.examples_seen
+            left = min(left, max(0, math.ceil(examples_left / int(self.optimizer.hyper["batch_size"]))))
+        return left
+
+    def stop_reason(self, stop: StopConditions) -> StopReason | None:
+        """Which stop condition is met, if any; a target accuracy counts only on the whole test split."""
+        if stop.max_steps is not None and self.step >= stop.max_steps:
+            return "max_steps"
+        if stop.max_epochs is not None and self.examples_seen >= stop.max_epochs * self.data.X_train.shape[0]:
+            return "max_epochs"
+        if stop.max_seconds is not None and self.train_seconds >= stop.max_seconds:
+            return "max_seconds"
+        target, reached = stop.target_test_accuracy, self.held_out.figures.full_test_accuracy
+        if target is not None and reached is not None and reached >= target:
+            return "target_test_accuracy"
+        if self.step >= stop.limit_steps or self.train_seconds >= stop.limit_seconds:
+            return "limit"
+        return None
+
+    # ---- saving ---------------------------------------------------------------------------------
+
+    def checkpoint(self) -> dict[str, Any]:
+        """Everything needed to go on later (JSON-able): weights, optimizer state, counters, figures."""
+        figures = self.held_out.figures
+        return {
+            "model": self.net.to_json(),
+            "trainer": self.trainer,
+            "optimizer": {
+                "steps": self.optimizer.steps,
+                "state": {name: encode_array(value) for name, value in self.optimizer.state.items()},
+            },
+            "step": self.step,
+            "examples_seen": self.examples_seen,
+            "train_seconds": self.train_seconds,
+            **{key: getattr(figures, key) for key in FIGURE_KEYS},
+            "full_test_accuracy": figures.full_test_accuracy,
+            "full_test_step": figures.full_test_step,
+        }
+
+    def _restore_optimizer(self, saved: dict[str, Any] | None) -> None:
+        if not saved:
+            return
+        self.optimizer.steps = int(saved["steps"])
+        values = self.optimizer.flat.values
+        for name, encoded in saved["state"].items():
+            path = ("checkpoint", "optimizer", name)
+            self.optimizer.buffer(name)[...] = decode_array(encoded, path, values.shape, values.dtype)

@@ -36,10 +36,16 @@ def _out(manager: Manager, job_id: str) -> JobOut:
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=JobDetail)
-def create_job(spec: JobSpec, manager: Manager, settings: AppSettings) -> JobDetail:
-    """Check a job spec completely and queue the job; 422 names the field and the reason."""
+def create_job(
+    spec: JobSpec,
+    manager: Manager,
+    settings: AppSettings,
+    paused: Annotated[bool, Query(description="Create it paused at step 0 (resume or step it).")] = False,
+) -> JobDetail:
+    """Check a job spec completely and start the job (or keep it paused); 422 names the field and the
+    reason."""
     checked = check_job_spec(spec, settings)
-    record = manager.create(checked)
+    record = manager.create(checked, paused=paused)
     return JobDetail(
         **JobOut.from_record(record, manager.queue_position(record.id)).model_dump(),
         spec=record.spec,
@@ -79,7 +85,7 @@ def get_job_metrics(job_id: str, manager: Manager) -> MetricHistoryOut:
 
 @router.post("/{job_id}/pause", response_model=JobOut)
 def pause_job(job_id: str, manager: Manager) -> JobOut:
-    """Pause a queued or running job (it keeps its weights; resume goes on exactly)."""
+    """Pause a queued or running job; answers once its last checkpoint is in (resume goes on exactly)."""
     manager.pause(job_id)
     return _out(manager, job_id)
 
@@ -114,9 +120,12 @@ def reset_job(job_id: str, manager: Manager, body: ResetRequest | None = None) -
 
 @router.patch("/{job_id}", response_model=JobOut)
 def patch_job(job_id: str, patch: JobPatch, manager: Manager) -> JobOut:
-    """Change trainer hyperparameters live (learning rate, momentum, decay, batch size...)."""
+    """Change trainer hyperparameters live (learning rate, momentum, decay, batch size...), or whether
+    the job is kept when the server makes room."""
     if patch.trainer is not None:
         manager.change_trainer(job_id, patch.trainer.settings())
+    if patch.keep is not None:
+        manager.set_keep(job_id, patch.keep)
     return _out(manager, job_id)
 
 

@@ -7,9 +7,12 @@ current view), so a late viewer sees the whole curve. Then ``progress``, ``statu
 binary visual frames (format in app.frames).
 
 Client to server: ``{"type": "pause" | "resume" | "step"}``,
-``{"type": "set_trainer", "trainer": {"learning_rate": 0.01}}`` and
-``{"type": "set_view", "view": {"hidden_layer": 4, "hidden_neurons": [0, 1], "sample": 3, ...}}``.
-A bad message gets an ``error`` message on this socket only; the socket stays open.
+``{"type": "set_trainer", "trainer": {"learning_rate": 0.01}}``,
+``{"type": "set_view", "view": {"hidden_layer": 4, "hidden_neurons": [0, 1], "sample": 3, ...}}`` and
+``{"type": "watch", "kinds": ["boundary", "neurons"]}`` (the frame kinds this viewer shows, null for
+all; also the ``kinds`` query parameter, comma-separated, at connection). Frames of a kind no viewer
+shows are never computed. A bad message gets an ``error`` message on this socket only; the socket
+stays open.
 """
 
 from __future__ import annotations
@@ -23,23 +26,32 @@ from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from app.checks import SpecInvalid
-from app.hub import Subscriber
-from app.jobs.manager import JobConflict, JobManager, JobNotFound
+from app.hub import Hub, Subscriber
+from app.jobs.manager import JobManager, JobNotFound
 from app.jobs.snapshot import snapshot
+from app.jobs.states import JobConflict
 from app.spec import TrainerChange
+from app.visuals.producer import FRAME_KINDS as PRODUCER_KINDS
 
 router = APIRouter(prefix="/api/jobs", tags=["stream"])
 
-CONTROL_TYPES = ("pause", "resume", "step", "set_trainer", "set_view")
+CONTROL_TYPES = ("pause", "resume", "step", "set_trainer", "set_view", "watch")
+FRAME_KINDS = frozenset({*(kind for kinds in PRODUCER_KINDS.values() for kind in kinds), "confusion"})
 
 
 @router.websocket("/{job_id}/stream")
-async def stream_job(websocket: WebSocket, job_id: str) -> None:
+async def stream_job(websocket: WebSocket, job_id: str, kinds: str | None = None) -> None:
     """Stream a job live to this viewer and take its control messages."""
     manager: JobManager = websocket.app.state.manager
-    hub = websocket.app.state.hub
+    hub: Hub = websocket.app.state.hub
     await websocket.accept()
-    subscriber = hub.subscribe(job_id)
+    try:
+        shown = _kinds(kinds.split(",") if kinds is not None else None)
+    except ValueError as error:
+        await websocket.send_json({"type": "error", "status": 422, "message": f"kinds: {error}"})
+        await websocket.close(code=4422)
+        return
+    subscriber = hub.subscribe(job_id, shown)
     try:
         first = await run_in_threadpool(snapshot, manager, job_id)
     except JobNotFound as error:
@@ -47,17 +59,35 @@ async def stream_job(websocket: WebSocket, job_id: str) -> None:
         await websocket.send_json({"type": "error", "status": 404, "message": str(error)})
         await websocket.close(code=4404)
         return
-    await run_in_threadpool(manager.set_viewers, job_id, hub.count(job_id))
     await websocket.send_text(json.dumps(first))
+    await _tell_manager(manager, hub, job_id)
     sender = asyncio.create_task(_pump(websocket, subscriber))
     try:
-        await _receive_controls(websocket, manager, job_id, subscriber)
+        await _receive_controls(websocket, manager, hub, job_id, subscriber)
     except WebSocketDisconnect:
         pass
     finally:
         sender.cancel()
         hub.unsubscribe(job_id, subscriber)
-        await run_in_threadpool(manager.set_viewers, job_id, hub.count(job_id))
+        await _tell_manager(manager, hub, job_id)
+
+
+async def _tell_manager(manager: JobManager, hub: Hub, job_id: str) -> None:
+    """Give the manager the hub's count of the job's viewers, numbered on the event loop so that the
+    manager can tell it from an older count that reaches it later."""
+    await run_in_threadpool(manager.watch, job_id, hub.watch(job_id))
+
+
+def _kinds(kinds: Any) -> list[str] | None:
+    """A viewer's frame kinds: None (all) or a list of known kinds; ValueError otherwise."""
+    if kinds is None:
+        return None
+    if not isinstance(kinds, list) or not all(isinstance(kind, str) for kind in kinds):
+        raise ValueError("must be a list of frame kinds, or null for all")
+    unknown = sorted(set(kinds) - FRAME_KINDS - {""})
+    if unknown:
+        raise ValueError(f"unknown frame kinds {unknown} (known: {', '.join(sorted(FRAME_KINDS))})")
+    return [kind for kind in kinds if kind]
 
 
 async def _pump(websocket: WebSocket, subscriber: Subscriber) -> None:
@@ -75,12 +105,17 @@ async def _pump(websocket: WebSocket, subscriber: Subscriber) -> None:
 
 
 async def _receive_controls(
-    websocket: WebSocket, manager: JobManager, job_id: str, subscriber: Subscriber
+    websocket: WebSocket, manager: JobManager, hub: Hub, job_id: str, subscriber: Subscriber
 ) -> None:
     while True:
         text = await websocket.receive_text()
         try:
-            await run_in_threadpool(_apply_control, manager, job_id, subscriber.id, _parse(text))
+            message = _parse(text)
+            if message["type"] == "watch":
+                hub.set_kinds(subscriber, _kinds(message.get("kinds")))
+                await _tell_manager(manager, hub, job_id)
+            else:
+                await run_in_threadpool(_apply_control, manager, job_id, subscriber.id, message)
         except (SpecInvalid, JobConflict, JobNotFound, ValueError) as error:
             subscriber.put(json.dumps({"type": "error", "message": _message(error)}))
 

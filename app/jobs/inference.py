@@ -59,7 +59,7 @@ def _stored_net(manager: JobManager, job_id: str, spec: JobSpec) -> tuple[int, N
     """The job's stored net and its step. Cached by a digest of what its weights come from (the saved
     net, or the spec's layers and seed), not by step: after a reset, step 0 (or any step a new run
     reaches again) holds other weights."""
-    checkpoint = manager.store.checkpoint(job_id)
+    checkpoint = manager.stored_checkpoint(job_id)
     step = checkpoint["step"] if checkpoint is not None else 0
     made_from = spec.model_dump(include={"layers", "model", "seed"})
     source = checkpoint["model"] if checkpoint is not None else made_from

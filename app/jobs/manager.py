@@ -1,39 +1,54 @@
-"""Jobs' lifecycle: the state machine, the queue for worker slots, and relaying workers' messages.
+"""Jobs' lifecycle: the one place a job's status changes, and what each change asks of the workers.
 
-States: ``queued`` (waiting for a slot; `max_running_jobs` train at once), ``running``, ``paused``
-(a paused job's process stays alive and idle and holds no slot; resuming asks for a slot again and
-queues when none is free), ``completed`` (a stop condition was met), ``stopped`` (by a user),
-``failed`` (diverged or crashed; `error` says why), ``interrupted`` (it was running or paused when the
-server stopped; ``resume`` continues from its last checkpoint). Completed, stopped and failed are
-final: ``reset`` starts such a job again from fresh weights.
+The manager keeps in memory only the jobs that are queued, running or visiting a worker (`LiveJob`);
+every other job is its database record (app.jobs.persistence). Statuses change only through
+`app.jobs.states.transition`, always under the manager's lock, and each change is then carried out by
+`_reconcile`, which compares what the job's status wants with where the job is: a running job without a
+worker is placed on one; a job that should not train is parked (its worker sends a last checkpoint and
+forgets it); a paused job with commands waiting (a step, a view change, frames for a new viewer) visits
+a worker, which does them and parks it again. The executor (app.jobs.executor) runs the workers.
 
-Every method may be called from any thread except the event loop's (they wait on SQLite and on
-processes); messages for viewers reach the hub through ``loop.call_soon_threadsafe``.
+Every progress report carries the checkpoint of its step, and the server keeps the newest in memory:
+a worker that dies costs its jobs only the steps nobody was shown yet; they go on from there on a live
+worker, still ``running``, with a message that says so. The database gets each running job's state
+every `checkpoint_seconds`, and at every pause, stop and end.
+
+Methods may be called from any thread; `watch` is quick enough for the event loop. Messages for viewers
+reach the hub through ``loop.call_soon_threadsafe``.
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import itertools
+import logging
 import threading
 import time
 import uuid
-from dataclasses import dataclass, field
 from typing import Any
 
-from app.checks import CheckedJob, SpecInvalid, check_trainer_change, load_dataset
-from app.history import MetricHistory
-from app.hub import Hub, Outgoing
-from app.jobs.live import LiveJob, start_worker
-from app.jobs.worker import WorkerLimits
+from app.checks import CheckedJob, SpecInvalid, check_job_spec, check_trainer_change, load_dataset
+from app.hub import Hub, Outgoing, Watch
+from app.jobs.capacity import memory_budget
+from app.jobs.executor import Executor
+from app.jobs.live import LiveJob, Placement
+from app.jobs.persistence import load_live_job, new_live_job, save_state
+from app.jobs.pool import LocalPool
+from app.jobs.protocol import Command, Message
+from app.jobs.runs import stop_conditions
+from app.jobs.states import ACTIVE, JobConflict, transition
 from app.settings import Settings
 from app.spec import JobSpec
 from app.store import JobRecord, JobStore
 from engine.datasets import Dataset
 
-FINAL = ("completed", "stopped", "failed")
-PROGRESS_SAVE_SECONDS = 2.0
-CHECKPOINT_WAIT_SECONDS = 10.0
+HOUSEKEEPING_SECONDS = 0.25
+PARK_WAIT_SECONDS = 5.0
+ANSWER_WAIT_SECONDS = 10.0
+CRASH_WINDOW_SECONDS = 60.0
+MAX_CRASHES = 3
+log = logging.getLogger("netplay.jobs")
 
 
 class JobNotFound(Exception):
@@ -44,111 +59,112 @@ class JobNotFound(Exception):
         self.job_id = job_id
 
 
-class JobConflict(Exception):
-    """The job is not in a state where the request makes sense; the message says why."""
-
-
-@dataclass
+@dataclasses.dataclass
 class _Answer:
-    ready: threading.Event = field(default_factory=threading.Event)
+    job_id: str
+    ready: threading.Event = dataclasses.field(default_factory=threading.Event)
     value: Any = None
 
 
 class JobManager:
-    """Owns every live job and its worker; the single place where a job's status changes."""
+    """Every job's status and placement; see the module docstring."""
 
-    def __init__(self, settings: Settings, store: JobStore, hub: Hub) -> None:
+    def __init__(
+        self, settings: Settings, store: JobStore, hub: Hub, executor: Executor | None = None
+    ) -> None:
         self.settings, self.store, self.hub = settings, store, hub
+        self.executor: Executor = executor if executor is not None else LocalPool(settings.workers)
         self.loop: asyncio.AbstractEventLoop | None = None
-        self._live: dict[str, LiveJob] = {}
+        self.memory_budget = memory_budget()
+        self._jobs: dict[str, LiveJob] = {}
         self._queue: list[str] = []
-        self._lock = threading.RLock()
-        self._requests = itertools.count(1)
+        self._watches: dict[str, Watch] = {}
         self._answers: dict[int, _Answer] = {}
-        # Viewers per job outlive a job's LiveJob (a reset or a resume after a restart makes a new one).
-        self._viewers: dict[str, int] = {}
-        self._limits = WorkerLimits(settings.max_steps, settings.max_job_seconds, settings.checkpoint_seconds)
+        self._runs = itertools.count(1)
+        self._requests = itertools.count(1)
+        self._lock = threading.RLock()
+        self._closing = threading.Event()
+        self._housekeeper = threading.Thread(target=self._housekeep, name="netplay-housekeeping", daemon=True)
 
     # ---- startup and shutdown -------------------------------------------------------------------
 
     def start(self, loop: asyncio.AbstractEventLoop | None) -> None:
-        """Adopt what the database holds: jobs that were training become ``interrupted``; jobs that
-        were queued queue again."""
+        """Start the workers and adopt what the database holds: jobs that were training become
+        ``interrupted``; jobs that were queued queue again."""
         self.loop = loop
-        self.store.mark_interrupted(("running", "paused"))
-        for job_id in self.store.ids_with_status("queued"):
-            record = self.store.get(job_id)
-            if record is None:
-                continue
-            try:
-                self._adopt(record, "queued")
-            except SpecInvalid as error:
-                self.store.update(job_id, status="failed", error=f"cannot load its dataset: {error.msg}")
+        self.executor.start(self)
+        self.store.mark_interrupted(("running",))
         with self._lock:
+            for job_id in self.store.ids_with_status("queued"):
+                record = self.store.get(job_id)
+                try:
+                    job = load_live_job(record, self.store, self.settings)
+                except SpecInvalid as error:
+                    self.store.update(job_id, status="failed", error=f"it cannot run any more: {error.msg}")
+                    continue
+                self._jobs[job_id] = job
+                self._queue.append(job_id)
             self._schedule()
+        self._housekeeper.start()
 
     def shutdown(self, wait_seconds: float = 3.0) -> None:
-        """Ask every worker for a last checkpoint, then end them; their jobs become ``interrupted``
-        in the database (so a restarted server offers ``resume``)."""
+        """Park every job a worker holds (each sends its last checkpoint), then end the workers; jobs
+        that were training become ``interrupted`` (a restarted server offers ``resume``)."""
+        self._closing.set()
         with self._lock:
-            jobs = [job for job in self._live.values() if job.worker is not None]
-            for job in jobs:
-                job.checkpoint_ready.clear()
-                job.worker.send({"op": "pause"})
+            placed = [job for job in self._jobs.values() if job.placement is not None]
+            for job in placed:
+                self._park(job)
         deadline = time.monotonic() + wait_seconds
-        for job in jobs:
-            job.checkpoint_ready.wait(max(0.0, deadline - time.monotonic()))
+        for job in placed:
+            job.parked.wait(max(0.0, deadline - time.monotonic()))
         with self._lock:
-            for job in list(self._live.values()):
-                if job.worker is not None:
-                    job.generation += 1  # its exit is expected: not a failure
-                    job.worker.kill()
-                    job.worker = None
-                self._save_progress(job)
-            self._live.clear()
+            for job in self._jobs.values():
+                if job.checkpoint is not None:
+                    save_state(self.store, job)
+            self._jobs.clear()
             self._queue.clear()
-        self.store.mark_interrupted(("running", "paused"))
+        self.executor.shutdown()
+        self.store.mark_interrupted(("running",))
 
-    # ---- creating and reading ------------------------------------------------------------------
+    # ---- creating and reading -------------------------------------------------------------------
 
-    def create(self, checked: CheckedJob) -> JobRecord:
-        """Store a new job and queue it."""
-        if self.store.count() >= self.settings.max_stored_jobs:
-            raise SpecInvalid(
-                ("body",), f"the server keeps at most {self.settings.max_stored_jobs} jobs: delete some first"
-            )
+    def create(self, checked: CheckedJob, *, paused: bool = False) -> JobRecord:
+        """Store a new job (making room if the store is full) and queue it; or keep it paused at step 0
+        until it is resumed or stepped (its viewers see its untrained net)."""
         spec = checked.spec
         record = JobRecord(
             id=uuid.uuid4().hex[:12],
             name=spec.name,
-            status="queued",
+            status="paused" if paused else "queued",
             spec=spec.model_dump(mode="json"),
             trainer={"method": spec.trainer.method, **spec.trainer.settings()},
             num_parameters=checked.num_parameters,
+            pause_reason="user" if paused else None,
         )
-        self.store.insert(record)
         with self._lock:
-            self._live[record.id] = self._live_job(record, spec, checked.dataset, [])
-            self._queue.append(record.id)
-            self._schedule()
+            self._make_room()
+            self.store.insert(record)
+            if not paused:
+                self._jobs[record.id] = new_live_job(record, checked, self.settings)
+                self._queue.append(record.id)
+                self._schedule()
         return self.get(record.id)
 
     def get(self, job_id: str) -> JobRecord:
-        """The job as stored, with the in-memory status and metrics of a live job laid over it."""
-        record = self.store.get(job_id)
-        if record is None:
-            raise JobNotFound(job_id)
+        """The job as stored, with the fresher status, metrics and trainer of a job in memory."""
+        record = self._record(job_id)
         with self._lock:
-            self._overlay_live(record)
+            job = self._jobs.get(job_id)
+            if job is not None:
+                record.status, record.progress, record.trainer = job.status, job.progress, job.trainer
+                record.message, record.pause_reason, record.view = job.message, job.pause_reason, job.view
         return record
 
     def list(self, status: str | None, limit: int, offset: int) -> tuple[list[JobRecord], int]:
-        """One page of jobs, newest first, with live state laid over."""
+        """One page of jobs, newest first, with the state of jobs in memory laid over."""
         records, total = self.store.list(status, limit, offset)
-        with self._lock:
-            for record in records:
-                self._overlay_live(record)
-        return records, total
+        return [self.get(record.id) if record.id in self._jobs else record for record in records], total
 
     def queue_position(self, job_id: str) -> int | None:
         """1 for the next queued job to start, None when not queued."""
@@ -158,191 +174,188 @@ class JobManager:
     def history(self, job_id: str) -> list[dict[str, Any]]:
         """The job's metric history, oldest first (thinned for long runs)."""
         with self._lock:
-            job = self._live.get(job_id)
+            job = self._jobs.get(job_id)
             if job is not None:
                 return list(job.history.points)
-        if self.store.get(job_id) is None:
-            raise JobNotFound(job_id)
+        self._record(job_id)
         return self.store.history(job_id)
 
     def dataset(self, job_id: str) -> Dataset:
-        """The job's data (built again, from its spec, when the job is not live)."""
-        with self._lock:
-            job = self._live.get(job_id)
-            if job is not None:
-                return job.data
+        """The job's data (built again from its spec unless the server holds it already)."""
         return load_dataset(self.get(job_id).spec["dataset"], self.settings.uploads_dir)
 
-    def live_job(self, job_id: str) -> LiveJob | None:
-        """The in-memory job, when it is queued, running or paused."""
-        with self._lock:
-            return self._live.get(job_id)
+    def view(self, job_id: str) -> dict[str, Any]:
+        """The view choices the job's viewers made (hidden layer, neurons, sample...)."""
+        return dict(self.get(job_id).view)
 
-    # ---- control --------------------------------------------------------------------------------
+    # ---- control ----------------------------------------------------------------------------------
 
     def pause(self, job_id: str) -> JobRecord:
-        """Pause a queued or running job (its slot goes to the next queued job); no-op when paused."""
+        """Pause a queued or running job; it parks (its worker keeps nothing of it), and this waits
+        until its last checkpoint is in, so the answer shows where it stopped. No-op when paused."""
         with self._lock:
-            job = self._require_live(job_id, "pause")
-            if job.status == "queued":
-                self._queue.remove(job_id)
-            elif job.status == "running" and job.worker is not None:
-                job.worker.send({"op": "pause"})
-            self._set_status(job, "paused")
-            self._schedule()
+            job = self._jobs.get(job_id)
+            if job is None:
+                transition(job_id, self._record(job_id).status, "pause")
+                return self.get(job_id)
+            self._pause(job, "pause", "user", None)
+        job.parked.wait(PARK_WAIT_SECONDS)
         return self.get(job_id)
 
     def resume(self, job_id: str) -> JobRecord:
-        """Run a paused job again (queued if no slot is free); an interrupted one from its checkpoint."""
-        record = self.get(job_id)
-        if record.status == "interrupted":
-            data = load_dataset(record.spec["dataset"], self.settings.uploads_dir)
-            with self._lock:
-                if job_id not in self._live:
-                    self._live[job_id] = self._live_job(
-                        record, JobSpec.model_validate(record.spec), data, self.store.history(job_id)
-                    )
-                    self._live[job_id].status = "paused"
+        """Train a paused job again (queued when there is no room), an interrupted one from its last
+        checkpoint; no-op for a job that is running or queued."""
         with self._lock:
-            job = self._require_live(job_id, "resume")
-            if job.status == "paused":
+            job = self._live(job_id, "resume")
+            status = transition(job_id, job.status, "resume")
+            if status != job.status:
+                job.active_since = time.monotonic()
                 self._queue.append(job_id)
-                self._set_status(job, "queued")
+                self._set_status(job, status)
                 self._schedule()
         return self.get(job_id)
 
     def step(self, job_id: str) -> JobRecord:
-        """Take one training step of a paused job (its worker starts, without taking a slot, if need be)."""
+        """One training step of a paused job (it visits a worker for it, then parks again)."""
         with self._lock:
-            job = self._require_live(job_id, "step")
-            if job.status != "paused":
-                raise JobConflict(
-                    f"job '{job_id}' is {job.status}: step works on a paused job, pause it first"
-                )
-            if job.worker is None:
-                self._start(job, paused=True)
-            job.worker.send({"op": "step"})
+            job = self._live(job_id, "step")
+            transition(job_id, job.status, "step")
+            job.visit.append({"op": "step", "job": job_id})
+            self._reconcile(job)
         return self.get(job_id)
 
     def stop(self, job_id: str) -> JobRecord:
-        """End a job for good (its worker saves a last checkpoint, so its model stays downloadable)."""
-        record = self.get(job_id)
-        if record.status in FINAL:
-            raise JobConflict(f"job '{job_id}' is already {record.status}")
+        """End a job for good; its worker's last checkpoint keeps its model downloadable."""
         with self._lock:
-            job = self._take_out(job_id)
-            if job is not None:
-                if job.worker is not None:
-                    self._live[job_id] = job  # keep it until the worker's last messages are in
-                    job.worker.send({"op": "stop"})
-                self._set_status(job, "stopped")
-                self._save_progress(job)
-            else:
-                self.store.update(job_id, status="stopped")
-                self._emit(job_id, {"type": "status", "status": "stopped"})
+            job = self._jobs.get(job_id)
+            if job is None:
+                status = transition(job_id, self._record(job_id).status, "stop")
+                self.store.update(job_id, status=status, message=None, pause_reason=None)
+                self._emit(job_id, {"type": "status", "status": status, "message": None})
+                return self.get(job_id)
+            status = transition(job_id, job.status, "stop")
+            if job_id in self._queue:
+                self._queue.remove(job_id)
+            self._set_status(job, status)
+            self._reconcile(job)
             self._schedule()
+        job.parked.wait(PARK_WAIT_SECONDS)
         return self.get(job_id)
 
     def change_trainer(self, job_id: str, changes: dict[str, Any]) -> JobRecord:
         """Change hyperparameters of a job that is not finished; a running job applies them at once."""
-        record = self.get(job_id)
-        if record.status in FINAL:
-            raise JobConflict(f"job '{job_id}' is {record.status}: reset it to train with other settings")
-        trainer = check_trainer_change(record.trainer, changes, self.settings)
         with self._lock:
-            job = self._live.get(job_id)
+            job = self._jobs.get(job_id)
+            record = self.get(job_id)
+            transition(job_id, record.status, "change")
+            trainer = check_trainer_change(record.trainer, changes, self.settings)
             if job is not None:
                 job.trainer = trainer
-                if job.worker is not None:
-                    job.worker.send({"op": "set_trainer", "changes": changes})
+                self._command(job, {"op": "set_trainer", "job": job_id, "changes": changes, "reply_to": None})
             self.store.update(job_id, trainer=trainer)
             self._emit(job_id, {"type": "trainer", "trainer": trainer})
         return self.get(job_id)
 
-    def change_view(self, job_id: str, changes: dict[str, Any], reply_to: int | None) -> None:
-        """Choose what the job's visual frames show (shared by all its viewers)."""
+    def set_keep(self, job_id: str, keep: bool) -> JobRecord:
+        """Mark the job to be kept (never deleted to make room), or not."""
         with self._lock:
-            job = self._require_live(job_id, "change the view of")
-            if job.worker is not None:  # it checks the view and announces it (then job.view follows)
-                job.worker.send({"op": "set_view", "changes": changes, "reply_to": reply_to})
-            else:  # kept for the worker to apply when it starts
-                job.view.update(changes)
+            record = self._record(job_id)
+            spec = {**record.spec, "keep": keep}
+            self.store.update(job_id, spec=spec)
+            if (job := self._jobs.get(job_id)) is not None:
+                job.spec = JobSpec.model_validate(spec)
+        return self.get(job_id)
+
+    def change_view(self, job_id: str, changes: dict[str, Any], reply_to: int | None) -> None:
+        """Choose what the job's frames show (shared by all its viewers); the worker checks the choice
+        against the net and announces it (a paused job visits a worker for that)."""
+        with self._lock:
+            job = self._live(job_id, "view")
+            transition(job_id, job.status, "view")
+            if job.status == "queued":
+                job.view.update(changes)  # applied, and checked, when it starts
+            else:
+                self._command(
+                    job, {"op": "set_view", "job": job_id, "changes": changes, "reply_to": reply_to}
+                )
 
     def reset(self, job_id: str, seed: int | None) -> JobRecord:
         """Start over from fresh weights with the same spec (and a new seed if given). A job that was
         running or queued queues again; any other comes back paused at step 0."""
-        record = self.get(job_id)
-        spec = JobSpec.model_validate({**record.spec, **({"seed": seed} if seed is not None else {})})
-        data = load_dataset(record.spec["dataset"], self.settings.uploads_dir)
         with self._lock:
-            old = self._take_out(job_id)
-            running = record.status in ("running", "queued")
-            if old is not None and old.worker is not None:
-                old.worker.kill()
+            record = self.get(job_id)
+            event = "reset_active" if record.status in ACTIVE else "reset_idle"
+            status = transition(job_id, record.status, event)
+            spec = JobSpec.model_validate({**record.spec, **({"seed": seed} if seed is not None else {})})
+            checked = check_job_spec(spec, self.settings)
+            if (old := self._jobs.pop(job_id, None)) is not None:
+                self._drop(old)
+            record.status = status
             record.trainer = {"method": spec.trainer.method, **spec.trainer.settings()}
-            record.progress = {}  # the new run has no step or metrics yet: never show the old run's
-            job = self._live_job(record, spec, data, [])
-            job.generation = (old.generation + 1) if old is not None else 0
-            job.view = dict(old.view) if old is not None else {}  # what viewers chose to see stays
-            self._live[job_id] = job
+            job = self._jobs[job_id] = new_live_job(record, checked, self.settings)
             self.store.delete_checkpoint(job_id)
             self.store.set_history(job_id, [])
             self.store.update(
-                job_id,
-                spec=spec.model_dump(mode="json"),
-                progress={},
-                error=None,
-                stop_reason=None,
+                job_id, spec=spec.model_dump(mode="json"), progress={}, error=None, stop_reason=None,
                 trainer=record.trainer,
-            )
+            )  # fmt: skip
             self._emit(job_id, {"type": "reset", "seed": spec.seed, "trainer": record.trainer})
-            if running:
+            if status == "queued":
                 self._queue.append(job_id)
-                self._set_status(job, "queued")
-            else:
-                self._set_status(job, "paused")
+            elif self._watched(job_id):
+                job.visit.append({"op": "render", "job": job_id})  # its viewers see the fresh net
+            self._set_status(job, status)
+            self._reconcile(job)
             self._schedule()
         return self.get(job_id)
 
     def delete(self, job_id: str) -> None:
         """Remove a job and everything kept about it; its viewers are told and disconnected."""
-        self.get(job_id)
         with self._lock:
-            job = self._take_out(job_id)
-            if job is not None and job.worker is not None:
-                job.generation += 1
-                job.worker.kill()
+            self._record(job_id)
+            if (job := self._jobs.pop(job_id, None)) is not None:
+                self._drop(job)
             self.store.delete(job_id)
+            self._watches.pop(job_id, None)
             self._schedule()
         self._call_hub(self.hub.close_job, job_id, {"type": "status", "status": "deleted"})
 
-    def fresh_checkpoint(self, job_id: str) -> dict[str, Any] | None:
-        """The newest weights: asks a live worker for a checkpoint (waits briefly), else the stored one."""
+    def watch(self, job_id: str, watch: Watch) -> None:
+        """The hub's newest count of the job's viewers and the frame kinds they show. Counts can arrive
+        out of order; an older one than the last is ignored. A new viewer of a paused job gets its
+        frames drawn (the job visits a worker)."""
         with self._lock:
-            job = self._live.get(job_id)
-            worker = job.worker if job is not None else None
-            if worker is not None:
-                job.checkpoint_ready.clear()
-                worker.send({"op": "checkpoint"})
-        if worker is not None:
-            job.checkpoint_ready.wait(CHECKPOINT_WAIT_SECONDS)
-        elif self.store.get(job_id) is None:
-            raise JobNotFound(job_id)
-        return self.store.checkpoint(job_id)
+            old = self._watches.get(job_id)
+            if old is not None and old.seq >= watch.seq:
+                return
+            self._watches[job_id] = watch
+            job = self._jobs.get(job_id)
+            if job is not None and job.placement is not None and not job.placement.parking:
+                self.executor.send(job_id, {"op": "watch", "job": job_id, "kinds": watch.kinds})
+                return
+            more = watch.count > (old.count if old is not None else 0)
+            if more and (job is not None or self._stored_status(job_id) == "paused"):
+                job = job or self._live(job_id, "view")
+                if job.status == "paused":
+                    job.visit.append({"op": "render", "job": job_id})
+                    self._reconcile(job)
 
-    def ask_worker(self, job_id: str, command: dict[str, Any]) -> Any | None:
-        """Send `command` to the job's live worker and wait for its answer; None when it has no worker.
-        Raises JobConflict when the worker does not answer in time or rejects the command."""
+    # ---- asking a worker ------------------------------------------------------------------------
+
+    def ask_worker(self, job_id: str, command: Command) -> Any | None:
+        """Send `command` (``predict`` or ``checkpoint``) to the worker training the job and wait for
+        its answer; None when no worker trains it (or the worker died meanwhile). Raises JobConflict
+        when the worker does not answer in time or rejects the command."""
         with self._lock:
-            job = self._live.get(job_id)
-            if job is None or job.worker is None:
+            job = self._jobs.get(job_id)
+            if job is None or job.placement is None or job.placement.parking:
                 return None
             request = next(self._requests)
-            waiting = self._answers[request] = _Answer()
-            job.worker.send({**command, "request": request})
+            waiting = self._answers[request] = _Answer(job_id)
+            self.executor.send(job_id, {**command, "job": job_id, "request": request})
         try:
-            if not waiting.ready.wait(CHECKPOINT_WAIT_SECONDS):
-                raise JobConflict(f"job '{job_id}' did not answer within {CHECKPOINT_WAIT_SECONDS:g} s")
+            if not waiting.ready.wait(ANSWER_WAIT_SECONDS):
+                raise JobConflict(f"job '{job_id}' did not answer within {ANSWER_WAIT_SECONDS:g} s")
         finally:
             with self._lock:
                 self._answers.pop(request, None)
@@ -350,166 +363,310 @@ class JobManager:
             raise JobConflict(waiting.value["error"])
         return waiting.value
 
-    def set_viewers(self, job_id: str, count: int) -> None:
-        """Tell the job's worker how many viewers it has (none: it skips computing visual frames)."""
+    def fresh_checkpoint(self, job_id: str) -> dict[str, Any] | None:
+        """The newest weights: the training worker's own, else the last checkpoint the server has."""
+        answer = self.ask_worker(job_id, {"op": "checkpoint"})
+        if answer is not None:
+            return answer
         with self._lock:
-            if count:
-                self._viewers[job_id] = count
-            else:
-                self._viewers.pop(job_id, None)
-            job = self._live.get(job_id)
-            if job is not None:
-                job.viewers = count
-                if job.worker is not None:
-                    job.worker.send({"op": "viewers", "count": count})
+            job = self._jobs.get(job_id)
+            if job is not None and job.checkpoint is not None:
+                return job.checkpoint
+        self._record(job_id)
+        return self.store.checkpoint(job_id)
 
-    # ---- internals (called with the lock held) -------------------------------------------------
-
-    def _require_live(self, job_id: str, action: str) -> LiveJob:
-        job = self._live.get(job_id)
-        if job is None or job.status in FINAL:
-            status = self.get(job_id).status
-            hint = "resume it first" if status == "interrupted" else "reset it to train again"
-            raise JobConflict(f"cannot {action} job '{job_id}': it is {status} ({hint})")
-        return job
-
-    def _overlay_live(self, record: JobRecord) -> None:
-        """A live job's in-memory status, metrics and trainer are fresher than the stored ones."""
-        job = self._live.get(record.id)
-        if job is not None:
-            record.status, record.progress, record.trainer = job.status, job.progress, job.trainer
-
-    def _take_out(self, job_id: str) -> LiveJob | None:
-        """Remove a job from the live set and the queue; returns it (None when it was not live)."""
-        if job_id in self._queue:
-            self._queue.remove(job_id)
-        return self._live.pop(job_id, None)
-
-    def _live_job(self, record: JobRecord, spec: JobSpec, data: Any, history: list[dict]) -> LiveJob:
-        return LiveJob(
-            id=record.id,
-            spec=spec,
-            data=data,
-            status=record.status,
-            trainer=dict(record.trainer),
-            progress=dict(record.progress),
-            history=MetricHistory(self.settings.history_points, history),
-            viewers=self._viewers.get(record.id, 0),
-        )
-
-    def _adopt(self, record: JobRecord, status: str) -> None:
-        data = load_dataset(record.spec["dataset"], self.settings.uploads_dir)
+    def stored_checkpoint(self, job_id: str) -> dict[str, Any] | None:
+        """The last checkpoint the server has (in memory or stored), without asking a worker."""
         with self._lock:
-            job = self._live_job(
-                record, JobSpec.model_validate(record.spec), data, self.store.history(record.id)
-            )
-            job.status = status
-            self._live[record.id] = job
-            if status == "queued":
-                self._queue.append(record.id)
+            job = self._jobs.get(job_id)
+            if job is not None and job.checkpoint is not None:
+                return job.checkpoint
+        return self.store.checkpoint(job_id)
 
-    def _set_status(self, job: LiveJob, status: str, **extra: Any) -> None:
-        job.status = status
-        self.store.update(job.id, status=status, **extra)
-        message = {"type": "status", "status": status, **extra}
-        if status == "queued":
-            message["queue_position"] = self._queue.index(job.id) + 1 if job.id in self._queue else None
-        self._emit(job.id, message)
+    # ---- what the workers say (the executor's threads) --------------------------------------------
 
-    def _schedule(self) -> None:
-        running = sum(1 for job in self._live.values() if job.status == "running")
-        while self._queue and running < self.settings.max_running_jobs:
-            job = self._live[self._queue.pop(0)]
-            if job.worker is None:
-                self._start(job, paused=False)
-            else:
-                job.worker.send({"op": "resume"})
-            self._set_status(job, "running")
-            running += 1
-        for position, job_id in enumerate(self._queue, start=1):
-            self._emit(job_id, {"type": "status", "status": "queued", "queue_position": position})
-
-    def _start(self, job: LiveJob, *, paused: bool) -> None:
-        job.worker = start_worker(
-            job,
-            self.store.checkpoint(job.id),
-            paused=paused,
-            limits=self._limits,
-            on_message=self._on_message,
-            on_exit=self._on_exit,
-        )
-
-    def _save_progress(self, job: LiveJob) -> None:
-        job.progress_saved = time.monotonic()
-        self.store.update(job.id, progress=job.progress)
-        self.store.set_history(job.id, job.history.points)
-
-    # ---- messages from workers (on their reader threads) ----------------------------------------
-
-    def _on_message(self, job_id: str, generation: int, message: tuple[Any, ...]) -> None:
-        kind = message[0]
+    def message(self, message: Message) -> None:
+        """A worker's message about a job (app.jobs.protocol); one about an earlier run is ignored."""
+        kind, job_id, run, *rest = message
         with self._lock:
-            job = self._live.get(job_id)
-            if job is None or job.generation != generation:
+            job = self._jobs.get(job_id)
+            if job is None or job.placement is None or job.placement.run != run:
                 return
             if kind == "progress":
-                self._on_progress(job, message[1])
-            elif kind == "frame" or kind == "visual":
-                self._emit(job_id, message[2], frame_key=message[1])
-            elif kind == "checkpoint":
-                self.store.save_checkpoint(job_id, message[1]["step"], message[1])
-                self._save_progress(job)
-                job.checkpoint_ready.set()
+                self._take_progress(job, *rest)
+            elif kind in ("frame", "visual"):
+                self._emit(job_id, rest[1], frame_key=rest[0])
+            elif kind == "parked":
+                self._on_parked(job, *rest)
+            elif kind == "done":
+                self._on_done(job, *rest)
             elif kind == "trainer":
-                job.trainer = message[1]
+                job.trainer = rest[0]
                 self.store.update(job_id, trainer=job.trainer)
                 self._emit(job_id, {"type": "trainer", "trainer": job.trainer})
             elif kind == "view":
-                job.view = message[1]
+                job.view = rest[0]
+                self.store.update(job_id, view=job.view)
                 self._emit(job_id, {"type": "view", "view": job.view})
             elif kind == "rejected":
-                self._call_hub(self.hub.send_to, job_id, message[1], {"type": "error", "message": message[2]})
-            elif kind == "answer":
-                waiting = self._answers.get(message[1])
-                if waiting is not None:
-                    waiting.value = message[2]
-                    waiting.ready.set()
-            elif kind == "done":
-                self._on_done(job, message[1])
+                self._call_hub(self.hub.send_to, job_id, rest[0], {"type": "error", "message": rest[1]})
+            elif kind == "answer" and (waiting := self._answers.get(rest[0])) is not None:
+                waiting.value = rest[1]
+                waiting.ready.set()
 
-    def _on_progress(self, job: LiveJob, progress: dict[str, Any]) -> None:
+    def _take_progress(self, job: LiveJob, progress: dict[str, Any] | None, checkpoint: Any) -> None:
+        """A progress report and the checkpoint of its step (a checkpoint alone: no step since)."""
+        if checkpoint is not None:
+            job.checkpoint = checkpoint
+        if progress is None:
+            return
         job.progress = progress
         job.history.add(progress)
         self._emit(job.id, {"type": "progress", **progress})
-        if time.monotonic() - job.progress_saved > PROGRESS_SAVE_SECONDS:
-            self._save_progress(job)
 
-    def _on_done(self, job: LiveJob, outcome: dict[str, Any]) -> None:
-        job.generation += 1
-        self._live.pop(job.id, None)
-        self._save_progress(job)
-        if job.status != "stopped" or outcome["status"] == "failed":
-            self._set_status(
-                job, outcome["status"], error=outcome["error"], stop_reason=outcome["stop_reason"]
-            )
+    def _on_parked(self, job: LiveJob, progress: dict[str, Any], checkpoint: dict[str, Any]) -> None:
+        self._take_progress(job, progress, checkpoint)
+        self._unplace(job)
+        save_state(self.store, job)
+        self._reconcile(job)  # resumed meanwhile: placed again; asked to step: visits again
+
+    def _on_done(self, job: LiveJob, outcome: dict[str, Any], progress: Any, checkpoint: Any) -> None:
+        self._take_progress(job, progress, checkpoint)
+        self._unplace(job)
+        if job.status in ("running", "paused"):  # a stop that crossed the end stays a stop
+            event = "complete" if outcome["status"] == "completed" else "fail"
+            status = transition(job.id, job.status, event)
+            self._set_status(job, status, error=outcome["error"], stop_reason=outcome["stop_reason"])
+        save_state(self.store, job)
+        self._forget(job)
         self._schedule()
 
-    def _on_exit(self, job_id: str, generation: int, exitcode: int | None) -> None:
+    def worker_lost(self, worker: str, jobs: list[str], reason: str) -> None:
+        """A worker died: its running jobs go on from their checkpoints on live workers."""
         with self._lock:
-            job = self._live.get(job_id)
-            if job is None or job.generation != generation:
-                return
-            job.worker = None
-            self._live.pop(job_id)
-            self._set_status(
-                job,
-                "failed",
-                error=f"the worker process ended unexpectedly (exit code {exitcode})",
-                stop_reason=None,
-            )
-            self._schedule()
+            for waiting in self._answers.values():
+                if waiting.job_id in jobs:
+                    waiting.ready.set()  # no answer: the caller falls back to the stored net
+            for job_id in jobs:
+                job = self._jobs.get(job_id)
+                if job is None or job.placement is None or job.placement.worker != worker:
+                    continue
+                job.placement = None
+                if job.status == "running":
+                    self._recover(job, reason)
+                else:  # it was parking or visiting: what the server holds is its last state
+                    save_state(self.store, job)
+                    job.parked.set()
+                    self._reconcile(job)
 
-    # ---- to the viewers ---------------------------------------------------------------------------
+    def _recover(self, job: LiveJob, reason: str) -> None:
+        now = time.monotonic()
+        job.crashes = [*(at for at in job.crashes if now - at < CRASH_WINDOW_SECONDS), now]
+        if len(job.crashes) >= MAX_CRASHES:
+            error = (
+                f"its worker died {len(job.crashes)} times within a minute while training it (last: "
+                f"{reason}); it may need more memory than the server has"
+            )
+            self._set_status(job, transition(job.id, job.status, "fail"), error=error, stop_reason=None)
+            save_state(self.store, job)
+            self._forget(job)
+            self._schedule()
+            return
+        step = job.progress.get("step", 0)
+        message = f"recovered at step {step:,}: its worker died ({reason}) and it went on from there"
+        self._set_status(job, transition(job.id, job.status, "recover"), message=message)
+        self._reconcile(job)
+
+    # ---- carrying out a status (with the lock held) -------------------------------------------------
+
+    def _reconcile(self, job: LiveJob) -> None:
+        """Make where the job is match what its status wants (module docstring)."""
+        placement = job.placement
+        if placement is not None:
+            if job.status != "running" and not placement.parking:
+                self._park(job)
+            return
+        if job.status == "running":
+            self._place(job, paused=False)
+        elif job.status == "paused" and job.visit:
+            self._place(job, paused=True)
+            for command in job.visit:
+                self.executor.send(job.id, command)
+            job.visit.clear()
+            self._park(job)
+        elif job.status != "queued":
+            self._forget(job)
+
+    def _place(self, job: LiveJob, *, paused: bool) -> None:
+        run = next(self._runs)
+        watch = self._watches.get(job.id)
+        command = {
+            "op": "place",
+            "job": job.id,
+            "run": run,
+            "spec": job.spec.model_dump(mode="json"),
+            "dataset_key": job.dataset.key,
+            "trainer": job.trainer,
+            "checkpoint": job.checkpoint,
+            "stop": dataclasses.asdict(stop_conditions(job.spec, self.settings)),
+            "view": job.view,
+            "kinds": [] if watch is None else None if watch.kinds is None else list(watch.kinds),
+            "paused": paused,
+        }
+        job.placement = Placement(run, self.executor.place(job.id, command, job.dataset))
+        job.parked.clear()
+
+    def _park(self, job: LiveJob) -> None:
+        assert job.placement is not None
+        self.executor.send(job.id, {"op": "park", "job": job.id})
+        job.placement.parking = True
+
+    def _unplace(self, job: LiveJob) -> None:
+        self.executor.release(job.id)
+        job.placement = None
+        job.parked.set()
+
+    def _drop(self, job: LiveJob) -> None:
+        """Take a job off its worker and out of the queue for good, keeping nothing (reset, delete)."""
+        if job.id in self._queue:
+            self._queue.remove(job.id)
+        if job.placement is not None:
+            self.executor.send(job.id, {"op": "drop", "job": job.id})
+            self._unplace(job)
+
+    def _forget(self, job: LiveJob) -> None:
+        """The job is at rest: its record is the whole job."""
+        if self._jobs.get(job.id) is job:
+            del self._jobs[job.id]
+        job.parked.set()
+
+    def _command(self, job: LiveJob, command: Command) -> None:
+        """Send a command to the job's worker now, or keep it for the paused job's next visit."""
+        if job.placement is not None and not job.placement.parking:
+            self.executor.send(job.id, command)
+        else:
+            job.visit.append(command)
+            self._reconcile(job)
+
+    def _pause(self, job: LiveJob, event: str, reason: str, message: str | None) -> None:
+        status = transition(job.id, job.status, event)
+        if job.id in self._queue:
+            self._queue.remove(job.id)
+        self._set_status(job, status, message=message, pause_reason=reason)
+        self._reconcile(job)
+        self._schedule()
+
+    def _set_status(self, job: LiveJob, status: str, *, message: str | None = None, **extra: Any) -> None:
+        """The status and its message, in memory, in the database and to the viewers."""
+        pause_reason = extra.pop("pause_reason", None) if status == "paused" else None
+        extra.pop("pause_reason", None)
+        job.status, job.message, job.pause_reason = status, message, pause_reason
+        self.store.update(job.id, status=status, message=message, pause_reason=pause_reason, **extra)
+        event = {
+            "type": "status",
+            "status": status,
+            "message": message,
+            "pause_reason": pause_reason,
+            **extra,
+        }
+        if status == "queued":
+            event["queue_position"] = self._queue.index(job.id) + 1 if job.id in self._queue else None
+        self._emit(job.id, event)
+
+    def _schedule(self) -> None:
+        """Admit queued jobs, oldest first, while there is room: fewer than `max_running_jobs` running
+        and their estimated memory within the budget (one job is always admitted)."""
+        running = [job for job in self._jobs.values() if job.status == "running"]
+        memory = sum(job.memory for job in running)
+        while self._queue:
+            job = self._jobs[self._queue[0]]
+            over_budget = bool(running) and memory + job.memory > self.memory_budget
+            if len(running) >= self.settings.max_running_jobs or over_budget:
+                break
+            self._queue.pop(0)
+            running.append(job)
+            memory += job.memory
+            self._set_status(job, transition(job.id, job.status, "admit"))
+            self._reconcile(job)
+        for position, job_id in enumerate(self._queue, start=1):
+            self._emit(job_id, {"type": "status", "status": "queued", "queue_position": position})
+
+    # ---- reading the database (with the lock held) --------------------------------------------------
+
+    def _record(self, job_id: str) -> JobRecord:
+        record = self.store.get(job_id)
+        if record is None:
+            raise JobNotFound(job_id)
+        return record
+
+    def _stored_status(self, job_id: str) -> str | None:
+        record = self.store.get(job_id)
+        return record.status if record is not None else None
+
+    def _live(self, job_id: str, event: str) -> LiveJob:
+        """The job in memory, brought in from the database when `event` can happen to it."""
+        job = self._jobs.get(job_id)
+        if job is not None:
+            return job
+        record = self._record(job_id)
+        transition(job_id, record.status, event)
+        try:
+            job = load_live_job(record, self.store, self.settings)
+        except SpecInvalid as error:
+            raise JobConflict(f"job '{job_id}' cannot run any more: {error.msg}") from None
+        self._jobs[job_id] = job
+        return job
+
+    def _watched(self, job_id: str) -> bool:
+        watch = self._watches.get(job_id)
+        return watch is not None and watch.count > 0
+
+    def _make_room(self) -> None:
+        """At the store's limit, delete finished jobs and then long-parked page jobs (never one that
+        is in memory, watched or kept) to make room for one more; refuse when none can go."""
+        excess = self.store.count() - self.settings.max_stored_jobs + 1
+        if excess <= 0:
+            return
+        spared = set(self._jobs) | {job_id for job_id in self._watches if self._watched(job_id)}
+        removable = self.store.removable(excess, spared)
+        for job_id in removable:
+            self.delete(job_id)
+        if len(removable) < excess:
+            limit = self.settings.max_stored_jobs
+            raise SpecInvalid(
+                ("body",),
+                f"the server keeps at most {limit} jobs and all of them are running, queued, watched "
+                "or marked keep: stop or delete some first",
+            )
+
+    # ---- housekeeping (its own thread) ---------------------------------------------------------------
+
+    def _housekeep(self) -> None:
+        """Write running jobs' state every `checkpoint_seconds`; pause jobs nobody watches any more."""
+        while not self._closing.wait(HOUSEKEEPING_SECONDS):
+            try:
+                self._housekeeping_round(time.monotonic())
+            except Exception:
+                log.exception("housekeeping failed; it goes on")
+
+    def _housekeeping_round(self, now: float) -> None:
+        with self._lock:
+            for job in list(self._jobs.values()):
+                if job.status == "running" and now - job.saved_at >= self.settings.checkpoint_seconds:
+                    save_state(self.store, job)
+                if job.status in ACTIVE and (unwatched := self._unwatched_for(job, now)) is not None:
+                    self._pause(job, "idle", "unwatched", f"paused: nobody watching for {unwatched:g} s")
+
+    def _unwatched_for(self, job: LiveJob, now: float) -> float | None:
+        """The job's ``pause_when_unwatched`` when nobody has watched it for that long, else None."""
+        limit = job.spec.pause_when_unwatched
+        watch = self._watches.get(job.id)
+        if limit is None or (watch is not None and watch.count > 0):
+            return None
+        since = max(job.active_since, watch.since if watch is not None else 0.0)
+        return limit if now - since >= limit else None
+
+    # ---- to the viewers -------------------------------------------------------------------------------
 
     def _emit(self, job_id: str, message: Outgoing | dict[str, Any], frame_key: str | None = None) -> None:
         self._call_hub(self.hub.publish, job_id, message, frame_key)

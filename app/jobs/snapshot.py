@@ -19,7 +19,6 @@ def snapshot(manager: JobManager, job_id: str) -> dict[str, Any]:
     """``{"type": "snapshot", "job", "spec", "layers", "history", "dataset", "view"}``; `layers` are the
     desugared definitions with each layer's output shape and parameter count."""
     record = manager.get(job_id)
-    live = manager.live_job(job_id)
     return {
         "type": "snapshot",
         "job": JobOut.from_record(record, manager.queue_position(job_id)).model_dump(),
@@ -27,7 +26,7 @@ def snapshot(manager: JobManager, job_id: str) -> dict[str, Any]:
         "layers": describe_layers(layer_definitions(record.spec)),
         "history": manager.history(job_id),
         "dataset": dataset_view(manager.dataset(job_id)),
-        "view": dict(live.view) if live is not None else {},
+        "view": dict(record.view),
     }
 
 

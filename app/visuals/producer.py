@@ -2,8 +2,8 @@
 
 Frame kinds (every header also has ``"step"``; quantised arrays carry their ``range``):
 
-2D and 1D sets (`VisualProducer.plane_frames`), all with ``"extent"`` and ``"classes"`` (class names,
-empty for regression):
+2D and 1D sets (kinds ``boundary``, ``neurons``, ``hidden``), all with ``"extent"`` and ``"classes"``
+(class names, empty for regression):
 
 - ``boundary`` (``"grid"``: side of the grid). classify2d: ``probs`` (C, grid, grid) uint8 quantised
   over [0, 1]; regress2d: ``values`` (1, grid, grid) uint8 quantised over the grid's own min..max;
@@ -16,8 +16,8 @@ empty for regression):
   (2 * 11, 50, 2) float32, ``points`` (N, 2) float32 and ``labels`` (N,) int32 (see
   `plane.hidden_space`).
 
-Image sets (`VisualProducer.image_frames`), all with ``"classes"``; "the eval split" is the test split,
-or the validation split when there is no test split, or else the training split:
+Image sets (kinds ``activations``, ``filters``, ``samples``), all with ``"classes"``; "the eval split"
+is the test split, or the validation split when there is no test split, or else the training split:
 
 - ``activations`` (``"sample"``: index into the eval split, ``"label"``, ``"layers"``:
   ``[{"layer", "type", "shape"}]``): ``image`` (sy, sx, 3) uint8 pixels of the sample, then one array
@@ -27,12 +27,14 @@ or the validation split when there is no test split, or else the training split:
 - ``samples`` (only when ``predictions`` > 0; ``"items"``: `images.top_predictions` rows, top 3):
   ``images`` (P, sy, sx, 3) uint8 pixels. Successive calls walk through the eval split.
 
-`VisualProducer.confusion` is a plain JSON message. Everything runs the net at inference, so producing
-frames never changes training (weights, optimizer state, the net's random generator).
+`VisualProducer.confusion` is a plain JSON message (kind ``confusion``). Everything runs the net at
+inference, so producing frames never changes training (weights, optimizer state, the net's random
+generator).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
@@ -57,6 +59,11 @@ from engine import Net, SpecError
 from engine.datasets import Dataset
 
 PLANE_FRAME_KINDS = ("classify2d", "regress2d", "regress1d")
+# The frame kinds of each data kind, in the order a viewer is sent them.
+FRAME_KINDS = {
+    **dict.fromkeys(PLANE_FRAME_KINDS, ("boundary", "neurons", "hidden")),
+    "image": ("activations", "filters", "samples"),
+}
 # Inclusive bounds of the view's integer fields; `sample` is bounded by the eval split instead.
 BOUNDS = {"grid": (8, 256), "neuron_grid": (8, 64), "predictions": (0, 64)}
 TOP_K = 3
@@ -139,48 +146,64 @@ class VisualProducer:
             layer = default[0]
         return check_hidden_view(self.net, layer, view.hidden_neurons, ("hidden_layer", "hidden_neurons"))
 
-    def frames(self, step: int) -> list[bytes]:
-        """The frames for this data set's kind: `plane_frames`, `image_frames`, or none (vectors)."""
+    @property
+    def kinds(self) -> tuple[str, ...]:
+        """The frame kinds this job's data can have (a kind may still give no frame: see `frame`)."""
+        return FRAME_KINDS.get(self.data.kind, ())
+
+    def frames(self, step: int, kinds: Iterable[str] | None = None) -> list[bytes]:
+        """The frames of `kinds` (default: all of this data's kinds) that the job has, in that order."""
+        made = (self.frame(kind, step) for kind in (self.kinds if kinds is None else kinds))
+        return [frame for frame in made if frame is not None]
+
+    def frame(self, kind: str, step: int) -> bytes | None:
+        """One encoded frame of `kind` at `step`; None when the job has none of that kind (neurons of a
+        net too wide to show, hidden space without a hidden layer, filters without conv layers, no
+        predictions asked for, or a kind of another data kind)."""
+        if kind not in self.kinds:
+            return None
         if self.data.kind in PLANE_FRAME_KINDS:
-            return self.plane_frames(step)
-        if self.data.kind == "image":
-            return self.image_frames(step)
-        return []
+            meta = {
+                "step": int(step),
+                "extent": list(self.data.extent),
+                "classes": list(self.data.class_names),
+            }
+        else:
+            meta = {"step": int(step), "classes": list(self.data.class_names)}
+        return getattr(self, f"_{kind}_frame")(meta)
 
-    def plane_frames(self, step: int) -> list[bytes]:
-        """boundary, neurons (unless too many) and hidden (classify2d) frames of a 2D or 1D set."""
-        data, view = self.data, self.view
-        meta = {"step": int(step), "extent": list(data.extent), "classes": list(data.class_names)}
-        values = boundary(self.net, data, view.grid)
-        kind_arrays = {
-            "classify2d": {"probs": quantize(values, 0.0, 1.0)},
-            "regress2d": {"values": quantize(values)},
-            "regress1d": {"curve": values},
-        }
-        frames = [encode_frame("boundary", {**meta, "grid": view.grid}, kind_arrays[data.kind])]
-        neurons = neuron_grids(self.net, data, view.neuron_grid)
-        if neurons:
-            neuron_meta = {**meta, "grid": view.neuron_grid, "layers": _layer_rows(neurons)}
-            frames.append(encode_frame("neurons", neuron_meta, _quantized_layers(neurons)))
-        hidden_view = self._hidden_view(view) if data.kind == "classify2d" else None
-        if hidden_view is not None:
-            hidden = hidden_space(self.net, data, *hidden_view)
-            arrays = {name: hidden[name] for name in ("mesh", "points", "labels")}
-            hidden_meta = {**meta, "layer": hidden["layer"], "neurons": hidden["neurons"]}
-            frames.append(encode_frame("hidden", hidden_meta, arrays))
-        return frames
+    def _boundary_frame(self, meta: dict[str, Any]) -> bytes:
+        values = boundary(self.net, self.data, self.view.grid)
+        if self.data.kind == "classify2d":
+            arrays = {"probs": quantize(values, 0.0, 1.0)}
+        elif self.data.kind == "regress2d":
+            arrays = {"values": quantize(values)}
+        else:
+            arrays = {"curve": values}
+        return encode_frame("boundary", {**meta, "grid": self.view.grid}, arrays)
 
-    def image_frames(self, step: int) -> list[bytes]:
-        """activations, filters (nets with conv layers) and samples (predictions > 0) frames."""
-        meta = {"step": int(step), "classes": list(self.data.class_names)}
-        frames = [self._activations_frame(meta)]
+    def _neurons_frame(self, meta: dict[str, Any]) -> bytes | None:
+        neurons = neuron_grids(self.net, self.data, self.view.neuron_grid)
+        if not neurons:
+            return None
+        neuron_meta = {**meta, "grid": self.view.neuron_grid, "layers": _layer_rows(neurons)}
+        return encode_frame("neurons", neuron_meta, _quantized_layers(neurons))
+
+    def _hidden_frame(self, meta: dict[str, Any]) -> bytes | None:
+        hidden_view = self._hidden_view(self.view) if self.data.kind == "classify2d" else None
+        if hidden_view is None:
+            return None
+        hidden = hidden_space(self.net, self.data, *hidden_view)
+        arrays = {name: hidden[name] for name in ("mesh", "points", "labels")}
+        return encode_frame(
+            "hidden", {**meta, "layer": hidden["layer"], "neurons": hidden["neurons"]}, arrays
+        )
+
+    def _filters_frame(self, meta: dict[str, Any]) -> bytes | None:
         filters = conv_filters(self.net)
-        if filters:
-            filter_meta = {**meta, "layers": _layer_rows(filters)}
-            frames.append(encode_frame("filters", filter_meta, _quantized_layers(filters)))
-        if self.view.predictions:
-            frames.append(self._samples_frame(meta))
-        return frames
+        if not filters:
+            return None
+        return encode_frame("filters", {**meta, "layers": _layer_rows(filters)}, _quantized_layers(filters))
 
     def _activations_frame(self, meta: dict[str, Any]) -> bytes:
         sample = self.view.sample
@@ -194,7 +217,9 @@ class VisualProducer:
         }
         return encode_frame("activations", frame_meta, {"image": image, **_quantized_layers(rows)})
 
-    def _samples_frame(self, meta: dict[str, Any]) -> bytes:
+    def _samples_frame(self, meta: dict[str, Any]) -> bytes | None:
+        if not self.view.predictions:
+            return None
         count = len(self.eval_X)
         indices = (self._next_prediction + np.arange(self.view.predictions)) % count
         self._next_prediction = int(indices[-1] + 1) % count
@@ -204,8 +229,9 @@ class VisualProducer:
 
     def confusion(self, step: int, predicted: np.ndarray, y: np.ndarray) -> dict[str, Any]:
         """JSON message ``{"type": "confusion", "step", "matrix": C x C counts (row = true class,
-        column = predicted), "class_names"}``."""
-        matrix = confusion_matrix(predicted, y, self.data.num_classes)
+        column = predicted), "class_names"}``; examples not yet measured (predicted -1) are left out."""
+        measured = predicted >= 0
+        matrix = confusion_matrix(predicted[measured], y[measured], self.data.num_classes)
         return {
             "type": "confusion",
             "step": int(step),

@@ -3,9 +3,8 @@
 // and play, pause, step and reset it.
 //
 // Lifecycle decision: a new job starts in the state the page is in. The first job of a page is
-// created and paused at once (the person presses Play, as in TF Playground), so it shows its
-// untrained boundary; a job that replaces another while the page plays keeps playing. A paused job
-// may have taken a few steps before the pause arrived; its counters say so.
+// created paused at step 0 (the person presses Play, as in TF Playground), so it shows its untrained
+// boundary; a job that replaces another while the page plays keeps playing.
 //
 // Ownership decision: the page deletes only jobs it created. A job opened by its link (#job=<id>: from
 // the jobs page, the ConvNet page or the REST API) belongs to whoever made it: the page drives it (play,
@@ -42,8 +41,7 @@ export class PlayJob {
   }
 
   async create(spec) {
-    const job = await api.post("/api/jobs", spec);
-    if (!this.playing) await api.post(`/api/jobs/${job.id}/pause`);
+    const job = await api.post(this.playing ? "/api/jobs" : "/api/jobs?paused=true", spec);
     this.switchTo(job.id, true);
     return job;
   }

@@ -254,21 +254,20 @@ def test_reset_keeps_the_seed_and_a_new_seed_changes_it(
     assert new_loss != loss
 
 
-def test_reset_ends_the_old_worker_and_its_reader_closes_the_pipe(
-    client: TestClient, rings_spec: Spec, wait_for_job: Callable[..., Job], wait_for: Callable[..., Any]
+def test_reset_of_a_running_job_drops_its_old_run_and_trains_from_step_0(
+    client: TestClient, rings_spec: Spec, wait_for_job: Callable[..., Job]
 ) -> None:
     job_id = create(client, rings_spec)["id"]
-    started(client, job_id, wait_for_job)
-    live = client.app.state.manager.live_job(job_id)
-    assert live is not None and live.worker is not None
-    old = live.worker
+    wait_for_job(client, job_id, lambda job: job["step"] > 200)
 
-    post(client, job_id, "reset")
+    reset = post(client, job_id, "reset")
+    again = wait_for_job(client, job_id, lambda job: job["step"] > 0)
 
-    assert not old.process.is_alive()
-    wait_for(lambda: not old.reader.is_alive(), what="the old worker's reader thread to end")
-    assert old.conn.closed
-    assert wait_for_job(client, job_id, lambda job: job["step"] > 0)["status"] == "running"
+    assert reset["step"] == 0
+    assert again["status"] == "running"
+    steps = [point["step"] for point in client.get(f"/api/jobs/{job_id}/metrics").json()["points"]]
+    assert steps == sorted(steps) and steps[0] < 200  # the old run's points are gone, none came late
+    assert sum(worker.jobs for worker in client.app.state.manager.executor.workers()) == 1
 
 
 def test_patch_learning_rate_is_shown_and_applied_by_the_running_worker(

@@ -67,7 +67,9 @@ def test_run_of_a_diverging_spec_fails_with_the_hint(tmp_path: Path) -> None:
         {"type": "regression", "num_neurons": 1},
     ]
     spec_path = write_spec(
-        tmp_path / "wild.json", dataset={"name": "sine", "n_samples": 100}, layers=layers,
+        tmp_path / "wild.json",
+        dataset={"name": "sine", "n_samples": 100},
+        layers=layers,
         trainer={"method": "sgd", "learning_rate": 1e30},
     )
     shown = io.StringIO()

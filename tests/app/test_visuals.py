@@ -246,7 +246,7 @@ def _decoded(frame: bytes) -> tuple[dict, dict]:
 
 def test_plane_frames_decode_to_the_computed_visuals(circle: Dataset, circle_net: Net) -> None:
     producer = VisualProducer(circle_net, circle, VisualView(grid=12, neuron_grid=8))
-    frames = [_decoded(frame) for frame in producer.plane_frames(step=42)]
+    frames = [_decoded(frame) for frame in producer.frames(step=42)]
     assert [header["type"] for header, _ in frames] == ["boundary", "neurons", "hidden"]
     for header, _ in frames:
         assert header["step"] == 42
@@ -276,7 +276,7 @@ def test_regression_boundary_frames_carry_values_with_their_range() -> None:
 
 def test_image_frames_decode_to_the_computed_visuals(xo: Dataset, mnist_net: Net) -> None:
     producer = VisualProducer(mnist_net, xo, VisualView(sample=2, predictions=3))
-    frames = [_decoded(frame) for frame in producer.image_frames(step=5)]
+    frames = [_decoded(frame) for frame in producer.frames(step=5)]
     assert [header["type"] for header, _ in frames] == ["activations", "filters", "samples"]
     (activation_header, activations), (_, filters), (sample_header, samples) = frames
     assert activation_header["sample"] == 2
@@ -291,7 +291,7 @@ def test_image_frames_decode_to_the_computed_visuals(xo: Dataset, mnist_net: Net
     np.testing.assert_allclose(filters["layer1"], weights, atol=np.ptp(weights) * QUANTUM)
     assert [item["index"] for item in sample_header["items"]] == [0, 1, 2]
     assert samples["images"].shape == (3, 24, 24, 3)
-    _, _, (next_header, _) = [_decoded(frame) for frame in producer.image_frames(step=6)]
+    _, _, (next_header, _) = [_decoded(frame) for frame in producer.frames(step=6)]
     assert [item["index"] for item in next_header["items"]] == [3, 4, 5]
 
 
@@ -307,6 +307,26 @@ def test_producing_frames_leaves_training_state_alone(xo: Dataset) -> None:
 def test_confusion_message(xo: Dataset, mnist_net: Net) -> None:
     message = VisualProducer(mnist_net, xo).confusion(9, np.array([0, 1, 1]), np.array([1, 1, 0]))
     assert message == {"type": "confusion", "step": 9, "matrix": [[0, 1], [1, 1]], "class_names": ["x", "o"]}
+
+
+def test_confusion_leaves_out_examples_not_measured_yet(xo: Dataset, mnist_net: Net) -> None:
+    message = VisualProducer(mnist_net, xo).confusion(9, np.array([0, -1, 1]), np.array([1, 1, 0]))
+    assert message["matrix"] == [[0, 1], [1, 0]]
+
+
+def test_only_the_asked_kinds_are_made_and_kinds_a_job_lacks_give_no_frame(
+    circle: Dataset, circle_net: Net, xo: Dataset, mnist_net: Net
+) -> None:
+    plane = VisualProducer(circle_net, circle, VisualView(grid=12, neuron_grid=8))
+    no_hidden = VisualProducer(_points_net(4, [], SOFTMAX2), circle)
+
+    chosen = [decode_frame(frame)[0]["type"] for frame in plane.frames(1, kinds=["hidden", "boundary"])]
+
+    assert plane.kinds == ("boundary", "neurons", "hidden")
+    assert chosen == ["hidden", "boundary"]
+    assert plane.frame("activations", 1) is None  # an image kind on a 2D job
+    assert no_hidden.frame("hidden", 1) is None
+    assert VisualProducer(mnist_net, xo, VisualView(predictions=0)).frame("samples", 1) is None
 
 
 @pytest.mark.parametrize(
@@ -333,6 +353,6 @@ def test_set_view_changes_what_the_next_frames_show(circle: Dataset, circle_net:
     producer = VisualProducer(circle_net, circle)
     view = producer.set_view(grid=16, hidden_layer=2, hidden_neurons=[5, 3], sample=39)
     assert view == VisualView(grid=16, hidden_layer=2, hidden_neurons=(5, 3), sample=39)
-    boundary_frame, _, hidden_frame = (decode_frame(frame)[0] for frame in producer.plane_frames(0))
+    boundary_frame, _, hidden_frame = (decode_frame(frame)[0] for frame in producer.frames(0))
     assert boundary_frame["arrays"][0]["shape"] == [2, 16, 16]
     assert (hidden_frame["layer"], hidden_frame["neurons"]) == (2, [5, 3])

@@ -168,7 +168,7 @@ def test_the_url_hash_reproduces_the_setup(playground: Page, live_server: str) -
     first = job_id(page)
     page.get_by_role("radio", name="moons").click()
     second = wait_for_new_job(page, first)
-    page.get_by_label("x1x2").check()
+    page.get_by_role("checkbox", name="x1x2").check()
     third = wait_for_new_job(page, second)
     page.get_by_role("button", name="Add hidden layer").click()
     wait_for_new_job(page, third)
@@ -188,7 +188,7 @@ def test_the_url_hash_reproduces_the_setup(playground: Page, live_server: str) -
     for key in ("dataset", "layers", "seed"):
         assert reproduced["spec"][key] == original["spec"][key]
     assert reproduced["trainer"] == original["trainer"]  # the live change included
-    expect(copy.get_by_label("x1x2")).to_be_checked()
+    expect(copy.get_by_role("checkbox", name="x1x2")).to_be_checked()
     expect(copy.locator("#learning_rate")).to_have_value("0.03")
     expect(copy.get_by_role("radio", name="moons")).to_have_attribute("aria-checked", "true")
 

@@ -1,8 +1,7 @@
-"""The training loop's measured progress and the terminal entry point."""
+"""The training loop (TrainingRun), its held-out measurements and their cadence, and the terminal entry
+point."""
 
 from __future__ import annotations
-
-import itertools
 
 import numpy as np
 import pytest
@@ -10,7 +9,8 @@ import pytest
 from engine import Net, make_optimizer
 from engine.__main__ import main
 from engine.datasets import make_dataset
-from engine.training import evaluate, evaluate_predictions, train
+from engine.evaluation import EVAL_MIN_SECONDS, MIN_SUBSET, Figures, evaluate, evaluate_predictions
+from engine.training import StopConditions, TrainingRun
 
 CLASSIFY2D = [
     {"type": "input", "out_sx": 1, "out_sy": 1, "out_depth": 2},
@@ -20,29 +20,93 @@ CLASSIFY2D = [
 ]
 
 
-def test_train_reports_counts_and_held_out_accuracy_that_rises() -> None:
-    data = make_dataset("quadrants", seed=1)
-    net = Net(CLASSIFY2D, seed=1)
-    optimizer = make_optimizer(net, {"method": "adam", "learning_rate": 0.02, "batch_size": 10})
-    _, accuracy_before = evaluate(net, data.X_test, data.y_test)
-    reports = list(itertools.islice(train(net, optimizer, data, report_every=50), 8))
-    assert [report.step for report in reports] == [50 * k for k in range(1, 9)]
-    assert reports[-1].examples_seen == 400 * 10
-    assert reports[-1].epoch == 400 * 10 // data.X_train.shape[0]
-    assert all(report.examples_per_second > 0 for report in reports)
-    assert reports[-1].test_accuracy > max(0.9, accuracy_before)
-    assert 0.0 <= reports[-1].train_accuracy <= 1.0
+def run_on(dataset: str, trainer: dict, seed: int = 0, **params: object) -> TrainingRun:
+    data = make_dataset(dataset, seed=seed, **params)
+    net = Net(CLASSIFY2D, seed=seed)
+    return TrainingRun(net, make_optimizer(net, trainer), data, seed=seed)
 
 
-def test_train_follows_a_batch_size_changed_between_reports() -> None:
-    data = make_dataset("xor", seed=0)
-    net = Net(CLASSIFY2D)
-    optimizer = make_optimizer(net, {"method": "sgd", "batch_size": 5})
-    progress = train(net, optimizer, data, report_every=10)
-    first = next(progress)
-    optimizer.set(batch_size=20)
-    second = next(progress)
-    assert second.examples_seen - first.examples_seen == 10 * 20
+def test_advance_reports_counts_and_held_out_accuracy_that_rises() -> None:
+    run = run_on("quadrants", {"method": "adam", "learning_rate": 0.02, "batch_size": 10}, seed=1)
+    _, accuracy_before = evaluate(run.net, run.data.X_test, run.data.y_test)
+
+    while run.advance(0.05, StopConditions(max_steps=400)) is None:
+        pass
+    progress = run.take_progress()
+
+    assert (progress["step"], progress["examples_seen"]) == (400, 4000)
+    assert progress["epoch"] == 4000 // run.data.X_train.shape[0]
+    assert progress["examples_per_second"] > 0
+    assert progress["test_accuracy"] > max(0.9, accuracy_before)
+    assert 0 < progress["test_step"] <= 400
+    assert 0.0 <= progress["train_accuracy"] <= 1.0
+
+
+def test_a_batch_size_changed_between_slices_is_used_from_the_next_step() -> None:
+    run = run_on("xor", {"method": "sgd", "batch_size": 5})
+    run.train_for(10.0, max_steps=10)
+    first = run.examples_seen
+    run.set_trainer({"batch_size": 20})
+    run.train_for(10.0, max_steps=10)
+    assert run.examples_seen - first == 10 * 20
+
+
+def test_measurements_are_due_after_a_tenth_of_their_cost_in_training_time() -> None:
+    run = run_on("rings", {"method": "sgd", "batch_size": 10})
+    held_out = run.held_out
+    assert held_out.due(0.0)  # never measured
+
+    held_out.measure(0, 0.0)
+
+    assert not held_out.due(EVAL_MIN_SECONDS / 2)
+    assert held_out.due(EVAL_MIN_SECONDS)
+
+
+def test_a_big_test_split_is_measured_on_rotating_subsets_and_whole_less_often() -> None:
+    run = run_on("rings", {"method": "sgd", "batch_size": 10}, n_samples=5000)  # 2,500 test points
+    held_out = run.held_out
+    n_test = run.data.X_test.shape[0]
+
+    def measure(step: int, train_seconds: float) -> Figures:
+        held_out._seconds_per_example = 1e-4  # as on a slow net: the whole split would cost 0.25 s
+        return held_out.measure(step, train_seconds)
+
+    subsets = [measure(step, train_seconds=0.1 * step) for step in range(1, 11)]
+    whole = measure(11, train_seconds=100.0)
+
+    sizes = [figures.test_examples for figures in subsets]
+    assert all(MIN_SUBSET <= size < n_test for size in sizes)
+    assert [figures.test_step for figures in subsets] == list(range(1, 11))
+    assert all(figures.full_test_accuracy is None for figures in subsets)
+    assert (held_out.predictions >= 0).sum() == min(n_test, sum(sizes))  # windows cover new examples
+    assert (whole.test_examples, whole.test_step, whole.full_test_step) == (n_test, 11, 11)
+    assert whole.full_test_accuracy == whole.test_accuracy
+
+
+def test_a_subset_that_meets_the_target_is_confirmed_on_the_whole_split() -> None:
+    run = run_on("rings", {"method": "adam", "learning_rate": 0.02, "batch_size": 10}, n_samples=5000)
+    run.train_for(10.0, max_steps=3000)
+    run.held_out._seconds_per_example = 1e-3  # the whole split would cost 2.5 s: subsets are used
+    stop = StopConditions(target_test_accuracy=0.5)
+
+    run.evaluate_if_due(stop.target_test_accuracy)
+
+    figures = run.held_out.figures
+    assert figures.test_examples == run.data.X_test.shape[0]
+    assert figures.full_test_step == run.step
+    assert run.stop_reason(stop) == "target_test_accuracy"
+
+
+def test_a_restored_run_keeps_its_figures_and_the_step_they_belong_to() -> None:
+    run = run_on("quadrants", {"method": "sgd", "batch_size": 10})
+    run.train_for(10.0, max_steps=20)
+    run.evaluate()
+    run.train_for(10.0, max_steps=5)
+
+    restored = TrainingRun.restore(run.data, run.checkpoint())
+
+    assert restored.held_out.figures == run.held_out.figures
+    assert restored.take_progress()["test_step"] == 20
 
 
 def test_evaluate_on_regression_gives_loss_and_no_accuracy() -> None:
@@ -65,6 +129,7 @@ def test_cli_trains_and_prints_progress(capsys: pytest.CaptureFixture[str]) -> N
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].startswith("quadrants: ")
     assert len(lines) == 11
+    assert lines[-1].startswith("step    500 ")
     assert "test acc" in lines[-1]
 
 

@@ -1,0 +1,124 @@
+"""A pool worker process: holds many jobs and trains them by interleaving short time slices.
+
+The server talks to it through one connection (protocol in app.jobs.protocol). Between two slices it
+reads every command waiting, so a pause or a live change takes effect within one slice. Scheduling is
+fair by worker time, as Linux's CFS is: the runnable job that has had the least time so far runs next,
+for a slice of `ROUND_SECONDS` shared among the runnable jobs (never less than `MIN_SLICE_SECONDS`), so
+every job gets a turn about every `ROUND_SECONDS` however many there are. A job's frames and reports
+are charged to its own time. A job that joins starts level with the least-served one, so it neither
+waits for the others to catch up nor takes their turns.
+
+A failure inside one job (anything but the worker's own death) ends that job as failed and the worker
+goes on with the others.
+"""
+
+from __future__ import annotations
+
+import time
+import traceback
+from multiprocessing.connection import Connection
+from typing import Any
+
+from app.jobs.protocol import Command, Message
+from app.jobs.task import JobTask
+from engine.datasets import Dataset
+
+ROUND_SECONDS = 0.05
+MIN_SLICE_SECONDS = 0.002
+IDLE_POLL_SECONDS = 1.0
+
+
+def worker_main(conn: Connection) -> None:
+    """Process entry point: serve commands until the server closes the connection."""
+    try:
+        PoolWorker(conn.send).serve(conn)
+    except (EOFError, BrokenPipeError, KeyboardInterrupt):
+        pass  # the server is gone (or stopping): nobody is left to tell
+    finally:
+        conn.close()
+
+
+def slice_seconds(runnable: int) -> float:
+    """One job's time slice when `runnable` jobs share the worker."""
+    return max(MIN_SLICE_SECONDS, ROUND_SECONDS / max(1, runnable))
+
+
+class PoolWorker:
+    """The jobs and data sets one worker holds, and its scheduler."""
+
+    def __init__(self, send: Any) -> None:
+        self.send = send
+        self.tasks: dict[str, JobTask] = {}
+        self.datasets: dict[str, Dataset] = {}
+
+    def serve(self, conn: Connection) -> None:
+        """Alternate between reading commands and giving one slice to the least-served runnable job."""
+        while True:
+            runnable = [task for task in self.tasks.values() if task.runnable]
+            if conn.poll(0 if runnable else IDLE_POLL_SECONDS):
+                while True:
+                    self.handle(conn.recv())
+                    if not conn.poll(0):
+                        break
+                runnable = [task for task in self.tasks.values() if task.runnable]
+            if runnable:
+                self.run_slice(min(runnable, key=lambda task: task.vtime), slice_seconds(len(runnable)))
+
+    def run_slice(self, task: JobTask, seconds: float) -> None:
+        """Give `task` one slice, charging it the time it took."""
+        started = time.perf_counter()
+        self._guarded(task.job, task.run_id, lambda: task.run_slice(seconds))
+        task.vtime += time.perf_counter() - started
+        self._forget_if_finished(task)
+
+    def handle(self, command: Command) -> None:
+        """Apply one command from the server."""
+        op = command["op"]
+        if op == "dataset":
+            self.datasets[command["key"]] = command["data"]
+        elif op == "forget_dataset":
+            self.datasets.pop(command["key"], None)
+        elif op == "place":
+            self._place(command)
+        elif (task := self.tasks.get(command["job"])) is not None:
+            if op == "drop":
+                del self.tasks[task.job]
+            elif op == "park":
+                self._guarded(task.job, task.run_id, task.request_park)
+            else:
+                self._guarded(task.job, task.run_id, lambda: task.apply(command))
+            self._forget_if_finished(task)
+
+    def _place(self, command: Command) -> None:
+        job = command["job"]
+        self.tasks.pop(job, None)  # an earlier run of the job, if any, is over
+        task: JobTask | None = None
+
+        def build() -> None:
+            nonlocal task
+            task = JobTask(command, self.datasets[command["dataset_key"]], self.send)
+
+        self._guarded(job, command["run"], build)
+        if task is not None:
+            served = [other.vtime for other in self.tasks.values() if other.runnable]
+            task.vtime = min(served, default=0.0)
+            self.tasks[job] = task
+
+    def _forget_if_finished(self, task: JobTask) -> None:
+        if task.finished and self.tasks.get(task.job) is task:
+            del self.tasks[task.job]
+
+    def _guarded(self, job: str, run: int, action: Any) -> None:
+        """Run `action` for one job; an error in it fails that job, never the worker."""
+        try:
+            action()
+        except (EOFError, BrokenPipeError):
+            raise
+        except Exception as error:
+            task = self.tasks.pop(job, None)
+            if task is not None:
+                task.finished = True
+            detail = traceback.format_exception_only(error)[-1].strip()
+            outcome = {"status": "failed", "stop_reason": None, "error": f"the worker failed: {detail}"}
+            message: Message = ("done", job, run, outcome, None, None)
+            self.send(message)

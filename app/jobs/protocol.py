@@ -1,0 +1,51 @@
+"""What the server and its pool workers say to each other.
+
+Every message is a plain dict or tuple of JSON-able values and bytes, so the same workers can run on a
+local process pool or on a cluster. The one exception is ``dataset``: a built `engine.datasets.Dataset`,
+sent once to each worker that needs it (every job on that worker then shares that one read-only copy).
+
+Server -> worker: dicts with an ``op``. Job commands name their ``job``; a worker holds at most one run
+of a job, and commands for a job it does not hold are ignored.
+
+- ``{"op": "dataset", "key", "data"}``: keep this data set for the jobs whose ``dataset_key`` is `key`;
+  ``{"op": "forget_dataset", "key"}``: no job here needs it any more.
+- ``{"op": "place", "job", "run", "spec", "dataset_key", "trainer", "checkpoint", "stop", "view",
+  "kinds", "paused"}``: hold a job and train it (or keep it paused). ``run`` tags everything the worker
+  says about it; ``checkpoint`` (a `TrainingRun.checkpoint()`, or None for fresh weights) is where it
+  goes on from; ``stop`` the `StopConditions` fields; ``view`` the viewers' view choices; ``kinds`` the
+  frame kinds some viewer shows (None: all).
+- ``{"op": "park", "job"}``: report a last progress and checkpoint (``parked``), then forget the job.
+- ``{"op": "drop", "job"}``: forget the job at once, without a word (deleted, reset).
+- ``{"op": "step", "job"}``: one training step of a paused job, then its progress and frames.
+- ``{"op": "render", "job"}``: the frames the viewers show, now (a paused job).
+- ``{"op": "set_trainer", "job", "changes", "reply_to"}``, ``{"op": "set_view", "job", "changes",
+  "reply_to"}``: live changes; ``reply_to`` (a viewer id, or None) gets the error of a bad one.
+- ``{"op": "watch", "job", "kinds"}``: the frame kinds some viewer shows now ([]: nobody watches).
+- ``{"op": "predict", "job", "request", "inputs"}``: run the net on `inputs`, answer with `request`;
+  ``{"op": "checkpoint", "job", "request"}``: answer with a checkpoint of the newest weights.
+
+Worker -> server: tuples ``(kind, job, run, ...)``:
+
+- ``("progress", job, run, progress, checkpoint)``: metrics (`TrainingRun.take_progress`) and the
+  checkpoint of the same step, so a step the server shows is always one it can go back to;
+- ``("frame", job, run, kind, data)``: an encoded binary frame (`app.frames`);
+- ``("visual", job, run, kind, message)``: a JSON visual (``confusion``);
+- ``("trainer", job, run, settings)``, ``("view", job, run, view)``: after a change;
+- ``("rejected", job, run, reply_to, message)``: a change the worker could not apply;
+- ``("answer", job, run, request, value)``: to ``predict`` and ``checkpoint``;
+- ``("parked", job, run, progress, checkpoint)``: after ``park``; the worker holds nothing of it now;
+- ``("done", job, run, outcome, progress, checkpoint)``: the job ended (``outcome``: ``{"status":
+  completed|failed, "stop_reason", "error"}``; no checkpoint after a failure) and was forgotten.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+# Frame kinds sent at most this often even when the stream asks for more frames per second: the
+# neuron thumbnails and the hidden-space mesh change slowly and cost more than the boundary.
+SECONDARY_FPS = 10.0
+SECONDARY_KINDS = ("neurons", "hidden")
+
+Command = dict[str, Any]
+Message = tuple[Any, ...]
