@@ -24,6 +24,7 @@ from typing import Any
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
+from starlette.websockets import WebSocketDisconnected
 
 from app.checks import SpecInvalid
 from app.hub import Hub, Subscriber
@@ -53,19 +54,21 @@ async def stream_job(websocket: WebSocket, job_id: str, kinds: str | None = None
         return
     subscriber = hub.subscribe(job_id, shown)
     try:
-        first = await run_in_threadpool(snapshot, manager, job_id)
+        # Frames asked for now queue behind the snapshot, which the sender sends first.
+        first, _ = await asyncio.gather(
+            run_in_threadpool(snapshot, manager, job_id), _tell_manager(manager, hub, job_id)
+        )
     except JobNotFound as error:
         hub.unsubscribe(job_id, subscriber)
         await websocket.send_json({"type": "error", "status": 404, "message": str(error)})
         await websocket.close(code=4404)
         return
     await websocket.send_text(json.dumps(first))
-    await _tell_manager(manager, hub, job_id)
     sender = asyncio.create_task(_pump(websocket, subscriber))
     try:
         await _receive_controls(websocket, manager, hub, job_id, subscriber)
-    except WebSocketDisconnect:
-        pass
+    except (WebSocketDisconnect, WebSocketDisconnected):
+        pass  # the viewer went away (noticed here, or by the sender first)
     finally:
         sender.cancel()
         hub.unsubscribe(job_id, subscriber)

@@ -48,6 +48,7 @@ PARK_WAIT_SECONDS = 5.0
 ANSWER_WAIT_SECONDS = 10.0
 CRASH_WINDOW_SECONDS = 60.0
 MAX_CRASHES = 3
+FORGET_WATCH_SECONDS = 60.0
 log = logging.getLogger("netplay.jobs")
 
 
@@ -326,19 +327,17 @@ class JobManager:
         frames drawn (the job visits a worker)."""
         with self._lock:
             old = self._watches.get(job_id)
-            if old is not None and old.seq >= watch.seq:
+            job = self._jobs.get(job_id)
+            status = job.status if job is not None else self._stored_status(job_id)
+            if status is None or (old is not None and old.seq >= watch.seq):
                 return
             self._watches[job_id] = watch
-            job = self._jobs.get(job_id)
             if job is not None and job.placement is not None and not job.placement.parking:
                 self.executor.send(job_id, {"op": "watch", "job": job_id, "kinds": watch.kinds})
-                return
-            more = watch.count > (old.count if old is not None else 0)
-            if more and (job is not None or self._stored_status(job_id) == "paused"):
+            elif status == "paused" and watch.count > (old.count if old is not None else 0):
                 job = job or self._live(job_id, "view")
-                if job.status == "paused":
-                    job.visit.append({"op": "render", "job": job_id})
-                    self._reconcile(job)
+                job.visit.append({"op": "render", "job": job_id})
+                self._reconcile(job)
 
     # ---- asking a worker ------------------------------------------------------------------------
 
@@ -651,6 +650,9 @@ class JobManager:
 
     def _housekeeping_round(self, now: float) -> None:
         with self._lock:
+            for job_id, watch in list(self._watches.items()):
+                if not watch.count and job_id not in self._jobs and now - watch.since > FORGET_WATCH_SECONDS:
+                    del self._watches[job_id]  # long enough that no older count can still be on its way
             for job in list(self._jobs.values()):
                 if job.status == "running" and now - job.saved_at >= self.settings.checkpoint_seconds:
                     save_state(self.store, job)

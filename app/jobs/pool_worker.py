@@ -3,8 +3,9 @@
 The server talks to it through one connection (protocol in app.jobs.protocol). Between two slices it
 reads every command waiting, so a pause or a live change takes effect within one slice. Scheduling is
 fair by worker time, as Linux's CFS is: the runnable job that has had the least time so far runs next,
-for a slice of `ROUND_SECONDS` shared among the runnable jobs (never less than `MIN_SLICE_SECONDS`), so
-every job gets a turn about every `ROUND_SECONDS` however many there are. A job's frames and reports
+for a slice of `ROUND_SECONDS` shared among the runnable jobs (never less than `MIN_SLICE_SECONDS`, never
+more than `MAX_SLICE_SECONDS`, so commands are read often), so every job gets a turn about every
+`ROUND_SECONDS` however many there are. A job's frames and reports
 are charged to its own time. A job that joins starts level with the least-served one, so it neither
 waits for the others to catch up nor takes their turns.
 
@@ -25,6 +26,7 @@ from engine.datasets import Dataset
 
 ROUND_SECONDS = 0.05
 MIN_SLICE_SECONDS = 0.002
+MAX_SLICE_SECONDS = 0.02  # commands wait at most this long for the slice in progress
 IDLE_POLL_SECONDS = 1.0
 
 
@@ -40,7 +42,7 @@ def worker_main(conn: Connection) -> None:
 
 def slice_seconds(runnable: int) -> float:
     """One job's time slice when `runnable` jobs share the worker."""
-    return max(MIN_SLICE_SECONDS, ROUND_SECONDS / max(1, runnable))
+    return max(MIN_SLICE_SECONDS, min(MAX_SLICE_SECONDS, ROUND_SECONDS / max(1, runnable)))
 
 
 class PoolWorker:

@@ -342,10 +342,10 @@ async function main() {
   } catch (error) {
     toast(error.message);
   }
-  const built = picker.build(catalogue, state.dataset);
+  // The job first: its boundary is what the person waits for; the thumbnails' previews come after.
   const linked = linkedJobId();
   if (!linked || !(await openLinked(linked))) await changeData({});
-  await built.catch((error) => toast(error.message));
+  await picker.build(catalogue, state.dataset).catch((error) => toast(error.message));
 }
 
 main();

@@ -1,0 +1,365 @@
+"""A classroom on one server: many simulated students, each training the playground's rings job live.
+
+Starts a real ``netplay serve`` on a free loopback port with a throwaway data dir (one per class size),
+then for each class size N (``--students 10,30,60``):
+
+- N students POST the job the playground builds for rings (2,000 points, 2 -> fc 16 tanh -> fc 16 tanh
+  -> softmax 2, sgd lr 0.01 momentum 0.9 batch 10, ``pause_when_unwatched``), open its WebSocket with
+  the kinds the page shows (boundary and neurons) and read everything, as a page does;
+- per student: seconds from POST to the first boundary frame, boundary frames/s received while
+  training, seconds from POST to a progress message with test accuracy >= 95%, and the round trip of a
+  ``pause`` sent on the socket until its ``paused`` status arrives (then it resumes);
+- overall: p50/p95 of those, jobs that were queued, resident memory of the server and its workers
+  while training, then after every tab closed and the jobs parked (nobody watching).
+
+Two more figures: ``--fast-start`` (an idle server; median seconds from POST to the first training step
+and to ``completed`` for the same job stopping at 95% test accuracy) and ``--viewers 50`` (one job's
+training speed with that many viewers reading everything, against no viewer).
+
+Usage: ``python benchmarks/bench_classroom.py [--students 10,30,60] [--seconds 15]
+[--fast-start 20] [--viewers 50] [--skip-classroom]``. Prints Markdown tables. Timings are figures to
+read, never test assertions; this process's own students share the machine with the server.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+import re
+import statistics
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+from websockets.asyncio.client import connect
+
+RINGS_JOB: dict[str, Any] = {
+    "name": "playground rings",
+    "dataset": {"name": "rings", "n_samples": 2000, "features": ["x1", "x2"], "test_fraction": 0.5},
+    "layers": [
+        {"type": "input", "out_sx": 1, "out_sy": 1, "out_depth": 2},
+        {"type": "fc", "num_neurons": 16, "activation": "tanh"},
+        {"type": "fc", "num_neurons": 16, "activation": "tanh"},
+        {"type": "softmax", "num_classes": 2},
+    ],
+    "trainer": {"method": "sgd", "learning_rate": 0.01, "momentum": 0.9, "batch_size": 10},
+    "stream": {"grid": 100, "fps": 30},
+    "pause_when_unwatched": 30,
+}
+PAGE_KINDS = "boundary,neurons"
+TARGET = 0.95
+
+
+# ---- the server -----------------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def server(**environment: str) -> Iterator[tuple[str, int]]:
+    """A fresh ``netplay serve`` on a free port: (its URL, its pid)."""
+    with tempfile.TemporaryDirectory() as data_dir:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "app.cli", "--data-dir", data_dir, "serve", "--port", "0"],
+            stdout=subprocess.PIPE, text=True, env={**os.environ, **environment},
+        )  # fmt: skip
+        try:
+            match = re.search(r"open (http://\S+)/", process.stdout.readline())
+            assert match, "the server printed no URL"
+            yield match.group(1), process.pid
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
+            process.stdout.close()
+
+
+def tree_rss(pid: int) -> int:
+    """Resident bytes of `pid` and all its descendants (the fork server and the workers)."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError):
+                parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+                children.setdefault(parent, []).append(int(entry.name))
+    total, stack = 0, [pid]
+    while stack:
+        current = stack.pop()
+        stack.extend(children.get(current, []))
+        with contextlib.suppress(OSError):
+            for line in Path(f"/proc/{current}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1]) * 1024
+    return total
+
+
+def frame_type(data: bytes) -> str:
+    """The ``type`` in a binary frame's header, without decoding its arrays."""
+    (length,) = struct.unpack_from("<I", data, 4)
+    return json.loads(data[8 : 8 + length])["type"]
+
+
+def ws_url(url: str, job_id: str, kinds: str | None) -> str:
+    query = f"?kinds={kinds}" if kinds is not None else ""
+    return url.replace("http", "ws") + f"/api/jobs/{job_id}/stream{query}"
+
+
+# ---- one student ----------------------------------------------------------------------------------
+
+
+@dataclass
+class Student:
+    """What one simulated student saw."""
+
+    first_boundary: float | None = None
+    reached_target: float | None = None
+    frames: int = 0
+    training_seconds: float = 0.0
+    pause_round_trip: float | None = None
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def frames_per_second(self) -> float:
+        return self.frames / self.training_seconds if self.training_seconds else 0.0
+
+
+async def student(
+    http: httpx.AsyncClient, url: str, seconds: float, measured: asyncio.Event, closed: asyncio.Event
+) -> Student:
+    """POST the job, watch it for `seconds`, pause it and resume it (then set `measured`), and keep
+    the tab open until `closed` is set."""
+    seen = Student()
+    posted = time.monotonic()
+    response = await http.post(f"{url}/api/jobs", json=RINGS_JOB)
+    if response.status_code != 201:
+        seen.errors.append(f"POST {response.status_code}: {response.text[:200]}")
+        measured.set()
+        return seen
+    job_id = response.json()["id"]
+    async with connect(ws_url(url, job_id, PAGE_KINDS), max_size=None) as socket:
+        json.loads(await socket.recv())  # the snapshot
+        training_started = time.monotonic()
+        deadline = training_started + seconds
+        while (now := time.monotonic()) < deadline:
+            try:
+                message = await asyncio.wait_for(socket.recv(), timeout=deadline - now)
+            except TimeoutError:
+                break
+            note(seen, message, posted)
+        seen.training_seconds = time.monotonic() - training_started
+        sent = time.monotonic()
+        await socket.send(json.dumps({"type": "pause"}))
+        while seen.pause_round_trip is None:
+            message = await asyncio.wait_for(socket.recv(), timeout=30)
+            if isinstance(message, str) and (body := json.loads(message))["type"] == "status":
+                if body["status"] == "paused":
+                    seen.pause_round_trip = time.monotonic() - sent
+            elif isinstance(message, str) and body.get("type") == "error":
+                seen.errors.append(body["message"])
+        await socket.send(json.dumps({"type": "resume"}))
+        measured.set()
+        while not closed.is_set():  # the tab stays open, reading, until the whole class is done
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(socket.recv(), timeout=0.5)
+    return seen
+
+
+def note(seen: Student, message: str | bytes, posted: float) -> None:
+    """Count a boundary frame, or notice the first progress at the target accuracy."""
+    now = time.monotonic()
+    if isinstance(message, bytes):
+        if frame_type(message) == "boundary":
+            seen.frames += 1
+            if seen.first_boundary is None:
+                seen.first_boundary = now - posted
+        return
+    body = json.loads(message)
+    if body["type"] == "progress" and seen.reached_target is None:
+        if (body.get("test_accuracy") or 0) >= TARGET:
+            seen.reached_target = now - posted
+    elif body["type"] == "error":
+        seen.errors.append(body["message"])
+
+
+async def classroom(url: str, pid: int, students: int, seconds: float) -> dict[str, Any]:
+    """N students at once; returns the figures of one table row."""
+    limits = httpx.Limits(max_connections=students + 10)
+    async with httpx.AsyncClient(timeout=60, limits=limits) as http:
+        await http.get(f"{url}/api/jobs")  # answered once the server has started its workers
+        rss_idle = tree_rss(pid)
+        closed = asyncio.Event()
+        measured = [asyncio.Event() for _ in range(students)]
+        tasks = [asyncio.create_task(student(http, url, seconds, done, closed)) for done in measured]
+        await asyncio.sleep(min(seconds / 2, 5))
+        queued = (await http.get(f"{url}/api/jobs", params={"status": "queued"})).json()["total"]
+        running = (await http.get(f"{url}/api/jobs", params={"status": "running"})).json()["total"]
+        rss_training = tree_rss(pid)
+        for done in measured:
+            await done.wait()
+        closed.set()  # every tab closes
+        seen = await asyncio.gather(*tasks)
+        started = time.monotonic()
+        while (await http.get(f"{url}/api/jobs", params={"status": "running"})).json()["total"]:
+            await asyncio.sleep(0.5)  # nobody watches: each job parks after pause_when_unwatched
+        parked_after = time.monotonic() - started
+        rss_parked = tree_rss(pid)
+        failed = (await http.get(f"{url}/api/jobs", params={"status": "failed"})).json()["total"]
+    return {
+        "students": students,
+        "running": running,
+        "queued": queued,
+        "failed": failed,
+        "errors": sum(len(one.errors) for one in seen),
+        "first_boundary": [one.first_boundary for one in seen],
+        "frames_per_second": [one.frames_per_second for one in seen],
+        "to_target": [one.reached_target for one in seen],
+        "pause": [one.pause_round_trip for one in seen],
+        "rss_idle": rss_idle,
+        "rss_training": rss_training,
+        "rss_parked": rss_parked,
+        "parked_after": parked_after,
+    }
+
+
+def quantiles(values: list[float | None]) -> str:
+    """``p50 / p95`` of the measured values (missing ones counted as never: shown as how many)."""
+    measured = sorted(value for value in values if value is not None)
+    missing = len(values) - len(measured)
+    if not measured:
+        return "none"
+    p50 = statistics.median(measured)
+    p95 = measured[min(len(measured) - 1, round(0.95 * (len(measured) - 1)))]
+    text = f"{p50:.3g} / {p95:.3g}"
+    return text + (f" ({missing} never)" if missing else "")
+
+
+def low_quantiles(values: list[float]) -> str:
+    """``p50 / p5`` (for rates, where the low end matters) and the minimum."""
+    ordered = sorted(values)
+    p5 = ordered[round(0.05 * (len(ordered) - 1))]
+    return f"{statistics.median(ordered):.1f} / {p5:.1f} (min {ordered[0]:.1f})"
+
+
+def print_classroom(rows: list[dict[str, Any]]) -> None:
+    print(
+        "| students | running / queued / failed | first boundary s p50/p95 | boundary frames/s p50/p5 "
+        "| to 95% s p50/p95 | pause round trip ms p50/p95 | RSS idle / training / parked (parked after s) "
+        "| errors |"
+    )
+    print("|---|---|---|---|---|---|---|---|")
+    for row in rows:
+        pause_ms = [None if value is None else 1000 * value for value in row["pause"]]
+        print(
+            f"| {row['students']} | {row['running']} / {row['queued']} / {row['failed']} "
+            f"| {quantiles(row['first_boundary'])} | {low_quantiles(row['frames_per_second'])} "
+            f"| {quantiles(row['to_target'])} | {quantiles(pause_ms)} "
+            f"| {row['rss_idle'] / 2**20:.0f} / {row['rss_training'] / 2**20:.0f} / "
+            f"{row['rss_parked'] / 2**20:.0f} MiB ({row['parked_after']:.0f}) | {row['errors']} |",
+            flush=True,
+        )
+
+
+# ---- fast start and many viewers ------------------------------------------------------------------
+
+
+async def fast_start(url: str, repeats: int) -> tuple[list[float], list[float]]:
+    """Seconds from POST to the first step and to ``completed``, for the rings job stopping at 95%."""
+    spec = {**RINGS_JOB, "stop": {"target_test_accuracy": TARGET}, "pause_when_unwatched": None}
+    first_steps, completions = [], []
+    async with httpx.AsyncClient(timeout=60) as http:
+        for _ in range(repeats):
+            posted = time.time()
+            job = (await http.post(f"{url}/api/jobs", json=spec)).json()
+            while (job := (await http.get(f"{url}/api/jobs/{job['id']}")).json())["status"] != "completed":
+                await asyncio.sleep(0.002)
+            completions.append(time.time() - posted)
+            points = (await http.get(f"{url}/api/jobs/{job['id']}/metrics")).json()["points"]
+            first = next(point for point in points if point["step"] >= 1)
+            first_steps.append(first["time"] - posted)
+    return first_steps, completions
+
+
+async def viewers_speed(url: str, viewers: int, seconds: float) -> tuple[float, float, float]:
+    """Examples/s of one job with no viewer and with `viewers` viewers, and frames/s each viewer got."""
+    spec = {**RINGS_JOB, "pause_when_unwatched": None}
+    async with httpx.AsyncClient(timeout=60) as http:
+        job_id = (await http.post(f"{url}/api/jobs", json=spec)).json()["id"]
+        await asyncio.sleep(1.0)
+        alone = await examples_per_second(http, url, job_id, seconds)
+        counts = [0] * viewers
+        stop = asyncio.Event()
+
+        async def viewer(index: int) -> None:
+            async with connect(ws_url(url, job_id, PAGE_KINDS), max_size=None) as socket:
+                while not stop.is_set():
+                    with contextlib.suppress(TimeoutError):
+                        if isinstance(await asyncio.wait_for(socket.recv(), timeout=0.5), bytes):
+                            counts[index] += 1
+
+        tasks = [asyncio.create_task(viewer(index)) for index in range(viewers)]
+        await asyncio.sleep(1.0)
+        before = list(counts)
+        watched = await examples_per_second(http, url, job_id, seconds)
+        frames = (sum(counts) - sum(before)) / viewers / seconds
+        stop.set()
+        await asyncio.gather(*tasks)
+        await http.post(f"{url}/api/jobs/{job_id}/stop")
+    return alone, watched, frames
+
+
+async def examples_per_second(http: httpx.AsyncClient, url: str, job_id: str, seconds: float) -> float:
+    first = (await http.get(f"{url}/api/jobs/{job_id}")).json()["examples_seen"]
+    started = time.monotonic()
+    await asyncio.sleep(seconds)
+    last = (await http.get(f"{url}/api/jobs/{job_id}")).json()["examples_seen"]
+    return (last - first) / (time.monotonic() - started)
+
+
+# ---- main -----------------------------------------------------------------------------------------
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--students", default="10,30,60", help="class sizes, comma-separated")
+    parser.add_argument("--seconds", type=float, default=15.0, help="how long each student watches")
+    parser.add_argument("--park-after", type=float, default=3.0, help="pause_when_unwatched in this run")
+    parser.add_argument(
+        "--fast-start", type=int, default=20, help="repeats of the fast-start figure (0: skip)"
+    )
+    parser.add_argument("--viewers", type=int, default=50, help="viewers of one job (0: skip)")
+    parser.add_argument("--skip-classroom", action="store_true")
+    args = parser.parse_args()
+    RINGS_JOB["pause_when_unwatched"] = args.park_after
+    if not args.skip_classroom:
+        rows = []
+        for students in (int(size) for size in args.students.split(",")):
+            with server() as (url, pid):
+                rows.append(asyncio.run(classroom(url, pid, students, args.seconds)))
+        print_classroom(rows)
+    if args.fast_start:
+        with server() as (url, _):
+            first_steps, completions = asyncio.run(fast_start(url, args.fast_start))
+        print(
+            f"\nFast start ({args.fast_start} runs, idle server): POST -> first step median "
+            f"{1000 * statistics.median(first_steps):.1f} ms; POST -> completed (95% test accuracy) "
+            f"median {statistics.median(completions):.3f} s (min {min(completions):.3f}, "
+            f"max {max(completions):.3f})"
+        )
+    if args.viewers:
+        with server() as (url, _):
+            alone, watched, frames = asyncio.run(viewers_speed(url, args.viewers, args.seconds / 3))
+        print(
+            f"\n{args.viewers} viewers of one job: {watched:,.0f} examples/s against {alone:,.0f} with no "
+            f"viewer ({watched / alone:.2f}x); each viewer received {frames:.1f} frames/s"
+        )
+
+
+if __name__ == "__main__":
+    main()
