@@ -61,6 +61,13 @@ class Settings(BaseSettings):
         description="How often a running job's latest checkpoint is written to the database (the server "
         "holds the newest one in memory, sent with every progress report).",
     )
+    page_pause_when_unwatched: float = Field(
+        30.0,
+        gt=0,
+        le=86_400,
+        description="The pause_when_unwatched the pages give their jobs: seconds a job trains after its "
+        "last tab closed.",
+    )
     history_points: int = Field(2000, ge=10, description="Metric points kept per job (older ones thinned).")
 
     @property

@@ -2,7 +2,8 @@
 
 Each page names its entry module; the page head lists every module that entry imports, directly or
 not, as ``modulepreload`` links, so the browser fetches them all at once instead of discovering them
-one import level at a time.
+one import level at a time. The body carries the server's settings the pages need
+(``data-pause-when-unwatched``: the ``pause_when_unwatched`` they give their jobs).
 """
 
 from __future__ import annotations
@@ -38,9 +39,9 @@ def module_graph(entry: str) -> tuple[str, ...]:
 
 def _page(request: Request, template: str, page: str) -> HTMLResponse:
     modules = module_graph(f"{page}.js")
-    return TEMPLATES.TemplateResponse(
-        request, template, {"page": page, "entry": modules[0], "modules": modules}
-    )
+    idle = request.app.state.settings.page_pause_when_unwatched
+    context = {"page": page, "entry": modules[0], "modules": modules, "pause_when_unwatched": idle}
+    return TEMPLATES.TemplateResponse(request, template, context)
 
 
 @router.get("/", response_class=HTMLResponse)

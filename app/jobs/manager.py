@@ -20,8 +20,6 @@ reach the hub through ``loop.call_soon_threadsafe``.
 from __future__ import annotations
 
 import asyncio
-import dataclasses
-import itertools
 import logging
 import threading
 import time
@@ -30,14 +28,16 @@ from typing import Any
 
 from app.checks import CheckedJob, SpecInvalid, check_job_spec, check_trainer_change, load_dataset
 from app.hub import Hub, Outgoing, Watch
+from app.jobs.answers import Answers
 from app.jobs.capacity import memory_budget
 from app.jobs.executor import Executor
-from app.jobs.live import LiveJob, Placement
-from app.jobs.persistence import load_live_job, new_live_job, save_state
+from app.jobs.live import LiveJob
+from app.jobs.persistence import load_live_job, make_room, new_live_job, save_state
+from app.jobs.placement import Placer
 from app.jobs.pool import LocalPool
 from app.jobs.protocol import Command, Message
-from app.jobs.runs import stop_conditions
 from app.jobs.states import ACTIVE, JobConflict, transition
+from app.jobs.viewers import Stale, Viewers
 from app.settings import Settings
 from app.spec import JobSpec
 from app.store import JobRecord, JobStore
@@ -45,10 +45,8 @@ from engine.datasets import Dataset
 
 HOUSEKEEPING_SECONDS = 0.25
 PARK_WAIT_SECONDS = 5.0
-ANSWER_WAIT_SECONDS = 10.0
 CRASH_WINDOW_SECONDS = 60.0
 MAX_CRASHES = 3
-FORGET_WATCH_SECONDS = 60.0
 log = logging.getLogger("netplay.jobs")
 
 
@@ -60,13 +58,6 @@ class JobNotFound(Exception):
         self.job_id = job_id
 
 
-@dataclasses.dataclass
-class _Answer:
-    job_id: str
-    ready: threading.Event = dataclasses.field(default_factory=threading.Event)
-    value: Any = None
-
-
 class JobManager:
     """Every job's status and placement; see the module docstring."""
 
@@ -75,14 +66,13 @@ class JobManager:
     ) -> None:
         self.settings, self.store, self.hub = settings, store, hub
         self.executor: Executor = executor if executor is not None else LocalPool(settings.workers)
+        self.placer = Placer(self.executor, settings)
+        self.viewers = Viewers()
+        self.answers = Answers()
         self.loop: asyncio.AbstractEventLoop | None = None
         self.memory_budget = memory_budget()
         self._jobs: dict[str, LiveJob] = {}
         self._queue: list[str] = []
-        self._watches: dict[str, Watch] = {}
-        self._answers: dict[int, _Answer] = {}
-        self._runs = itertools.count(1)
-        self._requests = itertools.count(1)
         self._lock = threading.RLock()
         self._closing = threading.Event()
         self._housekeeper = threading.Thread(target=self._housekeep, name="netplay-housekeeping", daemon=True)
@@ -115,7 +105,8 @@ class JobManager:
         with self._lock:
             placed = [job for job in self._jobs.values() if job.placement is not None]
             for job in placed:
-                self._park(job)
+                if not job.placement.parking:
+                    self.placer.park(job)
         deadline = time.monotonic() + wait_seconds
         for job in placed:
             job.parked.wait(max(0.0, deadline - time.monotonic()))
@@ -144,7 +135,8 @@ class JobManager:
             pause_reason="user" if paused else None,
         )
         with self._lock:
-            self._make_room()
+            spared = set(self._jobs) | self.viewers.watched()
+            make_room(self.store, self.settings.max_stored_jobs, spared, self.delete)
             self.store.insert(record)
             if not paused:
                 self._jobs[record.id] = new_live_job(record, checked, self.settings)
@@ -153,9 +145,10 @@ class JobManager:
         return self.get(record.id)
 
     def get(self, job_id: str) -> JobRecord:
-        """The job as stored, with the fresher status, metrics and trainer of a job in memory."""
-        record = self._record(job_id)
+        """The job as stored, with the fresher status, metrics and trainer of a job in memory. Read
+        under the lock, so never between two writes of one change."""
         with self._lock:
+            record = self._record(job_id)
             job = self._jobs.get(job_id)
             if job is not None:
                 record.status, record.progress, record.trainer = job.status, job.progress, job.trainer
@@ -164,8 +157,9 @@ class JobManager:
 
     def list(self, status: str | None, limit: int, offset: int) -> tuple[list[JobRecord], int]:
         """One page of jobs, newest first, with the state of jobs in memory laid over."""
-        records, total = self.store.list(status, limit, offset)
-        return [self.get(record.id) if record.id in self._jobs else record for record in records], total
+        with self._lock:
+            records, total = self.store.list(status, limit, offset)
+            return [self.get(record.id) if record.id in self._jobs else record for record in records], total
 
     def queue_position(self, job_id: str) -> int | None:
         """1 for the next queued job to start, None when not queued."""
@@ -235,8 +229,7 @@ class JobManager:
                 self._emit(job_id, {"type": "status", "status": status, "message": None})
                 return self.get(job_id)
             status = transition(job_id, job.status, "stop")
-            if job_id in self._queue:
-                self._queue.remove(job_id)
+            self._dequeue(job)
             self._set_status(job, status)
             self._reconcile(job)
             self._schedule()
@@ -250,9 +243,10 @@ class JobManager:
             record = self.get(job_id)
             transition(job_id, record.status, "change")
             trainer = check_trainer_change(record.trainer, changes, self.settings)
-            if job is not None:
+            if job is not None:  # a job that is not training gets it with its next placement
                 job.trainer = trainer
-                self._command(job, {"op": "set_trainer", "job": job_id, "changes": changes, "reply_to": None})
+                command = {"op": "set_trainer", "job": job_id, "changes": changes, "reply_to": None}
+                self.placer.send(job, command)
             self.store.update(job_id, trainer=trainer)
             self._emit(job_id, {"type": "trainer", "trainer": trainer})
         return self.get(job_id)
@@ -290,7 +284,8 @@ class JobManager:
             spec = JobSpec.model_validate({**record.spec, **({"seed": seed} if seed is not None else {})})
             checked = check_job_spec(spec, self.settings)
             if (old := self._jobs.pop(job_id, None)) is not None:
-                self._drop(old)
+                self._dequeue(old)
+                self.placer.drop(old)
             record.status = status
             record.trainer = {"method": spec.trainer.method, **spec.trainer.settings()}
             job = self._jobs[job_id] = new_live_job(record, checked, self.settings)
@@ -303,7 +298,7 @@ class JobManager:
             self._emit(job_id, {"type": "reset", "seed": spec.seed, "trainer": record.trainer})
             if status == "queued":
                 self._queue.append(job_id)
-            elif self._watched(job_id):
+            elif self.viewers.count(job_id):
                 job.visit.append({"op": "render", "job": job_id})  # its viewers see the fresh net
             self._set_status(job, status)
             self._reconcile(job)
@@ -315,9 +310,10 @@ class JobManager:
         with self._lock:
             self._record(job_id)
             if (job := self._jobs.pop(job_id, None)) is not None:
-                self._drop(job)
+                self._dequeue(job)
+                self.placer.drop(job)
             self.store.delete(job_id)
-            self._watches.pop(job_id, None)
+            self.viewers.forget(job_id)
             self._schedule()
         self._call_hub(self.hub.close_job, job_id, {"type": "status", "status": "deleted"})
 
@@ -326,15 +322,19 @@ class JobManager:
         out of order; an older one than the last is ignored. A new viewer of a paused job gets its
         frames drawn (the job visits a worker)."""
         with self._lock:
-            old = self._watches.get(job_id)
             job = self._jobs.get(job_id)
             status = job.status if job is not None else self._stored_status(job_id)
-            if status is None or (old is not None and old.seq >= watch.seq):
+            if status is None:
                 return
-            self._watches[job_id] = watch
-            if job is not None and job.placement is not None and not job.placement.parking:
-                self.executor.send(job_id, {"op": "watch", "job": job_id, "kinds": watch.kinds})
-            elif status == "paused" and watch.count > (old.count if old is not None else 0):
+            try:
+                old = self.viewers.update(job_id, watch)
+            except Stale:
+                return
+            if job is not None and self.placer.send(
+                job, {"op": "watch", "job": job_id, "kinds": watch.kinds}
+            ):
+                return
+            if status == "paused" and watch.count > (old.count if old is not None else 0):
                 job = job or self._live(job_id, "view")
                 job.visit.append({"op": "render", "job": job_id})
                 self._reconcile(job)
@@ -345,22 +345,15 @@ class JobManager:
         """Send `command` (``predict`` or ``checkpoint``) to the worker training the job and wait for
         its answer; None when no worker trains it (or the worker died meanwhile). Raises JobConflict
         when the worker does not answer in time or rejects the command."""
-        with self._lock:
-            job = self._jobs.get(job_id)
-            if job is None or job.placement is None or job.placement.parking:
-                return None
-            request = next(self._requests)
-            waiting = self._answers[request] = _Answer(job_id)
-            self.executor.send(job_id, {**command, "job": job_id, "request": request})
-        try:
-            if not waiting.ready.wait(ANSWER_WAIT_SECONDS):
-                raise JobConflict(f"job '{job_id}' did not answer within {ANSWER_WAIT_SECONDS:g} s")
-        finally:
+
+        def send(request: int) -> bool:
             with self._lock:
-                self._answers.pop(request, None)
-        if isinstance(waiting.value, dict) and "error" in waiting.value:
-            raise JobConflict(waiting.value["error"])
-        return waiting.value
+                job = self._jobs.get(job_id)
+                return job is not None and self.placer.send(
+                    job, {**command, "job": job_id, "request": request}
+                )
+
+        return self.answers.ask(job_id, send)
 
     def fresh_checkpoint(self, job_id: str) -> dict[str, Any] | None:
         """The newest weights: the training worker's own, else the last checkpoint the server has."""
@@ -409,9 +402,8 @@ class JobManager:
                 self._emit(job_id, {"type": "view", "view": job.view})
             elif kind == "rejected":
                 self._call_hub(self.hub.send_to, job_id, rest[0], {"type": "error", "message": rest[1]})
-            elif kind == "answer" and (waiting := self._answers.get(rest[0])) is not None:
-                waiting.value = rest[1]
-                waiting.ready.set()
+            elif kind == "answer":
+                self.answers.answer(*rest)
 
     def _take_progress(self, job: LiveJob, progress: dict[str, Any] | None, checkpoint: Any) -> None:
         """A progress report and the checkpoint of its step (a checkpoint alone: no step since)."""
@@ -425,13 +417,13 @@ class JobManager:
 
     def _on_parked(self, job: LiveJob, progress: dict[str, Any], checkpoint: dict[str, Any]) -> None:
         self._take_progress(job, progress, checkpoint)
-        self._unplace(job)
+        self.placer.release(job)
         save_state(self.store, job)
         self._reconcile(job)  # resumed meanwhile: placed again; asked to step: visits again
 
     def _on_done(self, job: LiveJob, outcome: dict[str, Any], progress: Any, checkpoint: Any) -> None:
         self._take_progress(job, progress, checkpoint)
-        self._unplace(job)
+        self.placer.release(job)
         if job.status in ("running", "paused"):  # a stop that crossed the end stays a stop
             event = "complete" if outcome["status"] == "completed" else "fail"
             status = transition(job.id, job.status, event)
@@ -442,10 +434,8 @@ class JobManager:
 
     def worker_lost(self, worker: str, jobs: list[str], reason: str) -> None:
         """A worker died: its running jobs go on from their checkpoints on live workers."""
+        self.answers.abandon(jobs)
         with self._lock:
-            for waiting in self._answers.values():
-                if waiting.job_id in jobs:
-                    waiting.ready.set()  # no answer: the caller falls back to the stored net
             for job_id in jobs:
                 job = self._jobs.get(job_id)
                 if job is None or job.placement is None or job.placement.worker != worker:
@@ -483,55 +473,14 @@ class JobManager:
         placement = job.placement
         if placement is not None:
             if job.status != "running" and not placement.parking:
-                self._park(job)
-            return
-        if job.status == "running":
-            self._place(job, paused=False)
+                self.placer.park(job)
+        elif job.status == "running":
+            self.placer.place(job, paused=False, kinds=self.viewers.kinds(job.id))
         elif job.status == "paused" and job.visit:
-            self._place(job, paused=True)
-            for command in job.visit:
-                self.executor.send(job.id, command)
-            job.visit.clear()
-            self._park(job)
+            self.placer.visit(job, job.visit, self.viewers.kinds(job.id))
+            job.visit = []
         elif job.status != "queued":
             self._forget(job)
-
-    def _place(self, job: LiveJob, *, paused: bool) -> None:
-        run = next(self._runs)
-        watch = self._watches.get(job.id)
-        command = {
-            "op": "place",
-            "job": job.id,
-            "run": run,
-            "spec": job.spec.model_dump(mode="json"),
-            "dataset_key": job.dataset.key,
-            "trainer": job.trainer,
-            "checkpoint": job.checkpoint,
-            "stop": dataclasses.asdict(stop_conditions(job.spec, self.settings)),
-            "view": job.view,
-            "kinds": [] if watch is None else None if watch.kinds is None else list(watch.kinds),
-            "paused": paused,
-        }
-        job.placement = Placement(run, self.executor.place(job.id, command, job.dataset))
-        job.parked.clear()
-
-    def _park(self, job: LiveJob) -> None:
-        assert job.placement is not None
-        self.executor.send(job.id, {"op": "park", "job": job.id})
-        job.placement.parking = True
-
-    def _unplace(self, job: LiveJob) -> None:
-        self.executor.release(job.id)
-        job.placement = None
-        job.parked.set()
-
-    def _drop(self, job: LiveJob) -> None:
-        """Take a job off its worker and out of the queue for good, keeping nothing (reset, delete)."""
-        if job.id in self._queue:
-            self._queue.remove(job.id)
-        if job.placement is not None:
-            self.executor.send(job.id, {"op": "drop", "job": job.id})
-            self._unplace(job)
 
     def _forget(self, job: LiveJob) -> None:
         """The job is at rest: its record is the whole job."""
@@ -539,18 +488,19 @@ class JobManager:
             del self._jobs[job.id]
         job.parked.set()
 
+    def _dequeue(self, job: LiveJob) -> None:
+        if job.id in self._queue:
+            self._queue.remove(job.id)
+
     def _command(self, job: LiveJob, command: Command) -> None:
         """Send a command to the job's worker now, or keep it for the paused job's next visit."""
-        if job.placement is not None and not job.placement.parking:
-            self.executor.send(job.id, command)
-        else:
+        if not self.placer.send(job, command):
             job.visit.append(command)
             self._reconcile(job)
 
     def _pause(self, job: LiveJob, event: str, reason: str, message: str | None) -> None:
         status = transition(job.id, job.status, event)
-        if job.id in self._queue:
-            self._queue.remove(job.id)
+        self._dequeue(job)
         self._set_status(job, status, message=message, pause_reason=reason)
         self._reconcile(job)
         self._schedule()
@@ -616,28 +566,6 @@ class JobManager:
         self._jobs[job_id] = job
         return job
 
-    def _watched(self, job_id: str) -> bool:
-        watch = self._watches.get(job_id)
-        return watch is not None and watch.count > 0
-
-    def _make_room(self) -> None:
-        """At the store's limit, delete finished jobs and then long-parked page jobs (never one that
-        is in memory, watched or kept) to make room for one more; refuse when none can go."""
-        excess = self.store.count() - self.settings.max_stored_jobs + 1
-        if excess <= 0:
-            return
-        spared = set(self._jobs) | {job_id for job_id in self._watches if self._watched(job_id)}
-        removable = self.store.removable(excess, spared)
-        for job_id in removable:
-            self.delete(job_id)
-        if len(removable) < excess:
-            limit = self.settings.max_stored_jobs
-            raise SpecInvalid(
-                ("body",),
-                f"the server keeps at most {limit} jobs and all of them are running, queued, watched "
-                "or marked keep: stop or delete some first",
-            )
-
     # ---- housekeeping (its own thread) ---------------------------------------------------------------
 
     def _housekeep(self) -> None:
@@ -650,23 +578,16 @@ class JobManager:
 
     def _housekeeping_round(self, now: float) -> None:
         with self._lock:
-            for job_id, watch in list(self._watches.items()):
-                if not watch.count and job_id not in self._jobs and now - watch.since > FORGET_WATCH_SECONDS:
-                    del self._watches[job_id]  # long enough that no older count can still be on its way
+            self.viewers.forget_stale(now, keep=set(self._jobs))
             for job in list(self._jobs.values()):
                 if job.status == "running" and now - job.saved_at >= self.settings.checkpoint_seconds:
                     save_state(self.store, job)
-                if job.status in ACTIVE and (unwatched := self._unwatched_for(job, now)) is not None:
-                    self._pause(job, "idle", "unwatched", f"paused: nobody watching for {unwatched:g} s")
-
-    def _unwatched_for(self, job: LiveJob, now: float) -> float | None:
-        """The job's ``pause_when_unwatched`` when nobody has watched it for that long, else None."""
-        limit = job.spec.pause_when_unwatched
-        watch = self._watches.get(job.id)
-        if limit is None or (watch is not None and watch.count > 0):
-            return None
-        since = max(job.active_since, watch.since if watch is not None else 0.0)
-        return limit if now - since >= limit else None
+                limit = job.spec.pause_when_unwatched
+                idle = (
+                    limit is not None and self.viewers.unwatched_for(job.id, job.active_since, now) >= limit
+                )
+                if job.status in ACTIVE and idle:
+                    self._pause(job, "idle", "unwatched", f"paused: nobody watching for {limit:g} s")
 
     # ---- to the viewers -------------------------------------------------------------------------------
 

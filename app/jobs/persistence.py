@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from typing import Any
 
-from app.checks import CheckedJob, check_job_spec, load_dataset
+from app.checks import CheckedJob, SpecInvalid, check_job_spec, load_dataset
 from app.history import MetricHistory
 from app.jobs.executor import DatasetRef
 from app.jobs.live import LiveJob
@@ -58,3 +59,21 @@ def save_state(store: JobStore, job: LiveJob) -> None:
     """Write the job's progress, history and checkpoint (all of the same step) to the database."""
     store.save_state(job.id, job.progress, job.history.to_json(), job.checkpoint)
     job.saved_at = time.monotonic()
+
+
+def make_room(store: JobStore, limit: int, spared: set[str], delete: Callable[[str], None]) -> None:
+    """Before a new job is stored: at the store's `limit`, `delete` finished jobs and then long-parked
+    page jobs (`JobStore.removable`; never one in `spared`) to make room for one more. SpecInvalid when
+    none can go."""
+    excess = store.count() - limit + 1
+    if excess <= 0:
+        return
+    removable = store.removable(excess, spared)
+    for job_id in removable:
+        delete(job_id)
+    if len(removable) < excess:
+        raise SpecInvalid(
+            ("body",),
+            f"the server keeps at most {limit} jobs and all of them are running, queued, watched or "
+            "marked keep: stop or delete some first",
+        )

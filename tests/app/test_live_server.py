@@ -134,4 +134,4 @@ def test_a_stalled_viewer_does_not_block_training_or_other_viewers(tmp_path: Pat
                     steps.append(body["step"])
             assert frames >= 20, f"the live viewer got only {frames} frames in 2 s"
             assert steps and steps[-1] > steps[0], "training went on"
-            assert json.loads(stalled.recv(timeout=10))  # the stalled viewer can still catch up
+            assert stalled.recv(timeout=10)  # the stalled viewer can still catch up (a frame or a message)

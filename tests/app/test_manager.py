@@ -1,0 +1,283 @@
+"""The job manager on its own, with a fake executor the test drives: what each status change asks of the
+workers, and what the manager makes of what workers say, message by message, in any order a race could
+produce. No process runs here."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from app.checks import check_job_spec
+from app.hub import Hub, Watch
+from app.jobs.executor import DatasetRef, ExecutorEvents, WorkerInfo
+from app.jobs.manager import MAX_CRASHES, JobManager
+from app.jobs.states import JobConflict
+from app.settings import Settings
+from app.spec import JobSpec
+from app.store import JobStore
+
+Spec = dict[str, Any]
+Wait = Any
+
+
+class FakeExecutor:
+    """Records what the manager asks; the test plays the workers' part."""
+
+    def __init__(self) -> None:
+        self.commands: list[dict[str, Any]] = []
+        self.placed: dict[str, str] = {}
+        self.events: ExecutorEvents | None = None
+
+    def start(self, events: ExecutorEvents) -> None:
+        self.events = events
+
+    def place(self, job: str, command: dict[str, Any], dataset: DatasetRef) -> str:
+        self.commands.append(command)
+        self.placed[job] = "worker-0"
+        return "worker-0"
+
+    def send(self, job: str, command: dict[str, Any]) -> None:
+        self.commands.append(command)
+
+    def release(self, job: str) -> None:
+        self.placed.pop(job, None)
+
+    def workers(self) -> list[WorkerInfo]:
+        return [WorkerInfo("worker-0", None, len(self.placed), 0)]
+
+    def shutdown(self) -> None:
+        self.placed.clear()
+
+    def ops(self, job: str) -> list[str]:
+        """The ops sent about `job`, in order."""
+        return [command["op"] for command in self.commands if command.get("job") == job]
+
+    def run(self, job: str) -> int:
+        """The run number of the job's latest placement."""
+        return [command for command in self.commands if command["op"] == "place" and command["job"] == job][
+            -1
+        ]["run"]
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(data_dir=tmp_path / "data", max_running_jobs=10)
+
+
+@pytest.fixture
+def fake() -> FakeExecutor:
+    return FakeExecutor()
+
+
+@pytest.fixture
+def manager(settings: Settings, fake: FakeExecutor) -> Iterator[JobManager]:
+    store = JobStore(settings.database_path)
+    job_manager = JobManager(settings, store, Hub(), fake)
+    job_manager.start(None)
+    yield job_manager
+    job_manager.shutdown(wait_seconds=0)
+    store.close()
+
+
+def create(
+    manager: JobManager, settings: Settings, spec: Spec, *, paused: bool = False, **changes: Any
+) -> str:
+    checked = check_job_spec(JobSpec.model_validate({**spec, **changes}), settings)
+    return manager.create(checked, paused=paused).id
+
+
+def progress(step: int) -> dict[str, Any]:
+    return {"step": step, "epoch": 0, "examples_seen": 10 * step, "loss": 0.5, "test_accuracy": None}
+
+
+def checkpoint(step: int) -> dict[str, Any]:
+    return {"step": step, "model": {"marker": step}}
+
+
+def say(manager: JobManager, fake: FakeExecutor, kind: str, job: str, *rest: Any) -> None:
+    """A message from the worker holding the job's latest run."""
+    manager.message((kind, job, fake.run(job), *rest))
+
+
+def watch(seq: int, count: int, kinds: tuple[str, ...] | None = None, since: float = 0.0) -> Watch:
+    return Watch(seq, count, kinds if count else (), since)
+
+
+def test_a_new_job_is_placed_running_with_no_frames_until_someone_watches(
+    manager: JobManager, fake: FakeExecutor, settings: Settings, rings_spec: Spec
+) -> None:
+    job = create(manager, settings, rings_spec)
+
+    place = fake.commands[0]
+    manager.watch(job, watch(1, 1, ("boundary",)))
+
+    assert manager.get(job).status == "running"
+    assert (place["op"], place["paused"], place["checkpoint"], place["kinds"]) == ("place", False, None, [])
+    assert fake.commands[-1] == {"op": "watch", "job": job, "kinds": ("boundary",)}
+
+
+def test_progress_and_its_checkpoint_are_kept_together_and_a_parked_job_leaves_memory(
+    manager: JobManager, fake: FakeExecutor, settings: Settings, rings_spec: Spec, wait_for: Wait
+) -> None:
+    job = create(manager, settings, rings_spec)
+    say(manager, fake, "progress", job, progress(40), checkpoint(40))
+
+    paused = threading.Thread(target=manager.pause, args=(job,))
+    paused.start()
+    wait_for(lambda: fake.ops(job)[-1] == "park", what="the park")
+    say(manager, fake, "parked", job, progress(45), checkpoint(45))
+    paused.join(timeout=5)
+
+    assert not paused.is_alive()
+    record = manager.get(job)
+    assert (record.status, record.pause_reason, record.progress["step"]) == ("paused", "user", 45)
+    assert manager.store.checkpoint(job) == checkpoint(45)
+    assert manager.stored_checkpoint(job)["step"] == record.progress["step"]
+    assert job not in manager._jobs and job not in fake.placed
+
+
+def test_stop_and_the_end_of_training_crossing_never_turn_completed_into_stopped(
+    manager: JobManager,
+    fake: FakeExecutor,
+    settings: Settings,
+    rings_spec: Spec,
+    wait_for: Wait,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The worker's "done" lands while stop() runs: whichever the manager sees first decides, and a job
+    that completed is never stopped afterwards (stop() used to read the status before locking)."""
+    monkeypatch.setattr("app.jobs.manager.PARK_WAIT_SECONDS", 0.05)  # this fake worker never parks
+    job = create(manager, settings, rings_spec, stop={"max_steps": 100})
+    original_get = manager.store.get
+    delivered = threading.Event()
+
+    def get_then_complete(job_id: str) -> Any:
+        record = original_get(job_id)
+        if not delivered.is_set():
+            delivered.set()
+            outcome = {"status": "completed", "stop_reason": "max_steps", "error": None}
+            finisher = threading.Thread(
+                target=say, args=(manager, fake, "done", job, outcome, progress(100), checkpoint(100))
+            )
+            finisher.start()
+            finisher.join(timeout=0.5)  # blocks while stop() holds the lock, as a real race would
+        return record
+
+    manager.store.get = get_then_complete  # type: ignore[method-assign]
+    try:
+        outcome = manager.stop(job)
+    except JobConflict as error:  # the end came first: stop is refused and says why
+        assert str(error) == f"job '{job}' is already completed"
+        outcome = manager.get(job)
+    wait_for(lambda: job not in manager._jobs, what="the job to come to rest")
+
+    final = manager.get(job)
+    assert final.status == outcome.status
+    assert (final.status, final.stop_reason) in (("completed", "max_steps"), ("stopped", None))
+
+
+def test_viewer_counts_that_arrive_out_of_order_leave_the_newest(
+    manager: JobManager, fake: FakeExecutor, settings: Settings, rings_spec: Spec
+) -> None:
+    job = create(manager, settings, rings_spec, pause_when_unwatched=1.0)
+
+    manager.watch(job, watch(2, 1, ("boundary", "neurons")))  # a viewer came...
+    manager.watch(job, watch(1, 0))  # ...and an older count of nobody arrived after it
+    manager._housekeeping_round(now=10_000.0)
+
+    assert [command["kinds"] for command in fake.commands if command["op"] == "watch"] == [
+        ("boundary", "neurons")
+    ]
+    assert manager.get(job).status == "running"  # watched: it does not park
+
+
+def test_a_job_nobody_watches_pauses_itself_and_says_so(
+    manager: JobManager, fake: FakeExecutor, settings: Settings, rings_spec: Spec
+) -> None:
+    job = create(manager, settings, rings_spec, pause_when_unwatched=30)
+    script_job = create(
+        manager, settings, rings_spec
+    )  # no pause_when_unwatched: it trains until its stop condition
+    started = manager._jobs[job].active_since
+    manager.watch(job, watch(1, 1, since=started))
+    manager.watch(job, watch(2, 0, since=started + 5))
+
+    manager._housekeeping_round(now=started + 34)  # 29 s after the last viewer left
+    still = manager.get(job).status
+    manager._housekeeping_round(now=started + 35.5)
+
+    record = manager.get(job)
+    assert still == "running"
+    assert (record.status, record.pause_reason) == ("paused", "unwatched")
+    assert record.message == "paused: nobody watching for 30 s"
+    assert fake.ops(job)[-1] == "park"
+    assert manager.get(script_job).status == "running"
+
+
+def test_a_job_on_a_lost_worker_goes_on_from_its_checkpoint_and_says_so(
+    manager: JobManager, fake: FakeExecutor, settings: Settings, rings_spec: Spec
+) -> None:
+    job = create(manager, settings, rings_spec)
+    say(manager, fake, "progress", job, progress(300), checkpoint(300))
+    first_run = fake.run(job)
+
+    manager.worker_lost("worker-0", [job], "killed by SIGKILL, perhaps out of memory")
+    manager.message(("progress", job, first_run, progress(7), checkpoint(7)))  # the dead run's last word
+
+    record = manager.get(job)
+    replacement = fake.commands[-1]
+    assert record.status == "running"
+    assert record.message == (
+        "recovered at step 300: its worker died (killed by SIGKILL, perhaps out of memory) and it went on "
+        "from there"
+    )
+    assert (replacement["op"], replacement["checkpoint"]) == ("place", checkpoint(300))
+    assert replacement["run"] != first_run
+    assert record.progress["step"] == 300
+
+
+def test_a_job_whose_workers_keep_dying_fails_with_the_reason(
+    manager: JobManager, fake: FakeExecutor, settings: Settings, rings_spec: Spec
+) -> None:
+    job = create(manager, settings, rings_spec)
+    for _ in range(MAX_CRASHES):
+        manager.worker_lost("worker-0", [job], "killed by SIGKILL, perhaps out of memory")
+
+    record = manager.get(job)
+    assert record.status == "failed"
+    assert record.error.startswith(f"its worker died {MAX_CRASHES} times within a minute")
+    assert "perhaps out of memory" in record.error
+
+
+def test_a_step_visits_a_worker_and_parks_again(
+    manager: JobManager, fake: FakeExecutor, settings: Settings, rings_spec: Spec
+) -> None:
+    job = create(manager, settings, rings_spec, paused=True)
+
+    manager.step(job)
+
+    assert fake.ops(job) == ["place", "step", "park"]
+    assert fake.commands[0]["paused"] is True
+    say(manager, fake, "progress", job, progress(1), checkpoint(1))
+    say(manager, fake, "parked", job, None, checkpoint(1))
+    assert manager.get(job).progress["step"] == 1
+    assert job not in manager._jobs
+
+
+def test_a_resume_that_overtakes_the_park_places_the_job_again_from_its_last_checkpoint(
+    manager: JobManager, fake: FakeExecutor, settings: Settings, rings_spec: Spec
+) -> None:
+    job = create(manager, settings, rings_spec)
+    manager._pause(manager._jobs[job], "pause", "user", None)  # the park is on its way
+    manager.resume(job)
+    assert fake.ops(job) == ["place", "park"]  # nothing is placed twice
+
+    say(manager, fake, "parked", job, progress(80), checkpoint(80))
+
+    assert fake.ops(job) == ["place", "park", "place"]
+    assert fake.commands[-1]["checkpoint"] == checkpoint(80)
+    assert manager.get(job).status == "running"
