@@ -55,3 +55,22 @@ def test_server_benchmark_prints_a_row_with_frames(tmp_path: Path) -> None:
     assert row.startswith("| classify2d |") and row.count("|") == 6
     frames = float(row.split("|")[5])
     assert frames > 0, row
+
+
+def test_classroom_benchmark_prints_its_tables(tmp_path: Path) -> None:
+    script = SCRIPT.parent / "bench_classroom.py"
+    command = [sys.executable, str(script), "--students", "3", "--seconds", "1.5", "--park-after", "0.5"]
+    result = subprocess.run(
+        [*command, "--fast-start", "2", "--viewers", "3"],
+        capture_output=True, text=True, timeout=300, cwd=SCRIPT.parent.parent,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.strip().splitlines()
+    row = next(line for line in lines if line.startswith("| 3 |"))
+    cells = [cell.strip() for cell in row.strip("|").split("|")]
+    assert cells[1] == "3 / 0 / 0"  # all three students' jobs running, none queued or failed
+    assert cells[-1] == "0"  # no errors
+    assert any(
+        line.startswith("Fast start (2 runs, idle server): POST -> first step median") for line in lines
+    )
+    assert any(line.startswith("3 viewers of one job: ") for line in lines)

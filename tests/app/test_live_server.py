@@ -1,7 +1,9 @@
-"""A real server process (``netplay serve``): restart survival and a stalled viewer over real TCP."""
+"""A real server process (``netplay serve``): a killed worker, a killed server, a clean shutdown and a
+stalled viewer over real TCP."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -17,15 +19,18 @@ from typing import Any
 import httpx
 from websockets.sync.client import connect
 
+from app.store import JobStore
 from engine.demo_nets import CLASSIFY2D_LAYERS
 
 DEADLINE = 30.0
 
 
 @contextmanager
-def running_server(data_dir: Path) -> Iterator[tuple[subprocess.Popen, str]]:
-    """Start ``netplay serve --port 0`` and yield the process and the URL it printed."""
-    env = {**os.environ, "NETPLAY_CHECKPOINT_SECONDS": "0.3", "NETPLAY_MAX_RUNNING_JOBS": "2"}
+def running_server(data_dir: Path, **settings: str) -> Iterator[tuple[subprocess.Popen, str]]:
+    """Start ``netplay serve --port 0`` (NETPLAY_<name> `settings` too) and yield the process and the URL
+    it printed."""
+    env = {**os.environ, "NETPLAY_CHECKPOINT_SECONDS": "0.3", "NETPLAY_WORKERS": "2"}
+    env.update({f"NETPLAY_{name.upper()}": value for name, value in settings.items()})
     process = subprocess.Popen(
         [sys.executable, "-m", "app.cli", "--data-dir", str(data_dir), "serve", "--port", "0"],
         stdout=subprocess.PIPE,
@@ -68,16 +73,28 @@ def rings_spec(**stop: Any) -> dict[str, Any]:
     }
 
 
+def stored_step(data_dir: Path, job_id: str) -> int:
+    """The step of the job's checkpoint in the server's database (read beside the running server)."""
+    store = JobStore(data_dir / "netplay.sqlite3")
+    try:
+        checkpoint = store.checkpoint(job_id)
+    finally:
+        store.close()
+    return checkpoint["step"] if checkpoint is not None else 0
+
+
 def test_server_restart_keeps_jobs_and_resume_continues_from_the_checkpoint(tmp_path: Path) -> None:
     with running_server(tmp_path) as (process, url):
         done_id = httpx.post(f"{url}/api/jobs", json=rings_spec(max_steps=500)).json()["id"]
         long_id = httpx.post(f"{url}/api/jobs", json=rings_spec()).json()["id"]
+        paused_id = httpx.post(f"{url}/api/jobs?paused=true", json=rings_spec()).json()["id"]
         done = wait_until(
             lambda: (job := httpx.get(f"{url}/api/jobs/{done_id}").json())["status"] == "completed" and job,
             "the short job to complete",
         )
-        wait_until(lambda: httpx.get(f"{url}/api/jobs/{long_id}").json()["step"] > 2000, "training progress")
-        time.sleep(0.5)  # at least one periodic checkpoint (every 0.3 s) lands after that step
+        wait_until(
+            lambda: stored_step(tmp_path, long_id) > 2000, "a checkpoint past step 2000 in the database"
+        )
         process.send_signal(signal.SIGKILL)  # a crash: no shutdown handler runs
         process.wait(timeout=10)
     with running_server(tmp_path) as (_, url):
@@ -85,10 +102,13 @@ def test_server_restart_keeps_jobs_and_resume_continues_from_the_checkpoint(tmp_
         assert again["status"] == "completed"
         assert again["step"] == done["step"] == 500 and again["metrics"] == done["metrics"]
         assert len(httpx.get(f"{url}/api/jobs/{done_id}/metrics").json()["points"]) > 0
+        assert httpx.get(f"{url}/api/jobs/{paused_id}").json()["status"] == "paused"  # parked: at rest
         interrupted = httpx.get(f"{url}/api/jobs/{long_id}").json()
         assert interrupted["status"] == "interrupted"
         checkpoint_step = interrupted["step"]
         assert checkpoint_step > 2000
+        predicted = httpx.post(f"{url}/api/jobs/{long_id}/predict", json={"points": [[0, 0]]}).json()
+        assert predicted["step"] == checkpoint_step, "the step shown is the one its checkpoint holds"
         resumed = httpx.post(f"{url}/api/jobs/{long_id}/resume").json()
         assert resumed["status"] == "running"
         wait_until(
@@ -98,6 +118,81 @@ def test_server_restart_keeps_jobs_and_resume_continues_from_the_checkpoint(tmp_
         history = httpx.get(f"{url}/api/jobs/{long_id}/metrics").json()["points"]
         steps = [point["step"] for point in history]
         assert steps == sorted(steps), "the resumed job continues the curve, it does not restart at 0"
+
+
+def worker_pids(server: subprocess.Popen) -> list[int]:
+    """The server's pool workers: the children of its fork server."""
+    fork_server = next(
+        pid for pid in children(server.pid) if b"forkserver" in Path(f"/proc/{pid}/cmdline").read_bytes()
+    )
+    return sorted(children(fork_server))
+
+
+def children(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                    found.append(int(entry.name))
+            except OSError:
+                continue
+    return found
+
+
+def test_a_worker_killed_mid_training_loses_no_job(tmp_path: Path) -> None:
+    """SIGKILL one of two workers while four jobs train: its two jobs go on from their checkpoints on
+    the workers left, say so, and every job completes; no viewer ever sees a step go backwards."""
+    with running_server(tmp_path) as (process, url):
+        spec = {**rings_spec(max_steps=40_000), "stream": {"progress_every": 0.05}}
+        ids = [httpx.post(f"{url}/api/jobs", json=spec).json()["id"] for _ in range(4)]
+        stream = url.replace("http", "ws")
+        with contextlib.ExitStack() as sockets:
+            viewers = [sockets.enter_context(connect(f"{stream}/api/jobs/{i}/stream?kinds=")) for i in ids]
+            for viewer in viewers:
+                json.loads(viewer.recv(timeout=10))
+            wait_until(
+                lambda: all(httpx.get(f"{url}/api/jobs/{job_id}").json()["step"] > 3000 for job_id in ids),
+                "every job training",
+            )
+            victim = worker_pids(process)[0]
+            os.kill(victim, signal.SIGKILL)
+            jobs = wait_until(
+                lambda: (
+                    (found := [httpx.get(f"{url}/api/jobs/{job_id}").json() for job_id in ids])
+                    and all(job["status"] != "running" for job in found)
+                    and found
+                ),
+                "every job to end",
+            )
+            seen = {job_id: read_stream(viewer) for job_id, viewer in zip(ids, viewers, strict=True)}
+        assert victim not in worker_pids(process)
+        assert len(worker_pids(process)) == 2, "the dead worker was replaced"
+    assert [job["status"] for job in jobs] == ["completed"] * 4
+    assert all(job["step"] == 40_000 for job in jobs)
+    recovered = [message for _, messages in seen.values() for message in messages if message]
+    assert len(recovered) == 2, recovered
+    assert all(
+        message.startswith("recovered at step ") and "killed by SIGKILL" in message for message in recovered
+    )
+    for job_id, (steps, _) in seen.items():
+        assert steps == sorted(steps), f"job {job_id} showed a step going backwards"
+
+
+def read_stream(viewer: Any) -> tuple[list[int], list[str | None]]:
+    """The steps of the progress messages and the texts of the running status messages the viewer got
+    (until nothing more comes)."""
+    steps, messages = [], []
+    while True:
+        try:
+            message = viewer.recv(timeout=0.2)
+        except TimeoutError:
+            return steps, messages
+        body = json.loads(message) if isinstance(message, str) else {"type": "frame"}
+        if body["type"] == "progress":
+            steps.append(body["step"])
+        elif body["type"] == "status" and body["status"] == "running":
+            messages.append(body.get("message"))
 
 
 def test_graceful_shutdown_marks_running_jobs_interrupted(tmp_path: Path) -> None:

@@ -225,3 +225,85 @@ def test_a_dataset_without_a_test_split_streams_its_snapshot(stream_client: Test
     assert len(snapshot["dataset"]["points"]["train"]) == 200 and snapshot["dataset"]["points"]["test"] == []
     preview = stream_client.get("/api/datasets/rings/preview?n_samples=100&test_fraction=0")
     assert preview.status_code == 200 and preview.json()["points"]["test"] == []
+
+
+def kinds_seen(ws: WebSocketTestSession, frames: int) -> set[str]:
+    """The kinds of the next `frames` binary frames."""
+    seen: set[str] = set()
+    count = 0
+    for kind, body in messages(ws):
+        if isinstance(body, tuple):
+            seen.add(kind)
+            count += 1
+            if count == frames:
+                return seen
+    return seen
+
+
+def test_a_viewer_gets_only_the_frame_kinds_it_shows_and_can_change_them(stream_client: TestClient) -> None:
+    job_id = create(stream_client, rings_spec())
+    with stream_client.websocket_connect(f"/api/jobs/{job_id}/stream?kinds=boundary") as ws:
+        ws.receive_text()
+        only_boundary = kinds_seen(ws, 15)
+        ws.send_text(json.dumps({"type": "watch", "kinds": ["neurons", "hidden"]}))
+        first(ws, "hidden")
+        first(ws, "neurons")
+        now = kinds_seen(ws, 15)
+    assert only_boundary == {"boundary"}
+    assert now == {"neurons", "hidden"}
+
+
+def test_the_worker_draws_only_the_kinds_some_viewer_shows(stream_client: TestClient) -> None:
+    job_id = create(stream_client, rings_spec())
+    url = f"/api/jobs/{job_id}/stream"
+    with (
+        stream_client.websocket_connect(f"{url}?kinds=boundary") as boundary_viewer,
+        stream_client.websocket_connect(f"{url}?kinds=neurons") as neuron_viewer,
+    ):
+        boundary_viewer.receive_text()
+        neuron_viewer.receive_text()
+        first(neuron_viewer, "neurons")
+        first(boundary_viewer, "boundary")
+        watch = stream_client.app.state.manager.viewers
+        assert (watch.count(job_id), watch.kinds(job_id)) == (2, ["boundary", "neurons"])
+
+
+def test_a_bad_watch_message_gets_an_error_and_the_socket_stays_open(stream_client: TestClient) -> None:
+    job_id = create(stream_client, rings_spec())
+    with stream_client.websocket_connect(f"/api/jobs/{job_id}/stream") as ws:
+        ws.receive_text()
+        ws.send_text(json.dumps({"type": "watch", "kinds": ["boundary", "everything"]}))
+        assert "unknown frame kinds ['everything']" in first(ws, "error")["message"]
+        ws.send_text(json.dumps({"type": "watch", "kinds": "boundary"}))
+        assert "must be a list of frame kinds" in first(ws, "error")["message"]
+        first(ws, "boundary")
+    with stream_client.websocket_connect(f"/api/jobs/{job_id}/stream?kinds=nope") as ws:
+        error = json.loads(ws.receive_text())
+        assert error["status"] == 422 and "unknown frame kinds ['nope']" in error["message"]
+
+
+def test_a_job_created_paused_stays_at_step_0_and_its_viewer_sees_its_untrained_net(
+    stream_client: TestClient,
+) -> None:
+    response = stream_client.post("/api/jobs?paused=true", json=rings_spec())
+    job_id = response.json()["id"]
+    with stream_client.websocket_connect(f"/api/jobs/{job_id}/stream") as ws:
+        snapshot = json.loads(ws.receive_text())
+        header, _ = first(ws, "boundary")
+    job = stream_client.get(f"/api/jobs/{job_id}").json()
+    assert (response.status_code, response.json()["status"]) == (201, "paused")
+    assert snapshot["job"]["pause_reason"] == "user"
+    assert header["step"] == 0
+    assert (job["status"], job["step"]) == ("paused", 0)
+
+
+def test_progress_says_at_which_step_and_on_how_many_examples_test_figures_were_measured(
+    stream_client: TestClient,
+) -> None:
+    job_id = create(stream_client, rings_spec())
+    with stream_client.websocket_connect(f"/api/jobs/{job_id}/stream?kinds=") as ws:
+        ws.receive_text()
+        progress = first(ws, "progress", lambda body: body["test_step"] is not None and body["step"] > 50)
+    assert 0 < progress["test_step"] <= progress["step"]
+    assert progress["test_examples"] == 100  # the whole test split of this small set
+    assert progress["time"] > 0

@@ -1,0 +1,213 @@
+"""The local worker pool with real worker processes: warm workers, fair time slices, shared data,
+least-loaded placement, a killed worker replaced, and a failing job that fails alone."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from app.checks import load_dataset
+from app.jobs.executor import DatasetRef
+from app.jobs.pool import LocalPool
+from app.spec import JobSpec
+
+Message = tuple[Any, ...]
+
+
+class Collector:
+    """The pool's events, kept for the test to read."""
+
+    def __init__(self) -> None:
+        self.messages: list[Message] = []
+        self.lost: list[tuple[str, list[str], str]] = []
+        self._lock = threading.Lock()
+
+    def message(self, message: Message) -> None:
+        with self._lock:
+            self.messages.append(message)
+
+    def worker_lost(self, worker: str, jobs: list[str], reason: str) -> None:
+        with self._lock:
+            self.lost.append((worker, jobs, reason))
+
+    def of(self, kind: str, job: str | None = None) -> list[Message]:
+        with self._lock:
+            return [m for m in self.messages if m[0] == kind and (job is None or m[1] == job)]
+
+    def step(self, job: str) -> int:
+        """The job's newest reported step (0 before its first report)."""
+        reports = self.of("progress", job)
+        return reports[-1][3]["step"] if reports else 0
+
+
+@pytest.fixture
+def collector() -> Collector:
+    return Collector()
+
+
+@pytest.fixture
+def start_pool(collector: Collector) -> Iterator[Callable[[int], LocalPool]]:
+    pools: list[LocalPool] = []
+
+    def start(workers: int) -> LocalPool:
+        pool = LocalPool(workers)
+        pool.start(collector)
+        pools.append(pool)
+        return pool
+
+    yield start
+    for pool in pools:
+        pool.shutdown()
+
+
+def dataset_ref(spec: dict[str, Any], loads: list[str] | None = None) -> DatasetRef:
+    """A reference to the spec's data set; `loads` records every time it is built for a worker."""
+
+    def load() -> Any:
+        if loads is not None:
+            loads.append("load")
+        return load_dataset(spec["dataset"], Path("."))
+
+    return DatasetRef(json.dumps(spec["dataset"], sort_keys=True), load)
+
+
+def place_command(job: str, spec: dict[str, Any], **changes: Any) -> dict[str, Any]:
+    command = {
+        "op": "place",
+        "job": job,
+        "run": 1,
+        "spec": JobSpec.model_validate(spec).model_dump(mode="json"),
+        "dataset_key": json.dumps(spec["dataset"], sort_keys=True),
+        "trainer": None,
+        "checkpoint": None,
+        "stop": {"limit_steps": 10_000_000},
+        "view": {},
+        "kinds": [],
+        "paused": False,
+    }
+    return {**command, **changes}
+
+
+def children(pid: int) -> set[int]:
+    """The process ids whose parent is `pid`."""
+    found = set()
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                    found.add(int(entry.name))
+            except OSError:
+                continue
+    return found
+
+
+def test_workers_start_warm_and_no_process_starts_for_a_job(
+    start_pool: Callable[[int], LocalPool], rings_spec: dict, collector: Collector, wait_for: Callable
+) -> None:
+    pool = start_pool(2)
+    workers = {info.pid for info in pool.workers()}
+    fork_server = {int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1]) for pid in workers}
+    for pid in workers:  # NumPy's compiled core is loaded before any job exists
+        assert "_multiarray_umath" in Path(f"/proc/{pid}/maps").read_text()
+
+    ref = dataset_ref(rings_spec)
+    for number in range(6):
+        pool.place(f"job{number}", place_command(f"job{number}", rings_spec), ref)
+    wait_for(
+        lambda: all(collector.step(f"job{number}") > 0 for number in range(6)), what="every job training"
+    )
+
+    assert {info.pid for info in pool.workers()} == workers
+    assert set().union(*(children(pid) for pid in fork_server)) == workers  # nothing forked for the jobs
+    assert sorted(info.jobs for info in pool.workers()) == [3, 3]
+
+
+def test_two_jobs_on_one_worker_share_its_time_fairly(
+    start_pool: Callable[[int], LocalPool], rings_spec: dict, collector: Collector, wait_for: Callable
+) -> None:
+    pool = start_pool(1)
+    ref = dataset_ref(rings_spec)
+    pool.place("a", place_command("a", rings_spec), ref)
+    pool.place("b", place_command("b", rings_spec), ref)
+
+    wait_for(lambda: collector.step("a") + collector.step("b") > 40_000, what="40,000 steps in all")
+
+    steps_a, steps_b = collector.step("a"), collector.step("b")
+    assert 0.4 <= steps_a / (steps_a + steps_b) <= 0.6, (steps_a, steps_b)
+
+
+def test_jobs_on_the_same_data_share_one_copy_per_worker(
+    start_pool: Callable[[int], LocalPool], rings_spec: dict, collector: Collector, wait_for: Callable
+) -> None:
+    pool = start_pool(1)
+    loads: list[str] = []
+    ref = dataset_ref(rings_spec, loads)
+
+    for job in ("a", "b", "c"):
+        pool.place(job, place_command(job, rings_spec), ref)
+    wait_for(lambda: all(collector.step(job) > 0 for job in "abc"), what="three jobs training")
+
+    assert loads == ["load"]
+    assert pool.workers()[0].datasets == 1
+
+
+def test_a_new_job_goes_to_the_least_loaded_worker(
+    start_pool: Callable[[int], LocalPool], rings_spec: dict
+) -> None:
+    pool = start_pool(2)
+    ref = dataset_ref(rings_spec)
+    names = [pool.place(job, place_command(job, rings_spec), ref) for job in ("a", "b", "c")]
+
+    pool.release("a")
+    again = pool.place("d", place_command("d", rings_spec), ref)
+
+    assert names[0] != names[1] and names[2] == names[0]
+    assert again == names[0]
+    assert sorted(info.jobs for info in pool.workers()) == [1, 2]
+
+
+def test_a_killed_worker_is_replaced_and_its_jobs_are_reported_lost(
+    start_pool: Callable[[int], LocalPool], rings_spec: dict, collector: Collector, wait_for: Callable
+) -> None:
+    pool = start_pool(2)
+    ref = dataset_ref(rings_spec)
+    where = {job: pool.place(job, place_command(job, rings_spec), ref) for job in ("a", "b")}
+    wait_for(lambda: collector.step("a") > 0 and collector.step("b") > 0, what="both jobs training")
+    victim = next(info for info in pool.workers() if info.name == where["a"])
+
+    os.kill(victim.pid, signal.SIGKILL)
+    wait_for(lambda: collector.lost, what="the loss to be reported")
+
+    worker, jobs, reason = collector.lost[0]
+    assert (worker, jobs, reason) == (where["a"], ["a"], "killed by SIGKILL, perhaps out of memory")
+    replacement = next(info for info in pool.workers() if info.name == where["a"])
+    assert replacement.pid != victim.pid and replacement.jobs == 0
+    pool.place("c", place_command("c", rings_spec), ref)  # the replacement takes new work
+    wait_for(lambda: collector.step("c") > 0, what="a job on the replacement")
+    assert not collector.of("done", "b")  # the other worker's job went on untouched
+
+
+def test_a_job_that_cannot_start_fails_alone(
+    start_pool: Callable[[int], LocalPool], rings_spec: dict, collector: Collector, wait_for: Callable
+) -> None:
+    pool = start_pool(1)
+    ref = dataset_ref(rings_spec)
+    broken = place_command("broken", rings_spec, checkpoint={"model": {"format": "not a net"}})
+    pool.place("good", place_command("good", rings_spec), ref)
+    pool.place("broken", broken, ref)
+
+    wait_for(lambda: collector.of("done", "broken"), what="the broken job's end")
+    before = collector.step("good")
+    wait_for(lambda: collector.step("good") > before, what="the good job going on")
+
+    outcome = collector.of("done", "broken")[0][3]
+    assert outcome["status"] == "failed"
+    assert outcome["error"].startswith("the worker failed: ")
+    assert not collector.lost
