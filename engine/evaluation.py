@@ -4,8 +4,9 @@
 trained, when the test split is measured again and on which examples, so that the figures a viewer
 sees are fresh without measuring eating the training time:
 
-- A measurement is due after ``max(EVAL_MIN_SECONDS, its own cost / EVAL_SHARE)`` seconds of training,
-  so measuring takes at most about a tenth of the time however big the split.
+- A measurement is due after ``max(EVAL_MIN_SECONDS, its cost / EVAL_SHARE)`` seconds of training
+  (the cost the next one is expected to have, from the cost per example measured so far), so
+  measuring takes at most about a tenth of the time however big the split.
 - When the whole test split costs so much that this would leave the figures more than
   ``MAX_LAG_SECONDS`` of training behind, each measurement takes the next window of a fixed shuffled
   order of the split instead (a rotating subset, at least ``MIN_SUBSET`` examples), and the whole split
@@ -138,7 +139,10 @@ class HeldOut:
         self._last_at = train_seconds
         if whole:
             self._last_full_at = train_seconds
-        self._interval = max(EVAL_MIN_SECONDS, took / EVAL_SHARE)
+        # Paced by what the next measurement will cost (a subset, when the whole split is dear), not
+        # by this one: a first pass slowed by cold caches must not leave the figures stale for long.
+        upcoming = self._seconds_per_example * self._subset_size(n_test)
+        self._interval = max(EVAL_MIN_SECONDS, upcoming / EVAL_SHARE)
         return self.figures
 
     def _subset_size(self, n_test: int) -> int:

@@ -15,10 +15,13 @@ goes on with the others.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 import traceback
 from multiprocessing.connection import Connection
 from typing import Any
+
+import numpy as np
 
 from app.jobs.protocol import Command, Message
 from app.jobs.task import JobTask
@@ -38,6 +41,15 @@ def worker_main(conn: Connection) -> None:
         pass  # the server is gone (or stopping): nobody is left to tell
     finally:
         conn.close()
+
+
+def read_only(data: Dataset) -> Dataset:
+    """`data` with every array made read-only: the jobs sharing it cannot change it for the others."""
+    for field in dataclasses.fields(data):
+        value = getattr(data, field.name)
+        if isinstance(value, np.ndarray):
+            value.setflags(write=False)
+    return data
 
 
 def slice_seconds(runnable: int) -> float:
@@ -77,7 +89,7 @@ class PoolWorker:
         """Apply one command from the server."""
         op = command["op"]
         if op == "dataset":
-            self.datasets[command["key"]] = command["data"]
+            self.datasets[command["key"]] = read_only(command["data"])
         elif op == "forget_dataset":
             self.datasets.pop(command["key"], None)
         elif op == "place":

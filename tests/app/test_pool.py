@@ -16,6 +16,7 @@ import pytest
 from app.checks import load_dataset
 from app.jobs.executor import DatasetRef
 from app.jobs.pool import LocalPool
+from app.jobs.pool_worker import read_only
 from app.spec import JobSpec
 
 Message = tuple[Any, ...]
@@ -211,3 +212,11 @@ def test_a_job_that_cannot_start_fails_alone(
     assert outcome["status"] == "failed"
     assert outcome["error"].startswith("the worker failed: ")
     assert not collector.lost
+
+
+def test_a_shared_data_set_cannot_be_changed_by_one_of_its_jobs(rings_spec: dict) -> None:
+    data = read_only(load_dataset(rings_spec["dataset"], Path(".")))
+
+    with pytest.raises(ValueError, match="read-only"):
+        data.X_train[0, 0] = 1.0
+    assert not data.y_test.flags.writeable and not data.points_train.flags.writeable
