@@ -11,7 +11,8 @@ sees are fresh without measuring eating the training time:
   ``MAX_LAG_SECONDS`` of training behind, each measurement takes the next window of a fixed shuffled
   order of the split instead (a rotating subset, at least ``MIN_SUBSET`` examples), and the whole split
   is measured less often (its cost / ``FULL_SHARE``). Every figure says on how many examples and at which
-  step it was measured.
+  step it was measured. However slow the net, a measurement is never more than
+  ``MAX_INTERVAL_SECONDS`` of training away.
 - The validation split, usually small, is measured with every whole-split pass.
 
 The clock is the run's own training time (seconds spent in training steps), so a job that shares a
@@ -21,8 +22,8 @@ worker with others is measured as often per step as one alone.
 from __future__ import annotations
 
 import math
-import time
 from dataclasses import dataclass
+from time import perf_counter
 
 import numpy as np
 
@@ -33,6 +34,7 @@ EVAL_BATCH = 1000
 EVAL_SHARE = 0.1
 EVAL_MIN_SECONDS = 0.02
 MAX_LAG_SECONDS = 1.0
+MAX_INTERVAL_SECONDS = 2.0  # even when the smallest subset costs more than a tenth of this
 FULL_SHARE = 0.05
 MIN_SUBSET = 200
 
@@ -127,12 +129,12 @@ class HeldOut:
         n_test = self.data.X_test.shape[0]
         subset = self._subset_size(n_test)
         whole = full or subset >= n_test or self._full_due(train_seconds, n_test)
-        started = time.perf_counter()
+        started = perf_counter()
         if whole:
             self._measure_whole(step)
         else:
             self._measure_subset(step, subset)
-        took = time.perf_counter() - started
+        took = perf_counter() - started
         examples = n_test if whole else subset
         if examples:
             self._seconds_per_example = took / examples
@@ -142,7 +144,7 @@ class HeldOut:
         # Paced by what the next measurement will cost (a subset, when the whole split is dear), not
         # by this one: a first pass slowed by cold caches must not leave the figures stale for long.
         upcoming = self._seconds_per_example * self._subset_size(n_test)
-        self._interval = max(EVAL_MIN_SECONDS, upcoming / EVAL_SHARE)
+        self._interval = max(EVAL_MIN_SECONDS, min(upcoming / EVAL_SHARE, MAX_INTERVAL_SECONDS))
         return self.figures
 
     def _subset_size(self, n_test: int) -> int:
