@@ -65,11 +65,22 @@ export const api = {
  * with "open", "lost" or "closed". Reconnects after a lost connection (backoff up to 5 s) and starts
  * again from the new snapshot. Binary frames are decoded when they arrive; drawing is the caller's
  * business (on requestAnimationFrame, keeping only the newest frame of each kind).
+ *
+ * `kinds` names the frame kinds the page shows (null: all). The server computes only the kinds some
+ * viewer shows, so a page asks for what is on screen and changes it with `setKinds`; every connection
+ * (a reconnection too) asks again with the kinds of that moment.
  */
 export class JobStream {
-  constructor(jobId, handlers) {
+  /**
+   * @param {string} jobId
+   * @param {object} handlers
+   * @param {string[]|null} kinds the frame kinds the page shows ("boundary", "activations"...), null for all
+   */
+  constructor(jobId, handlers, kinds = null) {
     this.jobId = jobId;
     this.handlers = handlers;
+    this.kinds = kinds;
+    this.askedKinds = null; // the kinds the server has from this socket (its URL or a watch message)
     this.closed = false;
     this.retryDelay = 250;
     this.socket = null;
@@ -78,12 +89,16 @@ export class JobStream {
 
   connect() {
     const scheme = location.protocol === "https:" ? "wss" : "ws";
-    const socket = new WebSocket(`${scheme}://${location.host}/api/jobs/${this.jobId}/stream`);
+    const query = this.kinds ? `?kinds=${this.kinds.map(encodeURIComponent).join(",")}` : "";
+    const socket = new WebSocket(`${scheme}://${location.host}/api/jobs/${this.jobId}/stream${query}`);
     socket.binaryType = "arraybuffer";
     this.socket = socket;
+    this.askedKinds = kindsKey(this.kinds);
     let first = true;
     socket.onopen = () => {
       this.retryDelay = 250;
+      // kinds changed while this socket was connecting: its URL has the old ones
+      if (this.askedKinds !== kindsKey(this.kinds)) this.setKinds(this.kinds);
       this.handlers.onConnection?.("open");
     };
     socket.onmessage = (event) => {
@@ -117,10 +132,20 @@ export class JobStream {
     return true;
   }
 
+  /** Show frames of `kinds` from now on (null: all); a closed socket's next connection asks for them. */
+  setKinds(kinds) {
+    this.kinds = kinds;
+    if (this.send({ type: "watch", kinds })) this.askedKinds = kindsKey(kinds);
+  }
+
   close() {
     this.closed = true;
     this.socket?.close(1000);
   }
+}
+
+function kindsKey(kinds) {
+  return kinds ? [...kinds].sort().join(",") : "*";
 }
 
 /** Show a message to the person (errors from the server, lost connections). */
