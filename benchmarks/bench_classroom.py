@@ -12,13 +12,16 @@ then for each class size N (``--students 10,30,60``):
 - overall: p50/p95 of those, jobs that were queued, resident memory of the server and its workers
   while training, then after every tab closed and the jobs parked (nobody watching).
 
-Two more figures: ``--fast-start`` (an idle server; median seconds from POST to the first training step
-and to ``completed`` for the same job stopping at 95% test accuracy) and ``--viewers 50`` (one job's
-training speed with that many viewers reading everything, against no viewer).
+More figures: ``--fast-start`` (an idle server; median seconds from POST to the first training step
+and to ``completed`` for the same job stopping at 95% test accuracy), ``--viewers 50`` (one job's
+training speed with that many viewers reading everything, against no viewer) and ``--parked 100``
+(memory of that many jobs trained and then parked, against the idle server, and how soon a parked job
+takes its first step after ``resume``).
 
 Usage: ``python benchmarks/bench_classroom.py [--students 10,30,60] [--seconds 15]
-[--fast-start 20] [--viewers 50] [--skip-classroom]``. Prints Markdown tables. Timings are figures to
-read, never test assertions; this process's own students share the machine with the server.
+[--fast-start 20] [--viewers 50] [--parked 100] [--skip-classroom]``. Prints Markdown tables. Timings
+are figures to read, never test assertions; this process's own students share the machine with the
+server.
 """
 
 from __future__ import annotations
@@ -314,6 +317,30 @@ async def viewers_speed(url: str, viewers: int, seconds: float) -> tuple[float, 
     return alone, watched, frames
 
 
+async def parked_jobs(url: str, pid: int, count: int) -> dict[str, Any]:
+    """Memory before, while `count` jobs train, and once they are all parked; then seconds from
+    ``resume`` to the first new step of 20 of them."""
+    spec = {**RINGS_JOB, "pause_when_unwatched": None}
+    async with httpx.AsyncClient(timeout=60) as http:
+        await http.get(f"{url}/api/jobs")
+        idle = tree_rss(pid)
+        ids = [(await http.post(f"{url}/api/jobs", json=spec)).json()["id"] for _ in range(count)]
+        await asyncio.sleep(2.0)
+        training = tree_rss(pid)
+        steps = [(await http.post(f"{url}/api/jobs/{job_id}/pause")).json()["step"] for job_id in ids]
+        parked = tree_rss(pid)
+        resumes = []
+        for job_id, step in list(zip(ids, steps, strict=True))[:20]:
+            posted = time.time()
+            await http.post(f"{url}/api/jobs/{job_id}/resume")
+            while (await http.get(f"{url}/api/jobs/{job_id}")).json()["step"] <= step:
+                await asyncio.sleep(0.002)
+            points = (await http.get(f"{url}/api/jobs/{job_id}/metrics")).json()["points"]
+            resumes.append(next(point["time"] for point in points if point["step"] > step) - posted)
+            await http.post(f"{url}/api/jobs/{job_id}/pause")
+    return {"idle": idle, "training": training, "parked": parked, "resumes": resumes}
+
+
 async def examples_per_second(http: httpx.AsyncClient, url: str, job_id: str, seconds: float) -> float:
     first = (await http.get(f"{url}/api/jobs/{job_id}")).json()["examples_seen"]
     started = time.monotonic()
@@ -334,6 +361,7 @@ def main() -> None:
         "--fast-start", type=int, default=20, help="repeats of the fast-start figure (0: skip)"
     )
     parser.add_argument("--viewers", type=int, default=50, help="viewers of one job (0: skip)")
+    parser.add_argument("--parked", type=int, default=100, help="jobs trained then parked (0: skip)")
     parser.add_argument("--skip-classroom", action="store_true")
     args = parser.parse_args()
     RINGS_JOB["pause_when_unwatched"] = args.park_after
@@ -351,6 +379,17 @@ def main() -> None:
             f"{1000 * statistics.median(first_steps):.1f} ms; POST -> completed (95% test accuracy) "
             f"median {statistics.median(completions):.3f} s (min {min(completions):.3f}, "
             f"max {max(completions):.3f})"
+        )
+    if args.parked:
+        with server() as (url, pid):
+            figures = asyncio.run(parked_jobs(url, pid, args.parked))
+        mib = {key: figures[key] / 2**20 for key in ("idle", "training", "parked")}
+        added = mib["parked"] - mib["idle"]
+        print(
+            f"\n{args.parked} jobs: memory {mib['idle']:.0f} MiB idle, {mib['training']:.0f} MiB while they "
+            f"train, {mib['parked']:.0f} MiB once all parked (+{added:.0f} MiB); resume -> first new step "
+            f"median {1000 * statistics.median(figures['resumes']):.1f} ms "
+            f"(max {1000 * max(figures['resumes']):.1f} ms, {len(figures['resumes'])} resumes)"
         )
     if args.viewers:
         with server() as (url, _):

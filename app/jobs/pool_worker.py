@@ -15,7 +15,10 @@ goes on with the others.
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import dataclasses
+import sys
 import time
 import traceback
 from multiprocessing.connection import Connection
@@ -27,6 +30,7 @@ from app.jobs.protocol import Command, Message
 from app.jobs.task import JobTask
 from engine.datasets import Dataset
 
+LIBC = ctypes.CDLL(ctypes.util.find_library("c")) if sys.platform.startswith("linux") else None
 ROUND_SECONDS = 0.05
 MIN_SLICE_SECONDS = 0.002
 MAX_SLICE_SECONDS = 0.02  # commands wait at most this long for the slice in progress
@@ -52,6 +56,13 @@ def read_only(data: Dataset) -> Dataset:
     return data
 
 
+def give_back_memory() -> None:
+    """Return the memory freed jobs leave in the C allocator's free lists to the system (glibc keeps it
+    otherwise, and a worker that trained many jobs would keep their peak however many parked)."""
+    if LIBC is not None:
+        LIBC.malloc_trim(0)
+
+
 def slice_seconds(runnable: int) -> float:
     """One job's time slice when `runnable` jobs share the worker."""
     return max(MIN_SLICE_SECONDS, min(MAX_SLICE_SECONDS, ROUND_SECONDS / max(1, runnable)))
@@ -64,11 +75,14 @@ class PoolWorker:
         self.send = send
         self.tasks: dict[str, JobTask] = {}
         self.datasets: dict[str, Dataset] = {}
+        self.released = False  # jobs or data sets were let go since the worker last gave memory back
 
     def serve(self, conn: Connection) -> None:
         """Alternate between reading commands and giving one slice to the least-served runnable job."""
         while True:
             runnable = [task for task in self.tasks.values() if task.runnable]
+            if not runnable:
+                self.rest()
             if conn.poll(0 if runnable else IDLE_POLL_SECONDS):
                 while True:
                     self.handle(conn.recv())
@@ -77,6 +91,12 @@ class PoolWorker:
                 runnable = [task for task in self.tasks.values() if task.runnable]
             if runnable:
                 self.run_slice(min(runnable, key=lambda task: task.vtime), slice_seconds(len(runnable)))
+
+    def rest(self) -> None:
+        """Nothing to train: give the memory of the jobs let go since the last rest back to the system."""
+        if self.released:
+            give_back_memory()
+            self.released = False
 
     def run_slice(self, task: JobTask, seconds: float) -> None:
         """Give `task` one slice, charging it the time it took."""
@@ -92,11 +112,13 @@ class PoolWorker:
             self.datasets[command["key"]] = read_only(command["data"])
         elif op == "forget_dataset":
             self.datasets.pop(command["key"], None)
+            self.released = True
         elif op == "place":
             self._place(command)
         elif (task := self.tasks.get(command["job"])) is not None:
             if op == "drop":
                 del self.tasks[task.job]
+                self.released = True
             elif op == "park":
                 self._guarded(task.job, task.run_id, task.request_park)
             else:
@@ -121,6 +143,7 @@ class PoolWorker:
     def _forget_if_finished(self, task: JobTask) -> None:
         if task.finished and self.tasks.get(task.job) is task:
             del self.tasks[task.job]
+            self.released = True
 
     def _guarded(self, job: str, run: int, action: Any) -> None:
         """Run `action` for one job; an error in it fails that job, never the worker."""

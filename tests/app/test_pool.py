@@ -16,7 +16,7 @@ import pytest
 from app.checks import load_dataset
 from app.jobs.executor import DatasetRef
 from app.jobs.pool import LocalPool
-from app.jobs.pool_worker import read_only
+from app.jobs.pool_worker import PoolWorker, read_only
 from app.spec import JobSpec
 
 Message = tuple[Any, ...]
@@ -220,3 +220,22 @@ def test_a_shared_data_set_cannot_be_changed_by_one_of_its_jobs(rings_spec: dict
     with pytest.raises(ValueError, match="read-only"):
         data.X_train[0, 0] = 1.0
     assert not data.y_test.flags.writeable and not data.points_train.flags.writeable
+
+
+def test_a_worker_gives_memory_back_once_it_has_let_jobs_go(
+    rings_spec: dict, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    given_back: list[str] = []
+    monkeypatch.setattr("app.jobs.pool_worker.give_back_memory", lambda: given_back.append("trim"))
+    worker = PoolWorker(send=lambda message: None)
+    worker.handle(
+        {"op": "dataset", "key": dataset_ref(rings_spec).key, "data": dataset_ref(rings_spec).load()}
+    )
+    worker.handle(place_command("a", rings_spec))
+
+    worker.rest()  # holding a job: nothing to give back
+    worker.handle({"op": "drop", "job": "a"})
+    worker.rest()
+    worker.rest()
+
+    assert given_back == ["trim"]
