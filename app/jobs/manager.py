@@ -335,7 +335,10 @@ class JobManager:
             ):
                 return
             if status == "paused" and watch.count > (old.count if old is not None else 0):
-                job = job or self._live(job_id, "view")
+                try:
+                    job = job or self._live(job_id, "view")
+                except JobConflict:
+                    return  # it cannot run any more (its upload is gone): there is nothing to draw
                 job.visit.append({"op": "render", "job": job_id})
                 self._reconcile(job)
 
@@ -474,6 +477,8 @@ class JobManager:
         if placement is not None:
             if job.status != "running" and not placement.parking:
                 self.placer.park(job)
+        elif self._closing.is_set():
+            return  # shutting down: what the job has parked with is where a restart finds it
         elif job.status == "running":
             self.placer.place(job, paused=False, kinds=self.viewers.kinds(job.id))
         elif job.status == "paused" and job.visit:

@@ -81,7 +81,7 @@ def transition(job_id: str, status: str, event: str) -> str:
 
 def conflict_message(job_id: str, status: str, event: str) -> str:
     """Why `event` cannot happen to a job in `status`, and what to do instead."""
-    if event == "step":
+    if event == "step" and status in ACTIVE:
         return f"job '{job_id}' is {status}: step works on a paused job, pause it first"
     if event == "stop" and status in FINAL:
         return f"job '{job_id}' is already {status}"

@@ -281,3 +281,25 @@ def test_a_resume_that_overtakes_the_park_places_the_job_again_from_its_last_che
     assert fake.ops(job) == ["place", "park", "place"]
     assert fake.commands[-1]["checkpoint"] == checkpoint(80)
     assert manager.get(job).status == "running"
+
+
+def test_shutdown_parks_every_job_and_places_none_again(
+    settings: Settings, fake: FakeExecutor, rings_spec: Spec, wait_for: Wait
+) -> None:
+    store = JobStore(settings.database_path)
+    manager = JobManager(settings, store, Hub(), fake)
+    manager.start(None)
+    job = create(manager, settings, rings_spec)
+    stopping = threading.Thread(target=manager.shutdown)
+    stopping.start()
+    wait_for(lambda: fake.ops(job)[-1] == "park", what="the park")
+
+    say(manager, fake, "parked", job, progress(70), checkpoint(70))
+    stopping.join(timeout=5)
+
+    assert not stopping.is_alive()
+    assert fake.ops(job) == ["place", "park"]
+    record = store.get(job)
+    assert (record.status, record.progress["step"]) == ("interrupted", 70)
+    assert store.checkpoint(job) == checkpoint(70)
+    store.close()
