@@ -9,6 +9,7 @@ import {
 import { DrawPad } from "./drawpad.js";
 import { LayerView } from "./layerviz.js";
 import { renderConfusion, renderProbabilities, renderSamples } from "./predictions.js";
+import { pauseWhenUnwatched, PlayIntent } from "./unwatched.js";
 
 const $ = (id) => document.getElementById(id);
 const TERMINAL = ["completed", "stopped", "failed", "deleted"];
@@ -31,6 +32,7 @@ const stats = new TrainingStats($("stats"), $("loss-chart"));
 const layerView = new LayerView($("layers-view"));
 const trainer = new TrainerForm($("trainer"));
 const pad = new DrawPad($("pad"), () => state.job && predictDrawing());
+const intent = new PlayIntent(showError); // resumes the job after an unwatched pause (unwatched.js)
 
 function showError(error) {
   toast(error.message);
@@ -85,6 +87,7 @@ async function start() {
     layers,
     trainer: trainer.read(),
     stream: { image_every: 1.0, sample: 0 },
+    pause_when_unwatched: pauseWhenUnwatched(),
   };
   try {
     const job = await api.post("/api/jobs", spec);
@@ -93,21 +96,24 @@ async function start() {
       api.post(`/api/jobs/${state.job}/pause`).catch(showError);
     }
     state.formJob = job.id;
-    attach(job.id);
+    attach(job.id, true);
   } catch (error) {
     if (error.status === 422) $("layers-error").textContent = error.message;
     else showError(error);
   }
 }
 
-function attach(jobId) {
+/** Show `jobId` live; `playing`: whether the person wants it to play (null: not known, see unwatched.js). */
+function attach(jobId, playing = null) {
   stream?.close();
   state.job = jobId;
   state.status = null;
+  intent.follow(jobId, playing);
   writeHash();
   for (const id of ["predictions", "confusion"]) $(id).replaceChildren();
   for (const kind of Object.keys(pending)) delete pending[kind];
-  stream = new JobStream(jobId, { onSnapshot, onMessage, onFrame: queueFrame, onConnection: showConnection });
+  const handlers = { onSnapshot, onMessage, onFrame: queueFrame, onConnection: showConnection };
+  stream = new JobStream(jobId, handlers);
 }
 
 async function onSnapshot(snapshot) {
@@ -119,7 +125,7 @@ async function onSnapshot(snapshot) {
   const last = history[history.length - 1] || {};
   layerView.build(snapshot.layers);
   stats.reset(history, { ...last, ...job.metrics, step: job.step, examples_seen: job.examples_seen });
-  setStatus(job.status, job.error);
+  setStatus(job);
   showTrainer(job.trainer);
   const { n_test: test, n_val: val, n_train: train } = snapshot.dataset;
   state.evalCount = test || val || train;
@@ -141,7 +147,7 @@ function onMessage(message) {
       stats.update(message);
       break;
     case "status":
-      setStatus(message.status, message.error);
+      setStatus(message);
       break;
     case "trainer":
       showTrainer(message.trainer);
@@ -166,13 +172,19 @@ function showTrainer(settings) {
   $("trainer-now").textContent = `Job trains with ${trainerSummary(settings)}`;
 }
 
-function setStatus(status, error) {
+/** Show a job's status ({status, error, message, pause_reason}: a snapshot's job or a status message);
+ * the page may resume the job here (an unwatched pause while the person wants it to play). */
+function setStatus(update) {
+  const { status, error, message } = update;
   state.status = status;
+  intent.observe(update);
   const badge = $("job-status");
   badge.textContent = `· ${status}`;
   badge.className = `status ${status}`;
   $("job-error").hidden = !error;
   $("job-error").textContent = error ? `Failed: ${error}` : "";
+  $("job-message").hidden = !message;
+  $("job-message").textContent = message || "";
   $("viz-note").hidden = !TERMINAL.includes(status);
   const toggle = $("toggle");
   toggle.disabled = TERMINAL.includes(status);
@@ -181,6 +193,7 @@ function setStatus(status, error) {
 
 function toggleRun() {
   const action = RESUMABLE.includes(state.status) ? "resume" : "pause";
+  intent.set(action === "resume");
   if (!stream.send({ type: action })) api.post(`/api/jobs/${state.job}/${action}`).catch(showError);
 }
 

@@ -202,24 +202,26 @@ function showCounters(progress) {
   if (rate !== null && rate !== undefined) $("count-rate").textContent = Math.round(rate).toLocaleString();
 }
 
-/** Show a job's status ({status, error, stop_reason, queue_position}) and what Play will do. */
+/** Show a job's status ({status, error, stop_reason, queue_position, message}) and what Play will do;
+ * the job may resume itself here (an unwatched pause while the person wants it to play). */
 function showStatus(update) {
-  job.playing = update.status === "running" || update.status === "queued";
-  $("play").textContent = job.playing ? "Pause" : "Play";
-  $("play").setAttribute("aria-pressed", String(job.playing));
+  job.observe(update);
+  $("play").textContent = job.active ? "Pause" : "Play";
+  $("play").setAttribute("aria-pressed", String(job.active));
   const box = $("status");
   box.className = `status ${update.status}`;
   box.textContent = statusText(update);
 }
 
 /** The status in words; a failed job gives the server's reason (a diverged one names the step) and
- * what to do next. */
-function statusText({ status, error, stop_reason: stopReason, queue_position: position }) {
+ * what to do next; the server's message says what happened to it (nobody watched, its worker died). */
+function statusText({ status, error, stop_reason: stopReason, queue_position: position, message }) {
   if (status === "failed") {
     const advice = /learning rate/.test(error || "") ? "then press Reset" : "try a lower learning rate, then Reset";
     return `failed: ${error || "training stopped"}; ${advice}.`;
   }
   if (status === "completed") return `completed (${stopReason || "a stop condition"}): Reset to train again`;
+  if (message) return message.startsWith(status) ? message : `${status}: ${message}`;
   if (status === "queued" && position) return `queued (number ${position} for a free slot)`;
   return status;
 }

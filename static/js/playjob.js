@@ -12,8 +12,13 @@
 // when a change of data, features or net needs a new job. That new job is the page's own, and the
 // linked one is left exactly as it was (not paused either: it may be someone's long run, and the jobs
 // page can pause it).
+//
+// Playing decision: what the person wants (PlayIntent: Play pressed, or Pause or Step) is kept apart
+// from the job's status, so a job that paused itself while nobody watched (the tab slept, the
+// connection dropped) plays again when the page is back; see unwatched.js.
 
-import { api, JobStream } from "./api.js";
+import { api, JobStream, toast } from "./api.js";
+import { PlayIntent } from "./unwatched.js";
 
 /** The job the page shows, and the calls that drive it. */
 export class PlayJob {
@@ -23,7 +28,8 @@ export class PlayJob {
     this.id = null;
     this.owned = false; // created by this page (then deleted with it), not opened by its link
     this.stream = null;
-    this.playing = false;
+    this.status = null; // the job's last status ({status, pause_reason, ...})
+    this.intent = new PlayIntent((error) => toast(error.message));
     this.queue = Promise.resolve(); // replacements run one after another, in the order asked
     this.latest = null;
   }
@@ -41,8 +47,9 @@ export class PlayJob {
   }
 
   async create(spec) {
-    const job = await api.post(this.playing ? "/api/jobs" : "/api/jobs?paused=true", spec);
-    this.switchTo(job.id, true);
+    const playing = this.intent.playing;
+    const job = await api.post(playing ? "/api/jobs" : "/api/jobs?paused=true", spec);
+    this.switchTo(job.id, true, playing);
     return job;
   }
 
@@ -57,27 +64,46 @@ export class PlayJob {
     return this.id !== null && !this.owned;
   }
 
-  /** Stream `jobId` instead of the current job, deleting the current one only if the page made it. */
-  switchTo(jobId, owned) {
+  /** True while the job trains or waits for room to (what Play/Pause shows). */
+  get active() {
+    return this.status?.status === "running" || this.status?.status === "queued";
+  }
+
+  /**
+   * Stream `jobId` instead of the current job, deleting the current one only if the page made it.
+   * `playing`: whether the person wants it to play (null: not known, for a job opened by its link).
+   */
+  switchTo(jobId, owned, playing = null) {
     const previous = this.owned ? this.id : null;
     this.stream?.close();
     this.id = jobId;
     this.owned = owned;
+    this.status = null;
+    this.intent.follow(jobId, playing);
     this.stream = new JobStream(jobId, this.handlers);
     if (previous && previous !== jobId) api.del(`/api/jobs/${previous}`).catch(() => null);
+  }
+
+  /** A status of the job (its snapshot's job or a status message): Play/Pause follow it, and the
+   * intent may resume the job. */
+  observe(update) {
+    this.status = update;
+    this.intent.observe(update);
   }
 
   /** Run the job (resume), or pause it when it runs. Rejects with ApiError (409: it finished). */
   async toggle() {
     if (!this.id) return;
-    const action = this.playing ? "pause" : "resume";
-    await api.post(`/api/jobs/${this.id}/${action}`);
+    const play = !this.active;
+    this.intent.set(play);
+    await api.post(`/api/jobs/${this.id}/${play ? "resume" : "pause"}`);
   }
 
   /** One training step of the paused job (pausing it first if it runs). */
   async step() {
     if (!this.id) return;
-    if (this.playing) await api.post(`/api/jobs/${this.id}/pause`);
+    this.intent.set(false);
+    if (this.active) await api.post(`/api/jobs/${this.id}/pause`);
     await api.post(`/api/jobs/${this.id}/step`);
   }
 

@@ -1,6 +1,8 @@
 // The playground's whole configuration in one object, and its round trip through the URL hash, so a
 // link reproduces a setup (data, features, net, trainer, seeds, view options).
 
+import { pauseWhenUnwatched } from "./unwatched.js";
+
 export const FEATURES = ["x1", "x2", "x1sq", "x2sq", "x1x2", "sinx1", "sinx2"];
 
 /** ConvNetJS classify2d's net: 6 and 2 tanh neurons, softmax over the classes. */
@@ -150,7 +152,11 @@ export function liveTrainer(state) {
   return trainer;
 }
 
-/** The complete job spec the page posts (`model`, when given, replaces the layer definitions). */
+/**
+ * The complete job spec the page posts (`model`, when given, replaces the layer definitions). The job
+ * pauses itself when no tab has watched it for the server's `pause_when_unwatched` (a setting of the
+ * server, not of the setup: it is not in the link).
+ */
 export function jobSpec(state, model = null) {
   const spec = {
     name: `playground ${state.dataset}`,
@@ -158,6 +164,7 @@ export function jobSpec(state, model = null) {
     trainer: trainerSpec(state),
     seed: state.seed,
     stream: { grid: 100, fps: 30 },
+    pause_when_unwatched: pauseWhenUnwatched(),
   };
   if (model) spec.model = model;
   else spec.layers = state.layers;

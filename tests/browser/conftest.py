@@ -23,11 +23,21 @@ CHROMIUM = Path(os.environ.get("NETPLAY_CHROMIUM", "/usr/bin/chromium"))
 FAILURES = Path(__file__).parent / "failures"
 
 
+# Seconds a page's job trains with no tab watching it before it pauses itself (the pages give their
+# jobs the server's setting): short, so a test can see a page resume its job after such a pause.
+PAGE_PAUSE_WHEN_UNWATCHED = 1
+
+
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The URL of a server started for this test session (fresh data dir, 2 job slots)."""
+    """The URL of a server started for this test session (fresh data dir, 2 job slots, page jobs
+    paused after `PAGE_PAUSE_WHEN_UNWATCHED` seconds without a viewer)."""
     data_dir = tmp_path_factory.mktemp("netplay-data")
-    env = {**os.environ, "NETPLAY_MAX_RUNNING_JOBS": "2"}
+    env = {
+        **os.environ,
+        "NETPLAY_MAX_RUNNING_JOBS": "2",
+        "NETPLAY_PAGE_PAUSE_WHEN_UNWATCHED": str(PAGE_PAUSE_WHEN_UNWATCHED),
+    }
     process = subprocess.Popen(
         [sys.executable, "-m", "app.cli", "--data-dir", str(data_dir), "serve", "--port", "0"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,

@@ -1,9 +1,12 @@
 """The ConvNet page against a live server: train a small net on xo, watch its layers, predictions and
-loss, pause it, get the server's message for a bad net, classify a drawing, upload a data set."""
+loss, pause it, get the server's message for a bad net, classify a drawing, upload a data set, and
+resume its job after a pause nobody chose."""
 
 from __future__ import annotations
 
 import json
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -112,3 +115,46 @@ def test_convnet_uploads_an_npz_set_and_fits_the_default_net_to_it(
     layers = json.loads(page.locator("#layers").input_value())
     assert layers[0] == {"type": "input", "out_sx": 12, "out_sy": 12, "out_depth": 1}
     assert layers[-1] == {"type": "softmax", "num_classes": 3}
+
+
+def status_of(live_server: str, job: str) -> dict:
+    return httpx.get(f"{live_server}/api/jobs/{job}").json()
+
+
+def eventually(check: Callable[[], object], timeout: float = 15.0) -> object:
+    """Poll a server-side condition until it holds (or fail after `timeout` seconds)."""
+    deadline = time.monotonic() + timeout
+    while not (result := check()):
+        assert time.monotonic() < deadline, "condition not met in time"
+        time.sleep(0.05)
+    return result
+
+
+def test_convnet_resumes_its_job_after_an_unwatched_pause_when_reopened(page: Page, live_server: str) -> None:
+    start_xo(page, live_server, SMALL_NET)
+    job = job_id(page)
+    expect(page.locator("#job-status")).to_contain_text("running")
+    link = page.url
+    page.goto(f"{live_server}/static/css/netplay.css")  # nobody watches the job any more
+    paused = eventually(lambda: (found := status_of(live_server, job))["status"] == "paused" and found)
+    assert paused["pause_reason"] == "unwatched"
+
+    page.goto(link)  # the same tab comes back: the person had it playing
+    expect(page.locator("#job-status")).to_contain_text("running")
+    eventually(lambda: status_of(live_server, job)["step"] > paused["step"])
+    assert status_of(live_server, job)["status"] == "running"
+
+
+def test_convnet_says_why_a_job_opened_by_its_link_paused(page: Page, live_server: str) -> None:
+    spec = {"dataset": {"name": "xo"}, "layers": SMALL_NET, "pause_when_unwatched": 0.5}
+    created = httpx.post(f"{live_server}/api/jobs", json=spec)
+    assert created.status_code == 201, created.text
+    job = created.json()["id"]
+    eventually(lambda: status_of(live_server, job)["pause_reason"] == "unwatched")
+    page.goto(f"{live_server}/convnet#job={job}")
+    expect(page.locator("#job-status")).to_contain_text("paused")
+    expect(page.locator("#job-message")).to_have_text("paused: nobody watching for 0.5 s")
+    expect(page.locator("#toggle")).to_have_text("Resume")  # this tab never played it: it stays paused
+    page.click("#toggle")
+    expect(page.locator("#job-status")).to_contain_text("running")
+    expect(page.locator("#job-message")).to_be_hidden()

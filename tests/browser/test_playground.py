@@ -1,4 +1,5 @@
-"""The 2D playground (/): pick data, train live, edit points and the net, and share the setup by URL."""
+"""The 2D playground (/): pick data, train live, edit points and the net, share the setup by URL, and
+play again after a pause nobody chose."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from collections.abc import Callable, Iterator
 
 import httpx
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, WebSocketRoute, expect
 
 TIMEOUT = 15_000
 
@@ -43,13 +44,17 @@ def eventually(check: Callable[[], object], timeout: float = TIMEOUT / 1000) -> 
     return result
 
 
+def open_playground(page: Page, live_server: str) -> None:
+    page.set_default_timeout(TIMEOUT)
+    page.goto(live_server + "/")
+    expect(page.locator("#status")).to_have_text("paused")
+
+
 @pytest.fixture
 def playground(page: Page, live_server: str) -> Iterator[Page]:
     """The playground with its first job streaming; every job is deleted afterwards, so running jobs
     never hold the server's two slots into the next test."""
-    page.set_default_timeout(TIMEOUT)
-    page.goto(live_server + "/")
-    expect(page.locator("#status")).to_have_text("paused")
+    open_playground(page, live_server)
     yield page
     for job in _api(live_server, "GET", "/api/jobs?limit=100")["items"]:
         try:
@@ -389,3 +394,68 @@ def test_the_state_of_a_job_made_from_a_saved_model(page: Page, live_server: str
     assert (shown["dataset"], shown["classes"], shown["n_samples"], shown["seed"]) == ("spiral", 3, 500, 4)
     trainer = (shown["method"], shown["learning_rate"], shown["momentum"], shown["batch_size"])
     assert trainer == ("sgd", 0.05, 0.9, 1)
+
+
+class SocketCutter:
+    """Carries the page's job streams through Playwright, so a test can cut them as a sleeping laptop
+    or a dropped network would: while cut, the server has no viewer and the page's reconnections wait
+    (they go through only when the test calls Playwright again after `restore`)."""
+
+    def __init__(self, page: Page) -> None:
+        self.cut_off = False
+        self.open: list[tuple[WebSocketRoute, WebSocketRoute]] = []
+        page.route_web_socket(re.compile(r"/api/jobs/[^/]+/stream"), self._route)
+
+    def _route(self, socket: WebSocketRoute) -> None:
+        if self.cut_off:
+            socket.close(code=4000, reason="cut by the test")
+        else:
+            self.open.append((socket, socket.connect_to_server()))
+
+    def cut(self) -> None:
+        self.cut_off = True
+        for page_side, server_side in self.open:
+            page_side.close(code=4000, reason="cut by the test")
+            server_side.close()
+        self.open.clear()
+
+    def restore(self) -> None:
+        self.cut_off = False
+
+
+def test_a_job_paused_while_nobody_watched_plays_again_when_the_page_is_back(
+    page: Page, live_server: str
+) -> None:
+    cutter = SocketCutter(page)
+    open_playground(page, live_server)
+    spec = job(page, live_server)["spec"]
+    assert spec["pause_when_unwatched"] == float(page.evaluate("document.body.dataset.pauseWhenUnwatched"))
+    assert "pause_when_unwatched" not in hash_state(page)  # a server setting, not part of the setup
+    page.get_by_role("button", name="Play").click()
+    expect(page.locator("#status")).to_have_text("running")
+
+    cutter.cut()
+    expect(page.locator("#connection")).to_contain_text("connection lost")
+    paused = eventually(lambda: (found := job(page, live_server))["status"] == "paused" and found)
+    assert paused["pause_reason"] == "unwatched"
+    assert paused["message"].startswith("paused: nobody watching for")
+
+    cutter.restore()
+    page.wait_for_function(f"{STEP} > {paused['step']}")  # it trains again, and the page shows it
+    expect(page.locator("#status")).to_have_text("running")
+    expect(page.locator("#play")).to_have_text("Pause")
+    assert job(page, live_server)["status"] == "running"
+
+
+def test_the_status_line_shows_why_a_job_paused_itself(page: Page, live_server: str) -> None:
+    """A job that paused because nobody watched says so; a tab that never played it does not resume it."""
+    created = httpx.post(f"{live_server}/api/jobs", json={**RINGS_JOB, "pause_when_unwatched": 0.5})
+    assert created.status_code == 201, created.text
+    job_id = created.json()["id"]
+    eventually(lambda: httpx.get(f"{live_server}/api/jobs/{job_id}").json()["pause_reason"] == "unwatched")
+    page.set_default_timeout(TIMEOUT)
+    page.goto(f"{live_server}/#job={job_id}")
+    expect(page.locator("#status")).to_have_text("paused: nobody watching for 0.5 s")
+    expect(page.locator("#play")).to_have_text("Play")
+    page.get_by_role("button", name="Play").click()
+    expect(page.locator("#status")).to_have_text("running")  # the message went with the pause
