@@ -133,10 +133,6 @@ class Hub:
         shown = None if kinds is None else tuple(sorted(kinds))
         return Watch(next(self._changes), len(viewers), shown, time.monotonic())
 
-    def count(self, job_id: str) -> int:
-        """How many viewers `job_id` has."""
-        return len(self._subscribers.get(job_id, {}))
-
     def publish(self, job_id: str, message: Outgoing | dict[str, Any], frame_key: str | None = None) -> None:
         """Send `message` (a dict is serialised once for all viewers) to every viewer of `job_id`."""
         if isinstance(message, dict):

@@ -179,10 +179,6 @@ class JobManager:
         """The job's data (built again from its spec unless the server holds it already)."""
         return load_dataset(self.get(job_id).spec["dataset"], self.settings.uploads_dir)
 
-    def view(self, job_id: str) -> dict[str, Any]:
-        """The view choices the job's viewers made (hidden layer, neurons, sample...)."""
-        return dict(self.get(job_id).view)
-
     # ---- control ----------------------------------------------------------------------------------
 
     def pause(self, job_id: str) -> JobRecord:

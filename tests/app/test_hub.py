@@ -98,7 +98,7 @@ def test_publish_reaches_every_viewer_of_that_job_only() -> None:
     hub.publish("a", b"frame", frame_key="boundary")
 
     assert first.id != second.id
-    assert (hub.count("a"), hub.count("b"), hub.count("nobody")) == (2, 1, 0)
+    assert (hub.watch("a").count, hub.watch("b").count, hub.watch("nobody").count) == (2, 1, 0)
     expected = [json.dumps({"type": "progress", "step": 3}), b"frame"]
     assert batch(first) == expected
     assert batch(second) == expected
@@ -112,12 +112,12 @@ def test_unsubscribed_viewers_get_nothing_more() -> None:
     hub.unsubscribe("a", leaving)
     hub.publish("a", {"type": "status", "status": "paused"})
 
-    assert hub.count("a") == 1
+    assert hub.watch("a").count == 1
     assert leaving.pending == 0
     assert staying.pending == 1
     hub.unsubscribe("a", staying)
     hub.unsubscribe("a", staying)  # twice is harmless
-    assert hub.count("a") == 0
+    assert hub.watch("a").count == 0
 
 
 def test_send_to_reaches_one_viewer_only() -> None:
@@ -140,9 +140,39 @@ def test_close_job_sends_a_last_message_and_closes_every_viewer() -> None:
     hub.close_job("a", {"type": "status", "status": "deleted"})
     hub.publish("a", {"type": "progress", "step": 9})
 
-    assert hub.count("a") == 0
+    assert hub.watch("a").count == 0
     for viewer in viewers:
         assert viewer.closed
         assert batch(viewer) == [json.dumps({"type": "status", "status": "deleted"})]
         assert batch(viewer) == []
     assert not other.closed
+
+
+def test_a_frame_goes_only_to_the_viewers_that_show_its_kind() -> None:
+    hub = Hub()
+    boundary_only = hub.subscribe("a", ["boundary"])
+    everything = hub.subscribe("a")
+
+    hub.publish("a", b"neurons", frame_key="neurons")
+    hub.publish("a", b"boundary", frame_key="boundary")
+    hub.publish("a", {"type": "progress", "step": 1})
+
+    assert batch(boundary_only) == [json.dumps({"type": "progress", "step": 1}), b"boundary"]
+    assert batch(everything) == [json.dumps({"type": "progress", "step": 1}), b"neurons", b"boundary"]
+
+
+def test_watch_counts_the_viewers_and_the_union_of_their_kinds_each_time_numbered_anew() -> None:
+    hub = Hub()
+    first = hub.subscribe("a", ["boundary"])
+    hub.subscribe("a", ["neurons", "boundary"])
+    before = hub.watch("a")
+
+    hub.set_kinds(first, None)
+    everything = hub.watch("a")
+    hub.unsubscribe("a", first)
+
+    assert (before.count, before.kinds) == (2, ("boundary", "neurons"))
+    assert (everything.count, everything.kinds) == (2, None)
+    nobody = hub.watch("nobody")
+    assert (nobody.count, nobody.kinds) == (0, ())
+    assert before.seq < everything.seq < nobody.seq
