@@ -20,7 +20,7 @@ let online = true;
 let timer = null;
 
 const chart = new CompareChart($("compare-chart"), $("legend"));
-const table = new JobTable($("jobs-table").tBodies[0], { onSelect: select, onAction: act });
+const table = new JobTable($("jobs-table").tBodies[0], { onSelect: select, onAction: act, onKeep: keep });
 
 function readHash() {
   const params = new URLSearchParams(location.hash.slice(1));
@@ -103,6 +103,16 @@ async function act(id, action) {
     toast(error.message);
   }
   refresh();
+}
+
+/** Mark a job kept (never deleted when the server makes room) or not; the next refresh shows it. */
+async function keep(id, kept) {
+  try {
+    await api.patch(`/api/jobs/${id}`, { keep: kept });
+  } catch (error) {
+    toast(error.message);
+  }
+  await refresh();
 }
 
 function turnPage(delta) {

@@ -1,5 +1,6 @@
 // The jobs table: one row per job, updated in place (so focus and ticks survive a refresh), with
-// a compare checkbox, a link to watch the job live, and pause/resume/stop/delete buttons.
+// a compare checkbox, a link to watch the job live, the server's word on its status (paused because
+// nobody watched, recovered after a worker died), pause/resume/stop/delete buttons and a keep box.
 
 import { count, fixed, percent } from "./numbers.js";
 
@@ -25,6 +26,13 @@ function button(action, text) {
   return element;
 }
 
+/** The gist of a status message, for the table (the whole message is the status's title): without
+ * the status it repeats, up to its first colon ("recovered at step 1,234: its worker died..."). */
+export function shortMessage(status, message) {
+  const rest = message.startsWith(`${status}: `) ? message.slice(status.length + 2) : message;
+  return rest.split(": ")[0];
+}
+
 function trainerText(trainer) {
   const rate = trainer.learning_rate !== undefined ? ` lr ${trainer.learning_rate}` : "";
   return `${trainer.method || "sgd"}${rate}`;
@@ -33,7 +41,8 @@ function trainerText(trainer) {
 export class JobTable {
   /**
    * @param {HTMLTableSectionElement} tbody
-   * @param {{onSelect: (job: object, checked: boolean) => void, onAction: (id: string, action: string) => void}} handlers
+   * @param {{onSelect: (job: object, checked: boolean) => void, onAction: (id: string, action: string) => void,
+   *   onKeep: (id: string, keep: boolean) => Promise}} handlers
    */
   constructor(tbody, handlers) {
     this.tbody = tbody;
@@ -43,10 +52,16 @@ export class JobTable {
       if (target) handlers.onAction(target.closest("tr").dataset.id, target.dataset.action);
     });
     tbody.addEventListener("change", (event) => {
-      if (event.target.type !== "checkbox") return;
-      const entry = this.rows.get(event.target.closest("tr").dataset.id);
-      entry.row.classList.toggle("selected", event.target.checked);
-      handlers.onSelect(entry.job, event.target.checked);
+      const role = event.target.dataset.role;
+      const entry = this.rows.get(event.target.closest("tr")?.dataset.id);
+      if (!entry) return;
+      if (role === "compare") {
+        entry.row.classList.toggle("selected", event.target.checked);
+        handlers.onSelect(entry.job, event.target.checked);
+      } else if (role === "keep") {
+        // until the server answers, a refresh must not put back the old value
+        entry.keeping = handlers.onKeep(entry.job.id, event.target.checked).finally(() => (entry.keeping = null));
+      }
     });
   }
 
@@ -72,11 +87,16 @@ export class JobTable {
     const cells = Object.fromEntries(COLUMNS.map((name) => [name, row.insertCell()]));
     const box = document.createElement("input");
     box.type = "checkbox";
+    box.dataset.role = "compare";
     cells.select.append(box);
     cells.job.innerHTML = `<a></a><br><span class="job-id"></span>`;
     cells.actions.className = "actions";
-    cells.actions.append(button("pause", "Pause"), " ", button("stop", "Stop"), " ", button("delete", "Delete"));
-    const entry = { row, cells, job };
+    const keep = document.createElement("label");
+    keep.className = "keep";
+    keep.title = "Kept: never deleted when the server makes room for new jobs";
+    keep.innerHTML = `<input type="checkbox" data-role="keep"> keep`;
+    cells.actions.append(button("pause", "Pause"), " ", button("stop", "Stop"), " ", button("delete", "Delete"), keep);
+    const entry = { row, cells, job, keeping: null };
     this.rows.set(job.id, entry);
     return entry;
   }
@@ -85,7 +105,7 @@ export class JobTable {
     const { cells, row } = entry;
     entry.job = job;
     const label = jobLabel(job);
-    const box = cells.select.firstChild;
+    const box = cells.select.querySelector("[data-role='compare']");
     box.checked = selected.has(job.id);
     box.setAttribute("aria-label", `Compare ${label}`);
     row.classList.toggle("selected", box.checked);
@@ -108,7 +128,9 @@ export class JobTable {
     toggle.textContent = resumable ? "Resume" : "Pause";
     toggle.disabled = !resumable && !RUNNING.includes(job.status);
     stop.disabled = !resumable && !RUNNING.includes(job.status);
-    for (const [element, verb] of [[toggle, toggle.textContent], [stop, "Stop"], [remove, "Delete"]]) {
+    const keep = cells.actions.querySelector("[data-role='keep']");
+    if (!entry.keeping) keep.checked = job.keep;
+    for (const [element, verb] of [[toggle, toggle.textContent], [stop, "Stop"], [remove, "Delete"], [keep, "Keep"]]) {
       element.setAttribute("aria-label", `${verb} ${label}`);
     }
   }
@@ -121,6 +143,14 @@ export class JobTable {
     status.className = `status ${job.status}`;
     status.textContent = `${job.status}${queued}${job.status === "completed" ? reason : ""}`;
     cell.append(status);
+    if (job.message) {
+      status.title = job.message;
+      const message = document.createElement("span");
+      message.className = "message";
+      message.title = job.message;
+      message.textContent = shortMessage(job.status, job.message);
+      cell.append(message);
+    }
     if (job.error) {
       const error = document.createElement("span");
       error.className = "error";

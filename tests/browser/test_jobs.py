@@ -1,8 +1,10 @@
 """The jobs page against a live server: jobs started through the REST API are listed with their
-status, two ticked jobs get two curves and a legend, an image job's link opens it live, and the row
-buttons pause, resume, stop and delete."""
+status, two ticked jobs get two curves and a legend, an image job's link opens it live, the row
+buttons pause, resume, stop and delete, and a job's keep box marks it kept."""
 
 from __future__ import annotations
+
+import time
 
 import httpx
 from playwright.sync_api import Locator, Page, expect
@@ -65,7 +67,7 @@ def test_jobs_overlays_the_curves_of_two_selected_jobs(page: Page, live_server: 
     for name in ("spiral sgd", "spiral adam"):
         row = page.locator("#jobs-table tbody tr", has_text=name).first
         expect(row.locator(".status")).to_contain_text("completed")
-        row.get_by_role("checkbox").check()
+        row.get_by_role("checkbox", name=f"Compare {name}").check()
     legend = page.locator("#legend li")
     expect(legend).to_have_count(2)
     expect(legend.nth(0)).to_have_text("spiral sgd")  # in the order they were ticked
@@ -103,3 +105,26 @@ def test_jobs_buttons_pause_resume_stop_and_delete_a_job(page: Page, live_server
     row.get_by_role("button", name="Delete controlled xo").click()
     expect(row).to_have_count(0)
     assert httpx.get(f"{live_server}/api/jobs/{job}").status_code == 404
+
+
+def test_jobs_says_why_a_job_paused_and_its_keep_box_keeps_it(page: Page, live_server: str) -> None:
+    job = create_job(
+        live_server, name="idle xo", dataset={"name": "xo"}, layers=XO_NET, pause_when_unwatched=0.5
+    )
+    page.goto(f"{live_server}/jobs")
+    row = page.locator(f"#jobs-table tr[data-id='{job}']")
+    expect(row.locator(".status")).to_have_text("paused")  # the page refreshes by itself
+    expect(row.locator(".message")).to_have_text("nobody watching for 0.5 s")
+    expect(row.locator(".status")).to_have_attribute("title", "paused: nobody watching for 0.5 s")
+
+    keep = row.get_by_role("checkbox", name="Keep idle xo")
+    expect(keep).not_to_be_checked()
+    keep.check()
+    deadline = time.monotonic() + 10
+    while not httpx.get(f"{live_server}/api/jobs/{job}").json()["keep"]:
+        assert time.monotonic() < deadline, "the job was not marked keep"
+        time.sleep(0.05)
+    page.reload()
+    expect(
+        page.locator(f"#jobs-table tr[data-id='{job}']").get_by_role("checkbox", name="Keep idle xo")
+    ).to_be_checked()
