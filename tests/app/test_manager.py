@@ -303,3 +303,23 @@ def test_shutdown_parks_every_job_and_places_none_again(
     assert (record.status, record.progress["step"]) == ("interrupted", 70)
     assert store.checkpoint(job) == checkpoint(70)
     store.close()
+
+
+def test_jobs_queue_when_their_memory_would_pass_the_budget(
+    manager: JobManager,
+    fake: FakeExecutor,
+    settings: Settings,
+    rings_spec: Spec,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr("app.jobs.manager.PARK_WAIT_SECONDS", 0.05)  # this fake worker never parks
+    first = create(manager, settings, rings_spec)
+    manager.memory_budget = int(manager._jobs[first].memory * 1.5)  # room for one more half job
+
+    second = create(manager, settings, rings_spec)
+    waiting = (manager.get(second).status, manager.queue_position(second))
+    manager.stop(first)
+
+    assert waiting == ("queued", 1)
+    assert manager.get(second).status == "running"
+    assert fake.ops(second) == ["place"]
