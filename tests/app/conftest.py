@@ -14,6 +14,8 @@ a deadline (`wait_for`, `wait_for_job`), never by sleeping a fixed time. Keep da
   the job has the status `until` names); returns the job.
 - `rings_spec`, `image_spec`: fresh job-spec dicts to change freely (a 2D rings job with ConvNetJS's
   classify2d net; an 9x9 xo job with a small conv net); neither has a stop condition.
+- `processes`: `Processes`, this machine's process tree read from /proc (the pool's workers are the
+  children of its fork server).
 """
 
 from __future__ import annotations
@@ -81,6 +83,31 @@ def poll_job(
             )
         time.sleep(POLL_SECONDS)
     return job
+
+
+class Processes:
+    """Parents and children of processes, from /proc."""
+
+    @staticmethod
+    def parent(pid: int) -> int:
+        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+
+    def children(self, pid: int) -> list[int]:
+        found = []
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit():
+                try:
+                    if self.parent(int(entry.name)) == pid:
+                        found.append(int(entry.name))
+                except OSError:
+                    continue  # it ended while we looked
+        return sorted(found)
+
+
+@pytest.fixture
+def processes() -> Processes:
+    """The process tree (see `Processes`)."""
+    return Processes()
 
 
 @pytest.fixture

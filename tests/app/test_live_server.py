@@ -120,27 +120,17 @@ def test_server_restart_keeps_jobs_and_resume_continues_from_the_checkpoint(tmp_
         assert steps == sorted(steps), "the resumed job continues the curve, it does not restart at 0"
 
 
-def worker_pids(server: subprocess.Popen) -> list[int]:
+def worker_pids(server: subprocess.Popen, processes: Any) -> list[int]:
     """The server's pool workers: the children of its fork server."""
     fork_server = next(
-        pid for pid in children(server.pid) if b"forkserver" in Path(f"/proc/{pid}/cmdline").read_bytes()
+        pid
+        for pid in processes.children(server.pid)
+        if b"forkserver" in Path(f"/proc/{pid}/cmdline").read_bytes()
     )
-    return sorted(children(fork_server))
+    return processes.children(fork_server)
 
 
-def children(pid: int) -> list[int]:
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                if int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1]) == pid:
-                    found.append(int(entry.name))
-            except OSError:
-                continue
-    return found
-
-
-def test_a_worker_killed_mid_training_loses_no_job(tmp_path: Path) -> None:
+def test_a_worker_killed_mid_training_loses_no_job(tmp_path: Path, processes: Any) -> None:
     """SIGKILL one of two workers while four jobs train: its two jobs go on from their checkpoints on
     the workers left, say so, and every job completes; no viewer ever sees a step go backwards."""
     with running_server(tmp_path) as (process, url):
@@ -155,7 +145,7 @@ def test_a_worker_killed_mid_training_loses_no_job(tmp_path: Path) -> None:
                 lambda: all(httpx.get(f"{url}/api/jobs/{job_id}").json()["step"] > 3000 for job_id in ids),
                 "every job training",
             )
-            victim = worker_pids(process)[0]
+            victim = worker_pids(process, processes)[0]
             os.kill(victim, signal.SIGKILL)
             jobs = wait_until(
                 lambda: (
@@ -166,8 +156,8 @@ def test_a_worker_killed_mid_training_loses_no_job(tmp_path: Path) -> None:
                 "every job to end",
             )
             seen = {job_id: read_stream(viewer) for job_id, viewer in zip(ids, viewers, strict=True)}
-        assert victim not in worker_pids(process)
-        assert len(worker_pids(process)) == 2, "the dead worker was replaced"
+        assert victim not in worker_pids(process, processes)
+        assert len(worker_pids(process, processes)) == 2, "the dead worker was replaced"
     assert [job["status"] for job in jobs] == ["completed"] * 4
     assert all(job["step"] == 40_000 for job in jobs)
     recovered = [message for _, messages in seen.values() for message in messages if message]

@@ -96,25 +96,16 @@ def place_command(job: str, spec: dict[str, Any], **changes: Any) -> dict[str, A
     return {**command, **changes}
 
 
-def children(pid: int) -> set[int]:
-    """The process ids whose parent is `pid`."""
-    found = set()
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                if int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1]) == pid:
-                    found.add(int(entry.name))
-            except OSError:
-                continue
-    return found
-
-
 def test_workers_start_warm_and_no_process_starts_for_a_job(
-    start_pool: Callable[[int], LocalPool], rings_spec: dict, collector: Collector, wait_for: Callable
+    start_pool: Callable[[int], LocalPool],
+    rings_spec: dict,
+    collector: Collector,
+    wait_for: Callable,
+    processes: Any,
 ) -> None:
     pool = start_pool(2)
     workers = {info.pid for info in pool.workers()}
-    fork_server = {int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1]) for pid in workers}
+    fork_server = {processes.parent(pid) for pid in workers}
     for pid in workers:  # NumPy's compiled core is loaded before any job exists
         assert "_multiarray_umath" in Path(f"/proc/{pid}/maps").read_text()
 
@@ -126,7 +117,8 @@ def test_workers_start_warm_and_no_process_starts_for_a_job(
     )
 
     assert {info.pid for info in pool.workers()} == workers
-    assert set().union(*(children(pid) for pid in fork_server)) == workers  # nothing forked for the jobs
+    forked = set().union(*(processes.children(pid) for pid in fork_server))
+    assert forked == workers  # nothing forked for the jobs
     assert sorted(info.jobs for info in pool.workers()) == [3, 3]
 
 
