@@ -73,7 +73,6 @@ class JobTask:
         self.intervals = frame_intervals(self.stream, self.producer.kinds)
         now = time.monotonic()
         self.next_progress = now
-        self.progress_interval = self.stream.progress_every
         self.next_frame = dict.fromkeys(self.intervals, now)
 
     @property
@@ -130,8 +129,7 @@ class JobTask:
         started = time.perf_counter()
         checkpoint = self.run.checkpoint()
         cost = time.perf_counter() - started
-        self.progress_interval = max(self.stream.progress_every, cost / CHECKPOINT_SHARE)
-        self.next_progress = time.monotonic() + self.progress_interval
+        self.next_progress = time.monotonic() + max(self.stream.progress_every, cost / CHECKPOINT_SHARE)
         self._send(("progress", self.job, self.run_id, self.run.take_progress(), checkpoint))
 
     def _send_frames(self, *, force: bool) -> None:
