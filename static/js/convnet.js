@@ -14,6 +14,8 @@ import { pauseWhenUnwatched, PlayIntent } from "./unwatched.js";
 const $ = (id) => document.getElementById(id);
 const TERMINAL = ["completed", "stopped", "failed", "deleted"];
 const RESUMABLE = ["paused", "interrupted"];
+// Everything this page draws: layer activations and filters, test predictions, the confusion matrix.
+const KINDS = ["activations", "filters", "samples", "confusion"];
 
 const state = {
   dataset: null, // the chosen dataset spec, {name, ...params}
@@ -113,7 +115,7 @@ function attach(jobId, playing = null) {
   for (const id of ["predictions", "confusion"]) $(id).replaceChildren();
   for (const kind of Object.keys(pending)) delete pending[kind];
   const handlers = { onSnapshot, onMessage, onFrame: queueFrame, onConnection: showConnection };
-  stream = new JobStream(jobId, handlers);
+  stream = new JobStream(jobId, handlers, KINDS);
 }
 
 async function onSnapshot(snapshot) {

@@ -20,6 +20,9 @@
 import { api, JobStream, toast } from "./api.js";
 import { PlayIntent } from "./unwatched.js";
 
+// The frame kinds the playground always shows; "hidden" only while its view is open and on screen.
+const KINDS = ["boundary", "neurons"];
+
 /** The job the page shows, and the calls that drive it. */
 export class PlayJob {
   /** @param {object} handlers JobStream handlers (onSnapshot, onMessage, onFrame, onConnection) */
@@ -30,6 +33,7 @@ export class PlayJob {
     this.stream = null;
     this.status = null; // the job's last status ({status, pause_reason, ...})
     this.intent = new PlayIntent((error) => toast(error.message));
+    this.hiddenShown = true;
     this.queue = Promise.resolve(); // replacements run one after another, in the order asked
     this.latest = null;
   }
@@ -69,6 +73,11 @@ export class PlayJob {
     return this.status?.status === "running" || this.status?.status === "queued";
   }
 
+  /** The frame kinds the page shows now. */
+  get kinds() {
+    return this.hiddenShown ? [...KINDS, "hidden"] : KINDS;
+  }
+
   /**
    * Stream `jobId` instead of the current job, deleting the current one only if the page made it.
    * `playing`: whether the person wants it to play (null: not known, for a job opened by its link).
@@ -80,7 +89,7 @@ export class PlayJob {
     this.owned = owned;
     this.status = null;
     this.intent.follow(jobId, playing);
-    this.stream = new JobStream(jobId, this.handlers);
+    this.stream = new JobStream(jobId, this.handlers, this.kinds);
     if (previous && previous !== jobId) api.del(`/api/jobs/${previous}`).catch(() => null);
   }
 
@@ -117,6 +126,13 @@ export class PlayJob {
   async setTrainer(changes) {
     if (!this.id) return;
     await api.patch(`/api/jobs/${this.id}`, { trainer: changes });
+  }
+
+  /** Ask for hidden-space frames (true) or not (false): the server computes them only while some
+   * viewer shows them. */
+  showHidden(shown) {
+    this.hiddenShown = shown;
+    this.stream?.setKinds(this.kinds);
   }
 
   /** Choose the hidden-space layer and neurons for every viewer of the job. */

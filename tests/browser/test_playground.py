@@ -1,5 +1,5 @@
-"""The 2D playground (/): pick data, train live, edit points and the net, share the setup by URL, and
-play again after a pause nobody chose."""
+"""The 2D playground (/): pick data, train live, edit points and the net, share the setup by URL, play
+again after a pause nobody chose, and stream the hidden space only while it is shown."""
 
 from __future__ import annotations
 
@@ -459,3 +459,75 @@ def test_the_status_line_shows_why_a_job_paused_itself(page: Page, live_server: 
     expect(page.locator("#play")).to_have_text("Play")
     page.get_by_role("button", name="Play").click()
     expect(page.locator("#status")).to_have_text("running")  # the message went with the pause
+
+
+def frame_header(payload: bytes | str) -> dict | None:
+    """The header of a binary visual frame (app.frames: magic, header length, JSON), else None."""
+    if isinstance(payload, str) or payload[:4] != b"NPF1":
+        return None
+    length = int.from_bytes(payload[4:8], "little")
+    return json.loads(payload[8 : 8 + length])
+
+
+def frame_kind(payload: bytes | str) -> str | None:
+    header = frame_header(payload)
+    return header and header["type"]
+
+
+def is_frame(kind: str) -> Callable[[bytes | str], bool]:
+    return lambda payload: frame_kind(payload) == kind
+
+
+def watching(hidden: bool) -> Callable[[str | bytes], bool]:
+    """Whether a sent message is the page's watch message with (or without) the hidden kind."""
+
+    def check(payload: str | bytes) -> bool:
+        message = json.loads(payload) if isinstance(payload, str) else {}
+        return message.get("type") == "watch" and ("hidden" in message["kinds"]) == hidden
+
+    return check
+
+
+def test_the_hidden_space_is_streamed_only_while_its_view_is_open(page: Page, live_server: str) -> None:
+    with page.expect_websocket() as opened:
+        open_playground(page, live_server)
+    socket = opened.value
+    kinds: list[str | None] = []
+    socket.on("framereceived", lambda payload: kinds.append(frame_kind(payload)))
+    hidden = page.locator("#hidden-details")
+    hidden.scroll_into_view_if_needed()
+    page.get_by_role("button", name="Play").click()
+    expect(page.locator("#status")).to_have_text("running")
+    socket.wait_for_event("framereceived", predicate=is_frame("hidden"))
+
+    with socket.expect_event("framesent", predicate=watching(hidden=False)):
+        hidden.locator("summary").click()
+    expect(page.locator("#hidden-space")).to_be_hidden()
+    closed_at = len(kinds)
+    for _ in range(30):  # ~1 s of boundary frames, ten hidden-frame intervals of a running job
+        socket.wait_for_event("framereceived", predicate=is_frame("boundary"))
+    after_close = kinds[closed_at:]
+    # a hidden frame queued before the server heard of the change may still come, then none
+    settled = [i for i, kind in enumerate(after_close) if kind == "boundary"][5]
+    assert "hidden" not in after_close[settled:], after_close
+
+    with socket.expect_event("framesent", predicate=watching(hidden=True)):
+        hidden.locator("summary").click()
+    socket.wait_for_event("framereceived", predicate=is_frame("hidden"))
+    expect(page.locator("#hidden-caption")).to_contain_text("neuron 0 (x) against neuron 1 (y)")
+
+
+def test_the_hidden_space_of_a_paused_job_is_drawn_again_when_reopened(page: Page, live_server: str) -> None:
+    """A paused job computes no frames of its own: reopening the view after a step asks it to draw."""
+    with page.expect_websocket() as opened:
+        open_playground(page, live_server)
+    socket = opened.value
+    hidden = page.locator("#hidden-details")
+    hidden.scroll_into_view_if_needed()
+    with socket.expect_event("framesent", predicate=watching(hidden=False)):
+        hidden.locator("summary").click()
+    page.get_by_role("button", name="Step").click()
+    page.wait_for_function(f"{STEP} === 1")
+    with socket.expect_event("framereceived", predicate=is_frame("hidden")) as drawn:
+        hidden.locator("summary").click()
+    assert frame_header(drawn.value)["step"] == 1
