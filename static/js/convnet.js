@@ -9,6 +9,7 @@ import {
 import { DrawPad } from "./drawpad.js";
 import { LayerView } from "./layerviz.js";
 import { renderConfusion, renderProbabilities, renderSamples } from "./predictions.js";
+import { rememberStarted, startedJobs, stopStarted } from "./startedjobs.js";
 import { pauseWhenUnwatched, PlayIntent } from "./unwatched.js";
 
 const $ = (id) => document.getElementById(id);
@@ -91,18 +92,34 @@ async function start() {
     stream: { image_every: 1.0, sample: 0 },
     pause_when_unwatched: pauseWhenUnwatched(),
   };
+  $("start").disabled = true; // one start at a time: each stops the jobs the others started
   try {
-    const job = await api.post("/api/jobs", spec);
-    // One job trains per page: the previous one pauses (it stays on the jobs page, resumable).
-    if (state.job && !TERMINAL.includes(state.status) && !RESUMABLE.includes(state.status)) {
-      api.post(`/api/jobs/${state.job}/pause`).catch(showError);
-    }
-    state.formJob = job.id;
-    attach(job.id, true);
+    await startJob(spec);
   } catch (error) {
     if (error.status === 422) $("layers-error").textContent = error.message;
     else showError(error);
+  } finally {
+    $("start").disabled = false;
   }
+}
+
+/**
+ * One job trains per page. The new job is created paused, so a spec the server refuses leaves the
+ * running job alone; then the jobs this tab started stop (freeing their slots), and the new one runs.
+ * A job on show that this tab did not start (opened by its link) is paused instead: it is someone
+ * else's, and stays resumable on the jobs page.
+ */
+async function startJob(spec) {
+  const job = await api.post("/api/jobs?paused=true", spec);
+  const linked = state.job && !startedJobs().includes(state.job);
+  (await stopStarted()).forEach(showError);
+  rememberStarted(job.id);
+  if (linked && !TERMINAL.includes(state.status) && !RESUMABLE.includes(state.status)) {
+    await api.post(`/api/jobs/${state.job}/pause`).catch(showError);
+  }
+  await api.post(`/api/jobs/${job.id}/resume`);
+  state.formJob = job.id;
+  attach(job.id, true);
 }
 
 /** Show `jobId` live; `playing`: whether the person wants it to play (null: not known, see unwatched.js). */

@@ -1,6 +1,6 @@
 """The ConvNet page against a live server: train a small net on xo, watch its layers, predictions and
-loss, pause it, get the server's message for a bad net, classify a drawing, upload a data set, and
-resume its job after a pause nobody chose."""
+loss, pause it, get the server's message for a bad net, classify a drawing, upload a data set; stop
+the job it started when it starts another, and resume its job after a pause nobody chose."""
 
 from __future__ import annotations
 
@@ -128,6 +128,24 @@ def eventually(check: Callable[[], object], timeout: float = 15.0) -> object:
         assert time.monotonic() < deadline, "condition not met in time"
         time.sleep(0.05)
     return result
+
+
+def test_convnet_stops_the_job_it_started_when_it_starts_another(page: Page, live_server: str) -> None:
+    start_xo(page, live_server, SMALL_NET)
+    first = job_id(page)
+    expect(page.locator("#job-status")).to_contain_text("running")
+    page.click("#start")
+    page.wait_for_function("first => location.hash !== `#job=${first}`", arg=first)
+    second = job_id(page)
+    expect(page.locator("#job-status")).to_contain_text("running")
+    assert status_of(live_server, first)["status"] == "stopped"
+    assert status_of(live_server, second)["status"] == "running"
+
+    page.reload()  # the tab still knows the job it started
+    expect(page.locator("#job-status")).to_contain_text("running")
+    page.click("#start")
+    page.wait_for_function("second => location.hash !== `#job=${second}`", arg=second)
+    assert status_of(live_server, second)["status"] == "stopped"
 
 
 def test_convnet_resumes_its_job_after_an_unwatched_pause_when_reopened(page: Page, live_server: str) -> None:
