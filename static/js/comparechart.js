@@ -1,6 +1,7 @@
 // Several jobs' curves on one chart with a legend, as ConvNetJS's trainer comparison demo shows them.
 
 import { LineChart } from "./linechart.js";
+import { testStep } from "./figures.js";
 
 const COLORS = ["#1f6feb", "#f59322", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#17becf"];
 
@@ -25,9 +26,10 @@ export class CompareChart {
 
   /**
    * Show one curve per job: `curves` [{id, label, points}] where points are metric history rows
-   * ({step, loss, ...}); `metric` is the row key to plot.
+   * ({step, loss, ...}); `metric` is the row key to plot, test figures at the step they were measured.
    */
   show(curves, metric) {
+    const stepOf = metric.startsWith("test_") ? testStep : (point) => point.step;
     for (const id of this.colors.keys()) {
       if (!curves.some((curve) => curve.id === id)) this.colors.delete(id);
     }
@@ -37,8 +39,9 @@ export class CompareChart {
     for (const { id, points } of curves) {
       for (const point of points) {
         if (point[metric] === null || point[metric] === undefined) continue;
-        if (!byStep.has(point.step)) byStep.set(point.step, {});
-        byStep.get(point.step)[id] = point[metric];
+        const step = stepOf(point);
+        if (!byStep.has(step)) byStep.set(step, {});
+        byStep.get(step)[id] = point[metric];
       }
     }
     for (const step of [...byStep.keys()].sort((a, b) => a - b)) this.chart.add(step, byStep.get(step));

@@ -141,12 +141,15 @@ async function onSnapshot(snapshot) {
     location.replace(`/#job=${job.id}`); // a 2D job: the playground draws it
     return;
   }
-  const last = history[history.length - 1] || {};
+  // The last history point's held-out figures come with the step they were measured at (the job's
+  // own metrics do not say it); the job's counters are newer than any point.
+  const last = Object.fromEntries(Object.entries(history.at(-1) || {}).filter(([, value]) => value !== null));
+  const { n_test: test, n_val: val, n_train: train } = snapshot.dataset;
   layerView.build(snapshot.layers);
-  stats.reset(history, { ...last, ...job.metrics, step: job.step, examples_seen: job.examples_seen });
+  stats.setSplits({ test, val });
+  stats.reset(history, { ...job.metrics, ...last, step: job.step, examples_seen: job.examples_seen });
   setStatus(job);
   showTrainer(job.trainer);
-  const { n_test: test, n_val: val, n_train: train } = snapshot.dataset;
   state.evalCount = test || val || train;
   $("sample").max = state.evalCount - 1;
   $("sample").value = snapshot.view.sample ?? spec.stream.sample;

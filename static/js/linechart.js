@@ -29,11 +29,19 @@ export class LineChart {
     this.dirty = true;
   }
 
-  /** Add one point; `values` maps series keys to numbers (null or missing: no value). */
+  /**
+   * Add values at `x`; `values` maps series keys to numbers (null or missing: no value). Values at an
+   * x already charted join that point, and an x before the last goes in its place: a test figure is
+   * charted at the step it was measured at, which can be older than the last training point.
+   */
   add(x, values) {
-    const last = this.points[this.points.length - 1];
-    if (last && x <= last.x) return;
-    this.points.push({ x, values });
+    const given = Object.entries(values).filter(([, v]) => v !== null && v !== undefined);
+    if (!given.length) return;
+    let index = this.points.length;
+    while (index > 0 && this.points[index - 1].x > x) index--;
+    const at = this.points[index - 1];
+    if (at && at.x === x) Object.assign(at.values, Object.fromEntries(given));
+    else this.points.splice(index, 0, { x, values: Object.fromEntries(given) });
     if (this.points.length > MAX_POINTS) this.points = this.points.filter((_, i) => i % 2 === 0);
     this.dirty = true;
   }

@@ -11,6 +11,7 @@ import { PlayJob } from "./playjob.js";
 import { classColor } from "./classcolors.js";
 import { downloadJson, readJsonFile } from "./modelfile.js";
 import { watchShown } from "./onscreen.js";
+import { testStep } from "./figures.js";
 
 const $ = (id) => document.getElementById(id);
 const DATA_KEYS = ["noise", "n_samples", "test_fraction", "classes"];
@@ -192,9 +193,13 @@ function onFrame(frame) {
   }
 }
 
+/** Chart a progress point: training figures at its step, test figures at the step they were measured
+ * at (they are measured less often, so a progress report may carry an older test figure). */
 function addPoint(point) {
-  charts.loss.add(point.step, { loss: point.loss, test_loss: point.test_loss });
-  charts.accuracy.add(point.step, { train_accuracy: point.train_accuracy, test_accuracy: point.test_accuracy });
+  charts.loss.add(point.step, { loss: point.loss });
+  charts.accuracy.add(point.step, { train_accuracy: point.train_accuracy });
+  charts.loss.add(testStep(point), { test_loss: point.test_loss });
+  charts.accuracy.add(testStep(point), { test_accuracy: point.test_accuracy });
 }
 
 function showCounters(progress) {

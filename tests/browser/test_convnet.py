@@ -5,6 +5,7 @@ the job it started when it starts another, and resume its job after a pause nobo
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -61,6 +62,8 @@ def test_convnet_trains_xo_shows_layers_predictions_loss_and_pauses(page: Page, 
     expect(cards.first.locator(".prob-bars li")).to_have_count(2)  # top 3 of xo's two classes
     expect(page.locator("table.confusion tbody tr")).to_have_count(2)
 
+    # held-out figures say the step they were measured at
+    expect(page.locator("[data-note='test_accuracy']")).to_have_text(re.compile(r"^\(step [\d,]+\)$"))
     page.locator("#loss-chart").hover()
     page.wait_for_function("(document.querySelector('#loss-chart').dataset.readout || '').includes('loss')")
 

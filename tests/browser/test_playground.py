@@ -280,6 +280,47 @@ def test_the_page_modules_pure_helpers(page: Page, live_server: str) -> None:
     assert results["pairs"] == [[0, 2], [1, 2], [0, 1]]
 
 
+def test_test_figures_are_charted_and_told_with_the_step_they_were_measured_at(
+    page: Page, live_server: str
+) -> None:
+    """A progress report's test figures can be older than its step: the chart puts them at their own
+    step, joining a training point there, and the words say which step and how many examples."""
+    page.goto(live_server + "/static/css/netplay.css")
+    results = page.evaluate(
+        """async () => {
+      const { LineChart } = await import("/static/js/linechart.js");
+      const figures = await import("/static/js/figures.js");
+      const chart = new LineChart(document.createElement("canvas"), []);
+      const progress = [
+        { step: 100, loss: 0.9, test_loss: 1.0, test_step: 100 },
+        { step: 200, loss: 0.8, test_loss: 1.0, test_step: 100 },
+        { step: 300, loss: 0.7, test_loss: 0.6, test_step: 250 },
+        { step: 400, loss: 0.6, test_loss: 0.5 },
+      ];
+      for (const point of progress) {
+        chart.add(point.step, { loss: point.loss });
+        chart.add(figures.testStep(point), { test_loss: point.test_loss });
+      }
+      return {
+        points: chart.points,
+        subset: figures.measuredOn(4200, 1000, 10000, "test images"),
+        whole: figures.measuredOn(4200, 10000, 10000, "test images"),
+        never: figures.measuredOn(null, 0, 10000, "test images"),
+      };
+    }"""
+    )
+    assert results["points"] == [
+        {"x": 100, "values": {"loss": 0.9, "test_loss": 1.0}},
+        {"x": 200, "values": {"loss": 0.8}},
+        {"x": 250, "values": {"test_loss": 0.6}},
+        {"x": 300, "values": {"loss": 0.7}},
+        {"x": 400, "values": {"loss": 0.6, "test_loss": 0.5}},
+    ]
+    assert results["subset"] == "step 4,200, 1,000 of 10,000 test images"
+    assert results["whole"] == "step 4,200"
+    assert results["never"] == ""
+
+
 RINGS_JOB = {
     "name": "made through the API",
     "dataset": {"name": "rings", "n_samples": 200},
