@@ -488,6 +488,22 @@ def test_a_job_paused_while_nobody_watched_plays_again_when_the_page_is_back(
     assert job(page, live_server)["status"] == "running"
 
 
+def test_a_tab_shown_again_resumes_its_job_even_before_its_stream_is_back(
+    page: Page, live_server: str
+) -> None:
+    """A sleeping tab's socket may not have noticed anything: becoming visible, the page asks the
+    server where its job stands and resumes it."""
+    cutter = SocketCutter(page)
+    open_playground(page, live_server)
+    page.get_by_role("button", name="Play").click()
+    expect(page.locator("#status")).to_have_text("running")
+    cutter.cut()
+    expect(page.locator("#connection")).to_contain_text("connection lost")
+    eventually(lambda: job(page, live_server)["pause_reason"] == "unwatched")
+    page.evaluate("document.dispatchEvent(new Event('visibilitychange'))")  # the tab is shown again
+    eventually(lambda: job(page, live_server)["status"] == "running")  # its socket is still cut
+
+
 def test_the_status_line_shows_why_a_job_paused_itself(page: Page, live_server: str) -> None:
     """A job that paused because nobody watched says so; a tab that never played it does not resume it."""
     created = httpx.post(f"{live_server}/api/jobs", json={**RINGS_JOB, "pause_when_unwatched": 0.5})
