@@ -13,13 +13,19 @@ JobStatus = Literal["queued", "running", "paused", "completed", "stopped", "fail
 
 
 class Metrics(BaseModel):
-    """Latest measured figures: training ones over the last report window, test ones on held-out data."""
+    """Latest measured figures: training ones over the last report window, test ones on held-out data,
+    each held-out figure with the step it was measured at."""
 
     loss: float | None = None
     train_accuracy: float | None = None
     test_loss: float | None = None
     test_accuracy: float | None = None
+    test_step: int | None = Field(None, description="The step the test figures were measured at.")
+    test_examples: int | None = Field(
+        None, description="How many test examples they were measured on (all, or a rotating subset)."
+    )
     val_accuracy: float | None = None
+    val_step: int | None = Field(None, description="The step the validation figure was measured at.")
 
 
 class JobOut(BaseModel):

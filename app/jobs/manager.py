@@ -296,7 +296,7 @@ class JobManager:
                 self._queue.append(job_id)
             elif self.viewers.count(job_id):
                 job.visit.append({"op": "render", "job": job_id})  # its viewers see the fresh net
-            self._set_status(job, status)
+            self._set_status(job, status, pause_reason="user")  # paused: it waits for a person's resume
             self._reconcile(job)
             self._schedule()
         return self.get(job_id)
@@ -315,8 +315,8 @@ class JobManager:
 
     def watch(self, job_id: str, watch: Watch) -> None:
         """The hub's newest count of the job's viewers and the frame kinds they show. Counts can arrive
-        out of order; an older one than the last is ignored. A new viewer of a paused job gets its
-        frames drawn (the job visits a worker)."""
+        out of order; an older one than the last is ignored. A new viewer of a paused job, or a kind
+        newly shown, gets its frames drawn (the job visits a worker)."""
         with self._lock:
             job = self._jobs.get(job_id)
             status = job.status if job is not None else self._stored_status(job_id)
@@ -330,7 +330,7 @@ class JobManager:
                 job, {"op": "watch", "job": job_id, "kinds": watch.kinds}
             ):
                 return
-            if status == "paused" and watch.count > (old.count if old is not None else 0):
+            if status == "paused" and _shows_more(watch, old):
                 try:
                     job = job or self._live(job_id, "view")
                 except JobConflict:
@@ -539,7 +539,8 @@ class JobManager:
             self._set_status(job, transition(job.id, job.status, "admit"))
             self._reconcile(job)
         for position, job_id in enumerate(self._queue, start=1):
-            self._emit(job_id, {"type": "status", "status": "queued", "queue_position": position})
+            event = {"type": "status", "status": "queued", "message": None, "pause_reason": None}
+            self._emit(job_id, {**event, "queue_position": position})
 
     # ---- reading the database (with the lock held) --------------------------------------------------
 
@@ -598,3 +599,14 @@ class JobManager:
     def _call_hub(self, method: Any, *args: Any) -> None:
         if self.loop is not None and not self.loop.is_closed():
             self.loop.call_soon_threadsafe(method, *args)
+
+
+def _shows_more(watch: Watch, old: Watch | None) -> bool:
+    """Whether `watch` has more viewers than `old`, or shows a kind `old` did not."""
+    if old is None:
+        return watch.count > 0
+    if watch.count > old.count:
+        return True
+    if not watch.count or old.kinds is None:
+        return False
+    return watch.kinds is None or bool(set(watch.kinds) - set(old.kinds))

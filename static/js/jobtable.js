@@ -2,6 +2,7 @@
 // a compare checkbox, a link to watch the job live, the server's word on its status (paused because
 // nobody watched, recovered after a worker died), pause/resume/stop/delete buttons and a keep box.
 
+import { measuredOn } from "./figures.js";
 import { count, fixed, percent } from "./numbers.js";
 
 const RUNNING = ["running", "queued"];
@@ -120,6 +121,8 @@ export class JobTable {
     cells.loss.textContent = fixed(job.metrics.loss, 4);
     cells.train.textContent = percent(job.metrics.train_accuracy);
     cells.test.textContent = percent(job.metrics.test_accuracy);
+    const measured = measuredOn(job.metrics.test_step, job.metrics.test_examples, null, "test examples");
+    cells.test.title = measured ? `measured at ${measured}` : "";
     cells.speed.textContent = count(job.examples_per_second);
     cells.trainer.textContent = trainerText(job.trainer);
     const [toggle, stop, remove] = cells.actions.querySelectorAll("button");

@@ -124,22 +124,10 @@ export class HiddenView {
     this.caption = caption;
     this.pending = null;
     this.current = null; // {layer, neurons} of the last frame drawn
-    this.step = null; // step of the newest frame pushed
   }
 
   push(frame) {
     this.pending = frame;
-    this.step = frame.header.step;
-  }
-
-  /** What is drawn belongs to another job (or connection): `olderThan` is true until the next frame. */
-  forget() {
-    this.step = null;
-  }
-
-  /** Whether what is drawn (or about to be) shows the net at another step than `step`, or nothing. */
-  olderThan(step) {
-    return this.step !== step;
   }
 
   draw() {

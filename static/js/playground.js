@@ -21,7 +21,6 @@ const OWN_JOB_TITLE = $("job-line").title;
 const state = stateFromHash(location.hash);
 let catalogue = [];
 let datasetView = null; // the current job's dataset (points, classes) from its snapshot
-let step = 0; // the job's step, as last reported
 
 const boundary = new BoundaryView($("boundary"), $("boundary-overlay"), editAt);
 const neurons = new NeuronView($("neurons"), $("neuron-large"), $("neuron-caption"));
@@ -141,7 +140,6 @@ function onSnapshot(snapshot) {
   neurons.setFeatures(snapshot.dataset.features || state.features);
   neurons.clear();
   hiddenPicker.show(snapshot.layers, snapshot.view);
-  hiddenView.forget();
   for (const chart of Object.values(charts)) chart.clear();
   snapshot.history.forEach(addPoint);
   showCounters(snapshot.job);
@@ -203,7 +201,6 @@ function addPoint(point) {
 }
 
 function showCounters(progress) {
-  step = progress.step;
   $("count-step").textContent = progress.step.toLocaleString();
   $("count-epoch").textContent = progress.epoch.toLocaleString();
   $("count-examples").textContent = progress.examples_seen.toLocaleString();
@@ -233,19 +230,6 @@ function statusText({ status, error, stop_reason: stopReason, queue_position: po
   if (message) return message.startsWith(status) ? message : `${status}: ${message}`;
   if (status === "queued" && position) return `queued (number ${position} for a free slot)`;
   return status;
-}
-
-/**
- * Ask for hidden-space frames only while that view is open and on screen. A paused job draws a kind
- * it was not asked for only on its next visit to a worker, so when the view comes back older than
- * the job, the page sends the job its view again, which makes it draw.
- */
-function showHidden(shown) {
-  job.showHidden(shown);
-  const paused = job.status?.status === "paused";
-  if (shown && paused && hiddenView.olderThan(step) && hiddenPicker.layer !== null) {
-    job.setView({ hidden_layer: hiddenPicker.layer, hidden_neurons: hiddenPicker.neurons });
-  }
 }
 
 /** Put the state's values into the form controls (ids match the state's keys). */
@@ -359,7 +343,8 @@ function animate() {
 async function main() {
   buildFeatures();
   bindControls();
-  watchShown($("hidden-details"), showHidden);
+  // Hidden-space frames only while that view is open and on screen (the server draws them then).
+  watchShown($("hidden-details"), (shown) => job.showHidden(shown));
   boundary.setDiscretize(state.discretize);
   requestAnimationFrame(animate);
   try {

@@ -89,6 +89,8 @@ def test_get_job_shows_measured_progress_and_metric_history_grows(
     assert job["epoch"] == job["examples_seen"] // 100
     assert job["metrics"]["loss"] > 0
     assert 0 <= job["metrics"]["test_accuracy"] <= 1
+    assert 0 < job["metrics"]["test_step"] <= job["step"]  # each held-out figure says when it was measured
+    assert job["metrics"]["test_examples"] == 100
     assert [layer["type"] for layer in job["layers"]][-1] == "softmax"
 
     def history() -> list[Job]:
@@ -245,6 +247,7 @@ def test_reset_keeps_the_seed_and_a_new_seed_changes_it(
     new_outputs, new_loss = first_step(client, job_id, wait_for_job)
 
     assert (reset["status"], reset["step"], reset["stop_reason"], reset["error"]) == ("paused", 0, None, None)
+    assert reset["pause_reason"] == "user"  # it waits for a person to resume it
     assert (again["status"], again["step"], again["metrics"]["loss"]) == ("paused", 0, None)
     assert (same_outputs, same_loss) == (outputs, loss)
     assert reseeded.status_code == 200

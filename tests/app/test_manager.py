@@ -323,3 +323,19 @@ def test_jobs_queue_when_their_memory_would_pass_the_budget(
     assert waiting == ("queued", 1)
     assert manager.get(second).status == "running"
     assert fake.ops(second) == ["place"]
+
+
+def test_a_kind_newly_shown_on_a_paused_job_is_drawn(
+    manager: JobManager, fake: FakeExecutor, settings: Settings, rings_spec: Spec
+) -> None:
+    job = create(manager, settings, rings_spec, paused=True)
+    manager.watch(job, watch(1, 1, ("boundary",)))
+    say(manager, fake, "parked", job, None, checkpoint(0))
+    first_visit = fake.ops(job)
+
+    manager.watch(job, watch(2, 1, ("boundary",)))  # nothing new to show
+    manager.watch(job, watch(3, 1, ("boundary", "hidden")))
+
+    assert first_visit == ["place", "render", "park"]
+    assert fake.ops(job) == ["place", "render", "park"] * 2
+    assert fake.commands[-3]["kinds"] == ["boundary", "hidden"]

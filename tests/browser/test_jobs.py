@@ -54,6 +54,8 @@ def test_jobs_lists_a_job_created_through_the_api_with_its_status(page: Page, li
     expect(row.locator("a")).to_have_attribute("href", f"/convnet#job={job}")
     expect(row.locator(".status")).to_contain_text("completed")  # the page refreshes by itself
     expect(row.locator("button[data-action='delete']")).to_be_enabled()
+    measured = httpx.get(f"{live_server}/api/jobs/{job}").json()["metrics"]["test_step"]
+    expect(row.locator("td").nth(7)).to_have_attribute("title", f"measured at step {measured}")
 
 
 def test_jobs_overlays_the_curves_of_two_selected_jobs(page: Page, live_server: str) -> None:
