@@ -16,12 +16,13 @@ More figures: ``--fast-start`` (an idle server; median seconds from POST to the 
 and to ``completed`` for the same job stopping at 95% test accuracy), ``--viewers 50`` (one job's
 training speed with that many viewers reading everything, against no viewer) and ``--parked 100``
 (memory of that many jobs trained and then parked, against the idle server, and how soon a parked job
-takes its first step after ``resume``).
+takes its first step after ``resume``), and ``--page 5`` (seconds from opening the playground in headless
+Chromium to its first boundary frame; needs Playwright and Debian's Chromium, the test extra).
 
 Usage: ``python benchmarks/bench_classroom.py [--students 10,30,60] [--seconds 15]
-[--fast-start 20] [--viewers 50] [--parked 100] [--skip-classroom]``. Prints Markdown tables. Timings
-are figures to read, never test assertions; this process's own students share the machine with the
-server.
+[--fast-start 20] [--viewers 50] [--parked 100] [--page 5] [--skip-classroom]``. Prints Markdown
+tables. Timings are figures to read, never test assertions; this process's own students share the
+machine with the server.
 """
 
 from __future__ import annotations
@@ -60,6 +61,8 @@ RINGS_JOB: dict[str, Any] = {
     "pause_when_unwatched": 30,
 }
 PAGE_KINDS = "boundary,neurons"
+CHROMIUM = os.environ.get("NETPLAY_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
 TARGET = 0.95
 
 
@@ -341,6 +344,38 @@ async def parked_jobs(url: str, pid: int, count: int) -> dict[str, Any]:
     return {"idle": idle, "training": training, "parked": parked, "resumes": resumes}
 
 
+def page_first_boundary(url: str, loads: int) -> list[float]:
+    """Seconds from navigating to the playground to the first boundary frame on its socket."""
+    from playwright.sync_api import sync_playwright
+
+    seconds = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        for _ in range(loads):
+            context = browser.new_context(viewport={"width": 1280, "height": 720})
+            page = context.new_page()
+            seen: list[float] = []
+
+            def on_socket(socket: Any, seen: list[float] = seen) -> None:
+                def on_frame(payload: Any) -> None:
+                    if isinstance(payload, bytes) and not seen and frame_type(payload) == "boundary":
+                        seen.append(time.monotonic())
+
+                socket.on("framereceived", on_frame)
+
+            page.on("websocket", on_socket)
+            started = time.monotonic()
+            page.goto(f"{url}/")
+            page.wait_for_function("() => true")  # let the page's events reach this process
+            deadline = started + 30
+            while not seen and time.monotonic() < deadline:
+                page.wait_for_timeout(5)
+            seconds.append(seen[0] - started)
+            context.close()
+        browser.close()
+    return seconds
+
+
 async def examples_per_second(http: httpx.AsyncClient, url: str, job_id: str, seconds: float) -> float:
     first = (await http.get(f"{url}/api/jobs/{job_id}")).json()["examples_seen"]
     started = time.monotonic()
@@ -362,6 +397,7 @@ def main() -> None:
     )
     parser.add_argument("--viewers", type=int, default=50, help="viewers of one job (0: skip)")
     parser.add_argument("--parked", type=int, default=100, help="jobs trained then parked (0: skip)")
+    parser.add_argument("--page", type=int, default=0, help="playground loads in Chromium (0: skip)")
     parser.add_argument("--skip-classroom", action="store_true")
     args = parser.parse_args()
     RINGS_JOB["pause_when_unwatched"] = args.park_after
@@ -390,6 +426,14 @@ def main() -> None:
             f"train, {mib['parked']:.0f} MiB once all parked (+{added:.0f} MiB); resume -> first new step "
             f"median {1000 * statistics.median(figures['resumes']):.1f} ms "
             f"(max {1000 * max(figures['resumes']):.1f} ms, {len(figures['resumes'])} resumes)"
+        )
+    if args.page:
+        with server() as (url, _):
+            httpx.get(f"{url}/api/jobs", timeout=60)  # answered once the server has started its workers
+            loads = page_first_boundary(url, args.page)
+        print(
+            f"\nThe playground's first boundary ({args.page} loads, idle server): median "
+            f"{statistics.median(loads):.3f} s after navigation (min {min(loads):.3f}, max {max(loads):.3f})"
         )
     if args.viewers:
         with server() as (url, _):

@@ -2,7 +2,8 @@
 
 Each page names its entry module; the page head lists every module that entry imports, directly or
 not, as ``modulepreload`` links, so the browser fetches them all at once instead of discovering them
-one import level at a time. The body carries the server's settings the pages need
+one import level at a time, and ``preload`` links for the API answers the page fetches as it starts
+(its modules need them before they can do anything). The body carries the server's settings the pages need
 (``data-pause-when-unwatched``: the ``pause_when_unwatched`` they give their jobs).
 """
 
@@ -37,26 +38,32 @@ def module_graph(entry: str) -> tuple[str, ...]:
     return tuple(f"/static/js/{name}" for name in seen)
 
 
-def _page(request: Request, template: str, page: str) -> HTMLResponse:
+def _page(request: Request, template: str, page: str, fetches: tuple[str, ...]) -> HTMLResponse:
     modules = module_graph(f"{page}.js")
     idle = request.app.state.settings.page_pause_when_unwatched
-    context = {"page": page, "entry": modules[0], "modules": modules, "pause_when_unwatched": idle}
+    context = {
+        "page": page,
+        "entry": modules[0],
+        "modules": modules,
+        "fetches": fetches,
+        "pause_when_unwatched": idle,
+    }
     return TEMPLATES.TemplateResponse(request, template, context)
 
 
 @router.get("/", response_class=HTMLResponse)
 def playground_page(request: Request) -> HTMLResponse:
     """The 2D playground: pick data, shape a net, watch its decision boundary train live."""
-    return _page(request, "playground.html", "playground")
+    return _page(request, "playground.html", "playground", ("/api/datasets",))
 
 
 @router.get("/convnet", response_class=HTMLResponse)
 def convnet_page(request: Request) -> HTMLResponse:
     """Convolutional nets on image sets: activations, filters, predictions, a drawing pad."""
-    return _page(request, "convnet.html", "convnet")
+    return _page(request, "convnet.html", "convnet", ("/api/datasets", "/api/presets"))
 
 
 @router.get("/jobs", response_class=HTMLResponse)
 def jobs_page(request: Request) -> HTMLResponse:
     """Every job, with links to watch them and loss curves to compare."""
-    return _page(request, "jobs.html", "jobs")
+    return _page(request, "jobs.html", "jobs", ("/api/datasets",))

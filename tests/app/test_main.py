@@ -11,6 +11,8 @@ from fastapi.testclient import TestClient
 from app.main import create_app
 from app.settings import Settings
 
+STATIC = Path(__file__).resolve().parents[2] / "static"
+
 
 @pytest.mark.parametrize("path", ["/", "/convnet", "/jobs"])
 def test_pages_render_from_the_templates_with_local_scripts_only(tmp_path: Path, path: str) -> None:
@@ -20,6 +22,27 @@ def test_pages_render_from_the_templates_with_local_scripts_only(tmp_path: Path,
     assert 'aria-current="page"' in response.text
     sources = re.findall(r'(?:src|href)="([^"]+)"', response.text)
     assert sources and all(not source.startswith(("http:", "https:", "//")) for source in sources), sources
+
+
+@pytest.mark.parametrize(("path", "entry"), [("/", "playground"), ("/convnet", "convnet"), ("/jobs", "jobs")])
+def test_a_page_preloads_every_module_its_entry_imports_and_the_answers_it_fetches_first(
+    tmp_path: Path, path: str, entry: str
+) -> None:
+    with TestClient(create_app(Settings(data_dir=tmp_path))) as client:
+        page = client.get(path).text
+        preloaded = set(re.findall(r'<link rel="modulepreload" href="([^"]+)">', page))
+        fetches = re.findall(r'<link rel="preload" href="([^"]+)" as="fetch" crossorigin>', page)
+        answers = [client.get(url).status_code for url in fetches]
+    imported, pending = set(), [f"{entry}.js"]
+    while pending:  # follow the imports as a browser would
+        name = pending.pop()
+        if name not in imported:
+            imported.add(name)
+            text = (STATIC / "js" / name).read_text()
+            pending.extend(re.findall(r'^import [^;]*?from "\./([\w.-]+)";', text, flags=re.M | re.S))
+    assert preloaded == {f"/static/js/{name}" for name in imported}
+    assert f'<script type="module" src="/static/js/{entry}.js"></script>' in page
+    assert "/api/datasets" in fetches and answers == [200] * len(fetches)
 
 
 def test_static_modules_are_served_as_javascript(tmp_path: Path) -> None:
