@@ -19,9 +19,13 @@ def prepare_inputs(data: Dataset, request: PredictRequest) -> np.ndarray:
     if request.points is None:
         raise SpecInvalid(("body", "points"), f"dataset {data.name} takes points, not images")
     width = 1 if data.kind == "regress1d" else 2
-    points = np.asarray(request.points, dtype=np.float32) if request.points else np.zeros((0, width))
+    rows = f"must be a list of [x1{', x2' if width == 2 else ''}] rows"
+    try:
+        points = np.asarray(request.points, dtype=np.float32) if request.points else np.zeros((0, width))
+    except ValueError:  # rows of unequal length
+        raise SpecInvalid(("body", "points"), rows) from None
     if points.ndim != 2 or points.shape[1] != width:
-        raise SpecInvalid(("body", "points"), f"must be a list of [x1{', x2' if width == 2 else ''}] rows")
+        raise SpecInvalid(("body", "points"), rows)
     if data.kind == "regress1d":
         return points
     return apply_features(points, data.features)

@@ -28,6 +28,7 @@ from engine import desugar
 
 router = APIRouter(prefix="/api/jobs", tags=["jobs"])
 
+MAX_OFFSET = 2**31 - 1  # far past any job store, and within SQLite's integers
 StatusFilter = Literal["queued", "running", "paused", "completed", "stopped", "failed", "interrupted"]
 
 
@@ -58,7 +59,7 @@ def list_jobs(
     manager: Manager,
     status_filter: Annotated[StatusFilter | None, Query(alias="status")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> JobPage:
     """Jobs newest first, optionally only those in one status."""
     records, total = manager.list(status_filter, limit, offset)

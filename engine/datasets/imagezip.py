@@ -13,6 +13,7 @@ Returns X: (N, depth, H, W) float32, y: (N,) int64, class names = folder names.
 from __future__ import annotations
 
 import io
+import warnings
 import zipfile
 from collections.abc import Callable
 from pathlib import Path, PurePosixPath
@@ -88,7 +89,11 @@ def _open_image(archive: zipfile.ZipFile, info: zipfile.ZipInfo, field: str) -> 
     from PIL import Image, UnidentifiedImageError
 
     try:
-        image = Image.open(io.BytesIO(archive.read(info)))
+        with warnings.catch_warnings():  # Pillow's bomb warning: the size check below refuses those
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            image = Image.open(io.BytesIO(archive.read(info)))
+    except Image.DecompressionBombError as error:
+        raise SpecError(f"{field}: member {info.filename!r} is far too large ({error})", (field,)) from error
     except (UnidentifiedImageError, OSError, zipfile.BadZipFile) as error:
         raise SpecError(
             f"{field}: member {info.filename!r} is not a readable PNG or JPEG image", (field,)

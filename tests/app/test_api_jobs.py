@@ -155,6 +155,13 @@ def test_list_jobs_rejects_an_unknown_status_filter(client: TestClient) -> None:
     assert response.json()["detail"][0]["loc"] == ["query", "status"]
 
 
+def test_list_jobs_rejects_an_offset_beyond_any_store(client: TestClient) -> None:
+    response = client.get("/api/jobs", params={"offset": 2**63})
+
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"] == ["query", "offset"]
+
+
 def test_pause_then_resume_a_running_job(
     client: TestClient, rings_spec: Spec, wait_for_job: Callable[..., Job]
 ) -> None:
@@ -370,8 +377,9 @@ def test_predict_points_gives_class_probabilities(client: TestClient, rings_spec
         ({"points": [[0.0, 0.0, 1.0]]}, ["body", "points"], "[x1, x2]"),
         ({"images": [[[0.0]]]}, ["body", "points"], "takes points, not images"),
         ({"points": [[0.0, "far"]]}, ["body", "points", 0, 1], "valid number"),
+        ({"points": [[1.0, 2.0], [1.0, 2.0, 3.0]]}, ["body", "points"], "[x1, x2]"),
     ],
-    ids=["three-coordinates", "images", "not-a-number"],
+    ids=["three-coordinates", "images", "not-a-number", "ragged"],
 )
 def test_predict_on_a_2d_job_rejects_wrong_inputs(
     client: TestClient, rings_spec: Spec, body: dict, loc: list, fragment: str

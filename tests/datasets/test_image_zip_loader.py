@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import io
+import struct
 import zipfile
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -21,6 +23,21 @@ def _image_bytes(
     color = value if mode == "L" else (value, 0, 255 - value)
     Image.new(mode, size, color).save(buffer, format=fmt)
     return buffer.getvalue()
+
+
+def _png_header(width: int, height: int) -> bytes:
+    """A PNG that claims `width` x `height` pixels and holds none: what a decompression bomb shows first."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(b""))
+        + chunk(b"IEND", b"")
+    )
 
 
 def _zip(members: dict[str, bytes]) -> bytes:
@@ -83,6 +100,11 @@ def test_image_zip_loader_resizes_when_asked_and_rejects_mixed_sizes_otherwise()
         ({"a/1.png": _image_bytes(), "b/1.png": _image_bytes(fmt="GIF")}, "'b/1.png' is a GIF file"),
         ({"a/1.png": _image_bytes(), "b/cut.png": _image_bytes((40, 40))[:60]}, "'b/cut.png'"),
         ({"a/1.png": _image_bytes(), "a/2.png": _image_bytes()}, "found 1 class folder"),
+        (
+            {"a/1.png": _image_bytes(), "b/bomb.png": _png_header(20_000, 20_000)},
+            "'b/bomb.png' is far too large",
+        ),
+        ({"a/1.png": _image_bytes(), "b/big.png": _png_header(10_000, 10_000)}, "'b/big.png' is 10000x10000"),
     ],
 )
 def test_image_zip_loader_rejects_a_broken_archive_naming_the_member(members: dict, message: str) -> None:
