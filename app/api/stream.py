@@ -111,9 +111,11 @@ async def _receive_controls(
     websocket: WebSocket, manager: JobManager, hub: Hub, job_id: str, subscriber: Subscriber
 ) -> None:
     while True:
-        text = await websocket.receive_text()
+        received = await websocket.receive()
+        if received["type"] == "websocket.disconnect":
+            raise WebSocketDisconnect(received.get("code", 1000))
         try:
-            message = _parse(text)
+            message = _parse(received.get("text"))
             if message["type"] == "watch":
                 hub.set_kinds(subscriber, _kinds(message.get("kinds")))
                 await _tell_manager(manager, hub, job_id)
@@ -123,7 +125,9 @@ async def _receive_controls(
             subscriber.put(json.dumps({"type": "error", "message": _message(error)}))
 
 
-def _parse(text: str) -> dict[str, Any]:
+def _parse(text: str | None) -> dict[str, Any]:
+    if text is None:
+        raise ValueError("control messages are JSON text, not binary")
     try:
         message = json.loads(text)
     except ValueError:

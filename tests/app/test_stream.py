@@ -133,6 +133,10 @@ def test_bad_control_messages_get_an_error_and_the_socket_stays_open(stream_clie
         ws.receive_text()
         ws.send_text("not json")
         assert "JSON" in first(ws, "error")["message"]
+        ws.send_bytes(b"\x00\x01binary")
+        assert first(ws, "error")["message"] == "control messages are JSON text, not binary"
+        ws.send_text("[1, 2]")
+        assert "type must be one of" in first(ws, "error")["message"]
         ws.send_text(json.dumps({"type": "explode"}))
         assert "type must be one of" in first(ws, "error")["message"]
         ws.send_text(json.dumps({"type": "set_trainer", "trainer": {"learning_rate": -1}}))
