@@ -19,6 +19,7 @@ import numpy as np
 from app.jobs.capacity import job_memory
 from app.settings import Settings
 from app.spec import JobSpec
+from app.visuals.producer import check_view, view_from_stream
 from engine import Net, Optimizer, SpecError, desugar, make_optimizer
 from engine.datasets import Dataset, make_dataset_from_spec
 from engine.layers import Layer
@@ -77,6 +78,7 @@ def check_job_spec(spec: JobSpec, settings: Settings) -> CheckedJob:
             raise SpecInvalid.from_spec_error(error, "body", "model") from None
     dataset = load_dataset(spec.dataset.model_dump(), settings.uploads_dir)
     _check_dataset(dataset, layers, where, settings)
+    _check_view(spec, layers, dataset)
     memory = job_memory(num_parameters, _values_per_example(layers), batch_size, spec.stream.grid)
     return CheckedJob(spec, layer_defs, definitions, num_parameters, dataset, memory)
 
@@ -92,6 +94,24 @@ def _check_stream_and_stop(spec: JobSpec, settings: Settings) -> None:
     for loc, value, limit in limits:
         if value is not None and value > limit:
             raise SpecInvalid(("body", *loc), f"must be <= {limit:g} (a server limit), got {value:g}")
+
+
+def _check_view(spec: JobSpec, layers: list[Layer], dataset: Dataset) -> None:
+    """The stream's view choices (hidden layer and neurons, sample) against the net and the data, as
+    the worker checks them before it draws."""
+    try:
+        check_view(view_from_stream(spec.stream), layers, dataset)
+    except SpecError as error:
+        raise SpecInvalid.from_spec_error(error, "body", "stream") from None
+
+
+def check_view_change(changes: dict[str, Any], settings: Settings) -> None:
+    """The server's own limits on a live view change (the worker checks it against the net)."""
+    grid = changes.get("grid")
+    if isinstance(grid, int) and not isinstance(grid, bool) and grid > settings.max_grid:
+        raise SpecInvalid(
+            ("body", "view", "grid"), f"must be <= {settings.max_grid} (a server limit), got {grid}"
+        )
 
 
 def _plan_net(layer_defs: list[Any], where: Loc, settings: Settings) -> tuple[list[dict], list[Layer]]:

@@ -26,7 +26,14 @@ import time
 import uuid
 from typing import Any
 
-from app.checks import CheckedJob, SpecInvalid, check_job_spec, check_trainer_change, load_dataset
+from app.checks import (
+    CheckedJob,
+    SpecInvalid,
+    check_job_spec,
+    check_trainer_change,
+    check_view_change,
+    load_dataset,
+)
 from app.hub import Hub, Outgoing, Watch
 from app.jobs.answers import Answers
 from app.jobs.capacity import memory_budget
@@ -260,6 +267,7 @@ class JobManager:
     def change_view(self, job_id: str, changes: dict[str, Any], reply_to: int | None) -> None:
         """Choose what the job's frames show (shared by all its viewers); the worker checks the choice
         against the net and announces it (a paused job visits a worker for that)."""
+        check_view_change(changes, self.settings)
         with self._lock:
             job = self._live(job_id, "view")
             transition(job_id, job.status, "view")

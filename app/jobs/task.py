@@ -20,26 +20,13 @@ from typing import Any
 from app.jobs.protocol import SECONDARY_FPS, SECONDARY_KINDS, Command, Message
 from app.jobs.runs import start_run
 from app.spec import JobSpec, StreamSpec
-from app.visuals import VisualProducer, VisualView
+from app.visuals.producer import VisualProducer, view_from_stream
 from engine import SpecError
 from engine.datasets import Dataset
 from engine.training import Diverged, StopConditions
 
 CHECKPOINT_SHARE = 0.05
 Send = Callable[[Message], None]
-
-
-def view_from_spec(spec: JobSpec) -> VisualView:
-    """The visualisation choices a job starts with."""
-    stream = spec.stream
-    return VisualView(
-        grid=stream.grid,
-        neuron_grid=stream.neuron_grid,
-        hidden_layer=stream.hidden_layer,
-        hidden_neurons=tuple(stream.hidden_neurons),
-        sample=stream.sample,
-        predictions=stream.predictions,
-    )
 
 
 def frame_intervals(stream: StreamSpec, kinds: tuple[str, ...]) -> dict[str, float]:
@@ -59,7 +46,7 @@ class JobTask:
         self.stream = spec.stream
         self.stop = StopConditions(**command["stop"])
         self.run = start_run(spec, data, command["checkpoint"], command["trainer"])
-        self.producer = VisualProducer(self.run.net, data, view_from_spec(spec))
+        self.producer = VisualProducer(self.run.net, data, view_from_stream(spec.stream))
         if command["view"]:
             # A view chosen for the net before a reset may not fit the new one: the spec's view stays.
             with contextlib.suppress(SpecError, ValueError, TypeError):

@@ -11,6 +11,7 @@ row of ``size`` samples along x, from xmin to xmax.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
 
@@ -20,6 +21,7 @@ from engine import Net, SpecError
 from engine.datasets import Dataset, apply_features
 from engine.definitions import ACTIVATIONS
 from engine.kernels.losses import softmax
+from engine.layers import Layer
 
 Extent = tuple[float, float, float, float]
 PLANE_KINDS = ("classify2d", "regress2d")
@@ -84,15 +86,16 @@ def boundary(net: Net, data: Dataset, size: int) -> np.ndarray:
     return _as_grids(outputs, shape)
 
 
-def _neuron_count(net: Net, index: int) -> int:
-    return math.prod(net.layers[index].out_shape)
+def _neuron_count(layers: Sequence[Layer], index: int) -> int:
+    return math.prod(layers[index].out_shape)
 
 
-def neuron_layers(net: Net) -> list[int]:
+def neuron_layers(layers: Sequence[Layer]) -> list[int]:
     """Indices of the hidden layers whose outputs are drawn as neurons: every activation layer, and
     every fc/conv layer that no activation follows before the next fc/conv (ConvNetJS's linear layer).
-    The input (0), the fc feeding the loss layer and the loss layer are not hidden."""
-    types = [row["type"] for row in net.describe()]
+    The input (0), the fc feeding the loss layer and the loss layer are not hidden. `layers` may be a
+    net's or planned ones (engine.net.plan_layers): only their types and shapes are read."""
+    types = [layer.type for layer in layers]
     shown = []
     for index in range(1, len(types) - 2):
         if types[index] in ACTIVATIONS:
@@ -111,8 +114,8 @@ def neuron_grids(net: Net, data: Dataset, size: int, max_neurons: int = 64) -> l
     "values": (K, size, size)}, ...]`` (rows of (K, 1, size) for regress1d), float32; [] when the hidden
     layers hold more than `max_neurons` neurons together (too many thumbnails to be useful).
     """
-    layers = neuron_layers(net)
-    if sum(_neuron_count(net, index) for index in layers) > max_neurons:
+    layers = neuron_layers(net.layers)
+    if sum(_neuron_count(net.layers, index) for index in layers) > max_neurons:
         return []
     inputs, shape = _sample_inputs(data, size)
     outputs = net.activations(inputs)
@@ -123,7 +126,7 @@ def neuron_grids(net: Net, data: Dataset, size: int, max_neurons: int = 64) -> l
 
 
 def check_hidden_view(
-    net: Net, layer: Any, neurons: Any, fields: tuple[str, str] = ("layer", "neurons")
+    layers: Sequence[Layer], layer: Any, neurons: Any, fields: tuple[str, str] = ("layer", "neurons")
 ) -> tuple[int, tuple[int, int]]:
     """Validate a hidden-space choice -> (layer, (a, b)) to draw.
 
@@ -132,17 +135,17 @@ def check_hidden_view(
     default (0, 1) works on every layer. SpecError names `fields[0]` or `fields[1]`.
     """
     layer_field, neurons_field = fields
-    last = len(net.layers) - 1
+    last = len(layers) - 1
     if isinstance(layer, bool) or not isinstance(layer, int) or not 0 <= layer <= last:
         raise SpecError(f"{layer_field}: must be a layer index in 0..{last}, got {layer!r}", (layer_field,))
-    hidden = neuron_layers(net)
+    hidden = neuron_layers(layers)
     if layer not in hidden:
         listed = ", ".join(map(str, hidden)) or "none"
-        what = f"layer {layer} ({net.layers[layer].type})"
+        what = f"layer {layer} ({layers[layer].type})"
         raise SpecError(f"{layer_field}: {what} is not a hidden layer (hidden: {listed})", (layer_field,))
     if not isinstance(neurons, list | tuple) or len(neurons) != 2:
         raise SpecError(f"{neurons_field}: must be two neuron indices, got {neurons!r}", (neurons_field,))
-    count = _neuron_count(net, layer)
+    count = _neuron_count(layers, layer)
     limit = max(count, 2)
     for position, neuron in enumerate(neurons):
         if isinstance(neuron, bool) or not isinstance(neuron, int) or not 0 <= neuron < limit:
@@ -151,11 +154,11 @@ def check_hidden_view(
     return layer, ((neurons[0], neurons[1]) if count > 1 else (0, 0))
 
 
-def default_hidden_view(net: Net) -> tuple[int, tuple[int, int]] | None:
+def default_hidden_view(layers: Sequence[Layer]) -> tuple[int, tuple[int, int]] | None:
     """ConvNetJS's default hidden space: the last hidden layer with at least 2 neurons, neurons (0, 1);
     else the last hidden layer, drawn against itself; None for a net without hidden layers."""
-    hidden = neuron_layers(net)
-    wide = [index for index in hidden if _neuron_count(net, index) >= 2]
+    hidden = neuron_layers(layers)
+    wide = [index for index in hidden if _neuron_count(layers, index) >= 2]
     if wide:
         return wide[-1], (0, 1)
     return (hidden[-1], (0, 0)) if hidden else None
@@ -186,7 +189,7 @@ def hidden_space(
     """
     if data.kind != "classify2d":
         raise ValueError(f"dataset: the hidden space is drawn for classify2d sets, not {data.kind}")
-    layer, (a, b) = check_hidden_view(net, layer, neurons)
+    layer, (a, b) = check_hidden_view(net.layers, layer, neurons)
     mesh = _mesh_points(data.extent, lines, points_per_line).reshape(-1, 2)
     points = np.concatenate([mesh, data.points_train.astype(np.float32)])
     hidden = net.layer_output(net_inputs(data, points), layer).reshape(len(points), -1)[:, [a, b]]

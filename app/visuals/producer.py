@@ -34,13 +34,14 @@ generator).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
 import numpy as np
 
 from app.frames import encode_frame, quantize
+from app.spec import StreamSpec
 from app.visuals.images import (
     confusion_matrix,
     conv_filters,
@@ -57,6 +58,7 @@ from app.visuals.plane import (
 )
 from engine import Net, SpecError
 from engine.datasets import Dataset
+from engine.layers import Layer
 
 PLANE_FRAME_KINDS = ("classify2d", "regress2d", "regress1d")
 # The frame kinds of each data kind, in the order a viewer is sent them.
@@ -81,6 +83,18 @@ class VisualView:
     predictions: int = 8
 
 
+def view_from_stream(stream: StreamSpec) -> VisualView:
+    """The view choices a job's spec starts with."""
+    return VisualView(
+        grid=stream.grid,
+        neuron_grid=stream.neuron_grid,
+        hidden_layer=stream.hidden_layer,
+        hidden_neurons=tuple(stream.hidden_neurons),
+        sample=stream.sample,
+        predictions=stream.predictions,
+    )
+
+
 def _check_int(name: str, value: Any, lo: int, hi: int) -> None:
     if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
         raise SpecError(f"{name}: must be an integer in {lo}..{hi}, got {value!r}", (name,))
@@ -92,6 +106,27 @@ def _eval_split(data: Dataset) -> tuple[np.ndarray, np.ndarray]:
         if len(X):
             return data.eval_inputs(X), y
     return data.eval_inputs(data.X_train), data.y_train
+
+
+def check_view(view: VisualView, layers: Sequence[Layer], data: Dataset) -> None:
+    """Check every field of `view` against the net's `layers` (built or planned: only their types and
+    shapes are read) and the data's eval split. Raises SpecError naming the field."""
+    for name, (lo, hi) in BOUNDS.items():
+        _check_int(name, getattr(view, name), lo, hi)
+    eval_split = next((split for split in (data.X_test, data.X_val) if len(split)), data.X_train)
+    _check_int("sample", view.sample, 0, len(eval_split) - 1)
+    hidden_view(view, layers)
+
+
+def hidden_view(view: VisualView, layers: Sequence[Layer]) -> tuple[int, tuple[int, int]] | None:
+    """The (layer, (a, b)) the hidden-space frame shows, or None when the net has no hidden layer."""
+    layer = view.hidden_layer
+    if layer is None:
+        default = default_hidden_view(layers)
+        if default is None:
+            return None
+        layer = default[0]
+    return check_hidden_view(layers, layer, view.hidden_neurons, ("hidden_layer", "hidden_neurons"))
 
 
 def _layer_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -130,21 +165,8 @@ class VisualProducer:
         return self.view
 
     def _checked(self, view: VisualView) -> VisualView:
-        for name, (lo, hi) in BOUNDS.items():
-            _check_int(name, getattr(view, name), lo, hi)
-        _check_int("sample", view.sample, 0, len(self.eval_X) - 1)
-        self._hidden_view(view)
+        check_view(view, self.net.layers, self.data)
         return view
-
-    def _hidden_view(self, view: VisualView) -> tuple[int, tuple[int, int]] | None:
-        """The (layer, (a, b)) the hidden-space frame shows, or None when the net has no hidden layer."""
-        layer = view.hidden_layer
-        if layer is None:
-            default = default_hidden_view(self.net)
-            if default is None:
-                return None
-            layer = default[0]
-        return check_hidden_view(self.net, layer, view.hidden_neurons, ("hidden_layer", "hidden_neurons"))
 
     @property
     def kinds(self) -> tuple[str, ...]:
@@ -190,10 +212,10 @@ class VisualProducer:
         return encode_frame("neurons", neuron_meta, _quantized_layers(neurons))
 
     def _hidden_frame(self, meta: dict[str, Any]) -> bytes | None:
-        hidden_view = self._hidden_view(self.view) if self.data.kind == "classify2d" else None
-        if hidden_view is None:
+        chosen = hidden_view(self.view, self.net.layers) if self.data.kind == "classify2d" else None
+        if chosen is None:
             return None
-        hidden = hidden_space(self.net, self.data, *hidden_view)
+        hidden = hidden_space(self.net, self.data, *chosen)
         arrays = {name: hidden[name] for name in ("mesh", "points", "labels")}
         return encode_frame(
             "hidden", {**meta, "layer": hidden["layer"], "neurons": hidden["neurons"]}, arrays

@@ -172,6 +172,24 @@ STRUCTURE_CASES: list[tuple[str, Spec, list, str]] = [
         "must be 'netplay.net', got 'keras'",
     ),
     (
+        "hidden-layer-not-in-the-net",
+        {"stream": {"hidden_layer": 999}},
+        ["body", "stream", "hidden_layer"],
+        "hidden_layer: must be a layer index in 0..6, got 999",
+    ),
+    (
+        "hidden-neuron-not-in-the-layer",
+        {"stream": {"hidden_layer": 2, "hidden_neurons": [99999, 5]}},
+        ["body", "stream", "hidden_neurons", 0],
+        "must be neuron indices in 0..5 for layer 2, got 99999",
+    ),
+    (
+        "sample-beyond-the-test-split",
+        {"stream": {"sample": 100}},
+        ["body", "stream", "sample"],
+        "sample: must be an integer in 0..99, got 100",
+    ),
+    (
         "model-input-not-the-features",
         {"layers": None, "model": Net([{**INPUT_2D, "out_depth": 3}, fc(2), SOFTMAX_2], seed=0).to_json()},
         ["body", "model", "layers", 0],

@@ -143,6 +143,8 @@ def test_bad_control_messages_get_an_error_and_the_socket_stays_open(stream_clie
         assert "learning_rate" in first(ws, "error")["message"]
         ws.send_text(json.dumps({"type": "set_view", "view": {"hidden_layer": 99}}))
         assert "hidden_layer" in first(ws, "error")["message"]
+        ws.send_text(json.dumps({"type": "set_view", "view": {"grid": 256}}))
+        assert first(ws, "error")["message"] == "view.grid: must be <= 200 (a server limit), got 256"
         ws.send_text(json.dumps({"type": "set_view", "view": {"hidden_layer": 2, "hidden_neurons": [0, 1]}}))
         view = first(ws, "view")["view"]
         assert view["hidden_layer"] == 2

@@ -133,7 +133,7 @@ def test_neuron_layers_are_activations_and_fc_layers_without_one() -> None:
     )
     types = [layer.type for layer in net.layers]
     assert types == ["input", "fc", "fc", "batchnorm", "relu", "fc", "maxout", "dropout", "fc", "softmax"]
-    assert neuron_layers(net) == [1, 4, 6]
+    assert neuron_layers(net.layers) == [1, 4, 6]
 
 
 def test_neuron_grids_equal_each_layers_output_on_the_grid(circle: Dataset, circle_net: Net) -> None:
@@ -180,15 +180,15 @@ def test_hidden_space_rejects_bad_layers_and_neurons(
 
 def test_a_one_neuron_layer_is_drawn_against_itself() -> None:
     net = _points_net(2, [_fc(1, "tanh")], SOFTMAX2)
-    assert default_hidden_view(net) == (2, (0, 0))
-    assert check_hidden_view(net, 2, (0, 1)) == (2, (0, 0))
+    assert default_hidden_view(net.layers) == (2, (0, 0))
+    assert check_hidden_view(net.layers, 2, (0, 1)) == (2, (0, 0))
 
 
 def test_default_hidden_view_is_the_last_layer_with_two_neurons(circle_net: Net) -> None:
-    assert default_hidden_view(circle_net) == (4, (0, 1))
+    assert default_hidden_view(circle_net.layers) == (4, (0, 1))
     narrow_last = _points_net(2, [_fc(3, "tanh"), _fc(1, "tanh")], SOFTMAX2)
-    assert default_hidden_view(narrow_last) == (2, (0, 1))
-    assert default_hidden_view(_points_net(2, [], SOFTMAX2)) is None
+    assert default_hidden_view(narrow_last.layers) == (2, (0, 1))
+    assert default_hidden_view(_points_net(2, [], SOFTMAX2).layers) is None
 
 
 def test_layer_activations_of_one_image(xo: Dataset, mnist_net: Net) -> None:
