@@ -18,6 +18,7 @@ from app.jobs.runs import start_run, stop_conditions
 from app.presets import list_presets
 from app.settings import Settings
 from app.spec import JobSpec
+from app.store import DatabaseDamaged, check_database
 from engine.training import Diverged, StopConditions, TrainingRun
 
 SLICE_SECONDS = 0.2
@@ -63,6 +64,13 @@ def serve(settings: Settings) -> int:
 
     from app.main import create_app
 
+    try:
+        note = check_database(settings.database_path)
+    except DatabaseDamaged as error:
+        print(f"netplay: {error}", file=sys.stderr)
+        return 2
+    if note is not None:
+        print(f"netplay: {note}", file=sys.stderr, flush=True)
     family = socket.AF_INET6 if ":" in settings.host else socket.AF_INET
     listener = socket.socket(family, socket.SOCK_STREAM)
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)

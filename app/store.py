@@ -10,6 +10,7 @@ newer columns when it is opened.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sqlite3
 import threading
@@ -45,6 +46,31 @@ CREATE TABLE IF NOT EXISTS checkpoints (
     state TEXT NOT NULL
 );
 """
+
+
+class DatabaseDamaged(Exception):
+    """The database file exists but SQLite cannot read it as a netplay database."""
+
+
+def check_database(path: Path) -> str | None:
+    """Look at the database before the server starts: a note to show when it starts empty (no file, or
+    an empty one), None when it holds jobs, DatabaseDamaged when SQLite cannot read it (the file is
+    left exactly as it is)."""
+    if not path.exists() or path.stat().st_size == 0:
+        what = "no database" if not path.exists() else "an empty database file"
+        return f"{what} at {path}: starting with no jobs"
+    try:
+        with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as db:
+            tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            if "jobs" in tables:
+                db.execute("SELECT COUNT(*) FROM jobs").fetchone()
+    except sqlite3.DatabaseError as error:
+        raise DatabaseDamaged(
+            f"the database {path} cannot be read ({error}); it was left untouched: move it aside or "
+            "restore a copy, and start again"
+        ) from None
+    return None
+
 
 JSON_FIELDS = ("spec", "trainer", "progress", "view")
 UPDATABLE = {

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -86,3 +88,45 @@ def test_presets_lists_every_preset_and_shows_a_valid_spec() -> None:
     spec = JobSpec.model_validate_json(shown.getvalue())
     assert spec.dataset.name == "mnist" and spec.trainer.method == "adadelta"
     assert show_presets("nope", io.StringIO()) == 2
+
+
+def serve(data_dir: Path, timeout: float = 60) -> subprocess.Popen:
+    """``netplay serve --port 0`` on `data_dir`."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "app.cli", "--data-dir", str(data_dir), "serve", "--port", "0"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+
+
+def test_serve_refuses_a_damaged_database_in_one_line_and_leaves_it_untouched(tmp_path: Path) -> None:
+    database = tmp_path / "netplay.sqlite3"
+    damaged = b"SQLite format 3\x00" + bytes(range(256)) * 64  # a header, then no database at all
+    database.write_bytes(damaged)
+
+    process = serve(tmp_path)
+    out, err = process.communicate(timeout=60)
+
+    assert process.returncode == 2
+    assert "is running" not in out
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"netplay: the database {database} cannot be read (")
+    assert "left untouched" in lines[0]
+    assert database.read_bytes() == damaged
+
+
+@pytest.mark.parametrize("empty", [False, True], ids=["missing", "zero-byte"])
+def test_serve_says_when_it_starts_with_no_jobs(tmp_path: Path, empty: bool) -> None:
+    database = tmp_path / "netplay.sqlite3"
+    if empty:
+        database.write_bytes(b"")
+
+    process = serve(tmp_path)
+    try:
+        banner = process.stdout.readline()
+    finally:
+        process.kill()
+        _, err = process.communicate(timeout=30)
+
+    what = "an empty database file" if empty else "no database"
+    assert banner.startswith("netplay is running: open http://")
+    assert f"netplay: {what} at {database}: starting with no jobs" in err
