@@ -15,6 +15,7 @@ from app.errors import add_error_handlers
 from app.hub import Hub
 from app.jobs.manager import JobManager
 from app.limits import BodySizeLimit
+from app.security import SiteGuard
 from app.settings import Settings, get_settings
 from app.store import JobStore
 
@@ -45,6 +46,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     add_error_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_upload_bytes)
+    app.add_middleware(SiteGuard, allowed_hosts=settings.host_allow_list)  # outermost: checked first
     for module in (jobs, stream, datasets, presets):
         app.include_router(module.router)
     app.include_router(pages.router)

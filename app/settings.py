@@ -13,6 +13,8 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from app.security import default_hosts
+
 
 def _default_workers() -> int:
     return max(1, os.cpu_count() or 1)
@@ -37,6 +39,12 @@ class Settings(BaseSettings):
         ge=1,
         description="Jobs training at once; fewer when their estimated memory would pass half of the "
         "memory available when the server started. Beyond that, jobs queue.",
+    )
+    allowed_hosts: str = Field(
+        "",
+        description="Host names this server answers to, comma-separated (* for any); default: the "
+        "loopback names and the bound address (bound to every interface: this machine's names and "
+        "addresses). Other Host headers are refused, which defeats DNS rebinding.",
     )
     max_stored_jobs: int = Field(500, ge=1)
     max_layers: int = Field(40, ge=2, description="Layer definitions per net (before desugaring).")
@@ -69,6 +77,12 @@ class Settings(BaseSettings):
         "last tab closed.",
     )
     history_points: int = Field(2000, ge=10, description="Metric points kept per job (older ones thinned).")
+
+    @property
+    def host_allow_list(self) -> list[str]:
+        """`allowed_hosts` as a list, or the default for the bound address."""
+        given = [host.strip() for host in self.allowed_hosts.split(",") if host.strip()]
+        return given or default_hosts(self.host)
 
     @property
     def database_path(self) -> Path:

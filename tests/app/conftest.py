@@ -129,6 +129,7 @@ def make_settings(tmp_path: Path) -> SettingsFactory:
     def make(**overrides: Any) -> Settings:
         values: dict[str, Any] = {
             "data_dir": tmp_path / "data",
+            "allowed_hosts": "testserver",  # the Host of Starlette's TestClient
             "max_running_jobs": 2,
             "checkpoint_seconds": 0.5,
         }

@@ -11,12 +11,13 @@ from fastapi.testclient import TestClient
 from app.main import create_app
 from app.settings import Settings
 
+TEST_HOST = "testserver"  # the Host of Starlette's TestClient
 STATIC = Path(__file__).resolve().parents[2] / "static"
 
 
 @pytest.mark.parametrize("path", ["/", "/convnet", "/jobs"])
 def test_pages_render_from_the_templates_with_local_scripts_only(tmp_path: Path, path: str) -> None:
-    with TestClient(create_app(Settings(data_dir=tmp_path))) as client:
+    with TestClient(create_app(Settings(data_dir=tmp_path, allowed_hosts=TEST_HOST))) as client:
         response = client.get(path)
     assert response.status_code == 200 and response.headers["content-type"].startswith("text/html")
     assert 'aria-current="page"' in response.text
@@ -28,7 +29,7 @@ def test_pages_render_from_the_templates_with_local_scripts_only(tmp_path: Path,
 def test_a_page_preloads_every_module_its_entry_imports_and_the_answers_it_fetches_first(
     tmp_path: Path, path: str, entry: str
 ) -> None:
-    with TestClient(create_app(Settings(data_dir=tmp_path))) as client:
+    with TestClient(create_app(Settings(data_dir=tmp_path, allowed_hosts=TEST_HOST))) as client:
         page = client.get(path).text
         preloaded = set(re.findall(r'<link rel="modulepreload" href="([^"]+)">', page))
         fetches = re.findall(r'<link rel="preload" href="([^"]+)" as="fetch" crossorigin>', page)
@@ -46,14 +47,14 @@ def test_a_page_preloads_every_module_its_entry_imports_and_the_answers_it_fetch
 
 
 def test_static_modules_are_served_as_javascript(tmp_path: Path) -> None:
-    with TestClient(create_app(Settings(data_dir=tmp_path))) as client:
+    with TestClient(create_app(Settings(data_dir=tmp_path, allowed_hosts=TEST_HOST))) as client:
         response = client.get("/static/js/api.js")
         assert response.status_code == 200 and "javascript" in response.headers["content-type"]
         assert client.get("/static/js/missing.js").status_code == 404
 
 
 def test_every_route_is_documented_with_a_description_and_a_response(tmp_path: Path) -> None:
-    with TestClient(create_app(Settings(data_dir=tmp_path))) as client:
+    with TestClient(create_app(Settings(data_dir=tmp_path, allowed_hosts=TEST_HOST))) as client:
         paths = client.get("/openapi.json").json()["paths"]
     operations = [(path, method, op) for path, item in paths.items() for method, op in item.items()]
     assert len(operations) >= 17
@@ -63,7 +64,7 @@ def test_every_route_is_documented_with_a_description_and_a_response(tmp_path: P
 
 
 def test_a_body_over_the_limit_is_refused_with_413(tmp_path: Path) -> None:
-    settings = Settings(data_dir=tmp_path, max_upload_bytes=1000)
+    settings = Settings(data_dir=tmp_path, max_upload_bytes=1000, allowed_hosts=TEST_HOST)
     with TestClient(create_app(settings)) as client:
         huge = b'{"dataset": {"name": "rings"}, "model": {"pad": "' + b"x" * (2 << 20) + b'"}}'
         response = client.post("/api/jobs", content=huge, headers={"content-type": "application/json"})

@@ -22,7 +22,7 @@ DEADLINE = 30.0
 
 @pytest.fixture
 def stream_client(tmp_path: Any) -> Iterator[TestClient]:
-    settings = Settings(data_dir=tmp_path, checkpoint_seconds=0.5)
+    settings = Settings(data_dir=tmp_path, checkpoint_seconds=0.5, allowed_hosts="testserver")
     with TestClient(create_app(settings)) as client:
         yield client
 
