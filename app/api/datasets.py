@@ -6,16 +6,20 @@ import base64
 import json
 import re
 import uuid
+from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Request, UploadFile, status
+from starlette.concurrency import run_in_threadpool
 
 from app.api.deps import AppSettings
 from app.checks import SpecInvalid, load_dataset
 from app.jobs.snapshot import dataset_view
 from app.schemas import DatasetPreview, UploadOut
+from app.settings import Settings
 from app.visuals.images import display_image
-from engine.datasets import Dataset, list_datasets
+from engine import SpecError
+from engine.datasets import Dataset, check_idx_file, list_datasets
 
 router = APIRouter(prefix="/api/datasets", tags=["datasets"])
 
@@ -93,13 +97,24 @@ async def upload_dataset(file: UploadFile, settings: AppSettings) -> UploadOut:
                 )
             out.write(chunk)
     spec = _dataset_spec(kind, target)
-    if kind != "idx":
-        try:
-            load_dataset(spec, settings.uploads_dir)
-        except SpecInvalid as error:
-            target.unlink()
-            raise SpecInvalid(("body", "file"), error.msg) from None
+    try:  # decompressing and parsing can take seconds: off the event loop
+        await run_in_threadpool(_check_upload, kind, spec, target, settings)
+    except SpecInvalid as error:
+        target.unlink()
+        raise SpecInvalid(("body", "file"), error.msg) from None
     return UploadOut(file=target.name, size=size, dataset=spec)
+
+
+def _check_upload(kind: str, spec: dict[str, Any], path: Path, settings: Settings) -> None:
+    """Load the upload completely, as a job would (an IDX file: on its own, images or labels)."""
+    if kind != "idx":
+        load_dataset(spec, settings.uploads_dir)
+        return
+    role = "labels" if "labels" in spec else "images"
+    try:
+        check_idx_file(path.name, role, data_dir=settings.uploads_dir)
+    except SpecError as error:
+        raise SpecInvalid(("body", "file"), error.message) from None
 
 
 def _safe_name(filename: str) -> str:

@@ -15,7 +15,7 @@ from engine.datasets.batches import BatchIterator, eval_batches, train_batches
 from engine.datasets.catalogue import CATALOGUE, list_datasets, make_dataset, make_dataset_from_spec
 from engine.datasets.dataset import KINDS, Dataset
 from engine.datasets.features import DEFAULT_FEATURES, FEATURES, apply_features, feature_catalogue
-from engine.datasets.idx import encode_idx, load_idx
+from engine.datasets.idx import check_idx_file, encode_idx, load_idx
 from engine.datasets.imagezip import load_image_zip
 from engine.datasets.npzfile import load_npz
 from engine.datasets.preprocess import Augmentation, centre_crop
@@ -33,6 +33,7 @@ __all__ = [
     "Loaded",
     "apply_features",
     "centre_crop",
+    "check_idx_file",
     "encode_idx",
     "eval_batches",
     "feature_catalogue",

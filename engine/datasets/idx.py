@@ -15,6 +15,7 @@ import numpy as np
 from engine.datasets.sources import (
     MAX_FILE_BYTES,
     MAX_IMAGE_SIDE,
+    MAX_TOTAL_VALUES,
     Loaded,
     Source,
     check_labels,
@@ -27,6 +28,9 @@ from engine.errors import SpecError
 IMAGES_MAGIC = 0x00000803
 LABELS_MAGIC = 0x00000801
 _UNSIGNED_BYTE = 0x08
+# An IDX file holds one byte per value: past the limit on a set's values, a gzip is refused as soon as
+# it expands that far, never inflated further.
+MAX_IDX_BYTES = MAX_TOTAL_VALUES + 4 + 4 * 3
 _KIND = {IMAGES_MAGIC: "an images file (3 dimensions)", LABELS_MAGIC: "a labels file (1 dimension)"}
 
 
@@ -65,6 +69,23 @@ def parse_idx(data: bytes, *, magic: int, field: str) -> np.ndarray:
     return np.frombuffer(data, dtype=np.uint8, offset=header).reshape(shape)
 
 
+def check_idx_file(
+    source: Source, role: str, *, data_dir: str | Path | None = None, max_bytes: int = MAX_FILE_BYTES
+) -> tuple[int, ...]:
+    """Check one IDX file on its own, as an upload arrives: `role` is ``images`` or ``labels``. Its
+    header must match its size and the limits, gzip may not expand past what the limits allow, and
+    labels must be class indices; returns the array's shape. SpecError names the file (``file``)."""
+    magic = IMAGES_MAGIC if role == "images" else LABELS_MAGIC
+    raw = read_source(source, data_dir=data_dir, max_bytes=max_bytes, field="file")
+    data = parse_idx(gunzip_if_needed(raw, field="file", max_bytes=MAX_IDX_BYTES), magic=magic, field="file")
+    if role == "images" and max(data.shape[1:]) > MAX_IMAGE_SIDE:
+        rows, cols = data.shape[1:]
+        raise SpecError(f"file: images are {rows}x{cols}, the limit is {MAX_IMAGE_SIDE}", ("file",))
+    if role == "labels":
+        check_labels(data, field="file")
+    return data.shape
+
+
 def load_idx(
     images: Source,
     labels: Source,
@@ -81,8 +102,10 @@ def load_idx(
     image_field, label_field = fields
     raw_images = read_source(images, data_dir=data_dir, max_bytes=max_bytes, field=image_field)
     raw_labels = read_source(labels, data_dir=data_dir, max_bytes=max_bytes, field=label_field)
-    pixels = parse_idx(gunzip_if_needed(raw_images, field=image_field), magic=IMAGES_MAGIC, field=image_field)
-    y = parse_idx(gunzip_if_needed(raw_labels, field=label_field), magic=LABELS_MAGIC, field=label_field)
+    expanded_images = gunzip_if_needed(raw_images, field=image_field, max_bytes=MAX_IDX_BYTES)
+    expanded_labels = gunzip_if_needed(raw_labels, field=label_field, max_bytes=MAX_IDX_BYTES)
+    pixels = parse_idx(expanded_images, magic=IMAGES_MAGIC, field=image_field)
+    y = parse_idx(expanded_labels, magic=LABELS_MAGIC, field=label_field)
     n, rows, cols = pixels.shape
     if max(rows, cols) > MAX_IMAGE_SIDE:
         raise SpecError(

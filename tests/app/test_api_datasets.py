@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import base64
+import gzip
 import io
 import json
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -13,7 +15,9 @@ import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
+from app.api import datasets as datasets_api
 from app.settings import Settings
+from engine.datasets import encode_idx
 
 Job = dict[str, Any]
 
@@ -207,12 +211,76 @@ def test_upload_keeps_only_the_base_name_inside_the_uploads_dir(
 
 
 def test_upload_of_an_idx_file_names_its_role_in_the_dataset_spec(client: TestClient) -> None:
-    labels = upload(client, "t10k-labels-idx1-ubyte", b"\x00\x00\x08\x01\x00\x00\x00\x00")
-    images = upload(client, "t10k-images-idx3-ubyte.gz", b"\x1f\x8b")
+    labels = upload(client, "t10k-labels-idx1-ubyte", encode_idx(np.array([0, 1, 1, 0], np.uint8)))
+    images = upload(
+        client, "t10k-images-idx3-ubyte.gz", gzip.compress(encode_idx(np.zeros((4, 8, 8), np.uint8)))
+    )
 
     assert (labels.status_code, images.status_code) == (201, 201)
     assert labels.json()["dataset"] == {"name": "idx", "labels": labels.json()["file"]}
     assert images.json()["dataset"] == {"name": "idx", "images": images.json()["file"]}
+
+
+IDX_IMAGES_HEADER = b"\x00\x00\x08\x03"
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "fragment"),
+    [
+        ("t10k-labels-idx1-ubyte", b"", "0 bytes is too short for an IDX header"),
+        (
+            "train-images-idx3-ubyte",
+            IDX_IMAGES_HEADER + (10**9).to_bytes(4, "big") + (28).to_bytes(4, "big") * 2,
+            "1000000000x28x28 is 784,000,000,000 values",
+        ),
+        (
+            "train-images-idx3-ubyte.gz",
+            gzip.compress(IDX_IMAGES_HEADER + bytes(60_000_000), compresslevel=1),
+            "gzip data expands past the limit",
+        ),
+        ("t10k-labels-idx1-ubyte", encode_idx(np.zeros(5, np.uint8)), "hold only one class"),
+    ],
+    ids=["empty", "header-claims-a-billion-images", "gzip-bomb", "one-class"],
+)
+def test_an_idx_upload_is_checked_when_it_arrives_and_not_kept_when_bad(
+    client: TestClient, settings: Settings, name: str, content: bytes, fragment: str
+) -> None:
+    response = upload(client, name, content)
+
+    assert response.status_code == 422
+    detail = response.json()["detail"][0]
+    assert detail["loc"] == ["body", "file"]
+    assert fragment in detail["msg"]
+    assert uploaded_files(settings) == []
+
+
+def test_other_requests_are_answered_while_an_upload_is_checked(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Checking an upload (decompressing, parsing) must not hold the event loop: while one is checked,
+    a plain request is answered."""
+    checking, release = threading.Event(), threading.Event()
+    real_load = datasets_api.load_dataset
+
+    def slow_load(*args: Any) -> Any:
+        checking.set()
+        release.wait(30)
+        return real_load(*args)
+
+    monkeypatch.setattr(datasets_api, "load_dataset", slow_load)
+    uploading = threading.Thread(target=upload, args=(client, "halves.npz", npz_bytes()))
+    uploading.start()
+    assert checking.wait(30), "the upload was never checked"
+    answered: list[int] = []
+    asking = threading.Thread(target=lambda: answered.append(client.get("/api/jobs").status_code))
+    asking.start()
+    asking.join(timeout=10)
+    while_checking = list(answered)
+    release.set()
+    uploading.join(timeout=30)
+    asking.join(timeout=30)
+
+    assert while_checking == [200]
 
 
 def test_upload_without_a_file_is_rejected(client: TestClient) -> None:
