@@ -85,7 +85,12 @@ def serve(settings: Settings) -> int:
     print(
         f"netplay is running: open http://{shown}:{port}/  (API docs: http://{shown}:{port}/docs)", flush=True
     )
-    config = uvicorn.Config(create_app(settings), log_level="warning", ws_per_message_deflate=False)
+    config = uvicorn.Config(
+        create_app(settings),
+        log_level="warning",
+        ws_per_message_deflate=False,  # it compressed every frame once per viewer
+        limit_concurrency=settings.max_connections,
+    )
     # uvicorn re-raises Ctrl-C after its clean shutdown; the shutdown is what matters.
     with contextlib.suppress(KeyboardInterrupt):
         uvicorn.Server(config).run(sockets=[listener])

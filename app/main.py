@@ -14,7 +14,7 @@ from app.api import datasets, jobs, pages, presets, stream
 from app.errors import add_error_handlers
 from app.hub import Hub
 from app.jobs.manager import JobManager
-from app.limits import BodySizeLimit
+from app.limits import BodyLimits
 from app.security import SiteGuard
 from app.settings import Settings, get_settings
 from app.store import JobStore
@@ -45,7 +45,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     add_error_handlers(app)
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_upload_bytes)
+    app.add_middleware(BodyLimits, max_bytes=settings.max_upload_bytes, timeout=settings.body_timeout_seconds)
     app.add_middleware(SiteGuard, allowed_hosts=settings.host_allow_list)  # outermost: checked first
     for module in (jobs, stream, datasets, presets):
         app.include_router(module.router)

@@ -138,14 +138,15 @@ class ResetRequest(BaseModel):
 
 
 class PredictRequest(BaseModel):
-    """Inputs for a trained net: 2D points ``[[x1, x2], ...]`` in the dataset's plane (the feature
-    map is applied for you), or images ``(N, depth, sy, sx)`` / ``(N, sy, sx)`` with pixels in [0, 1]
-    (normalised and centre-cropped as the training data was)."""
+    """Inputs for a trained net: up to 10,000 2D points ``[[x1, x2], ...]`` in the dataset's plane (the
+    feature map is applied for you), or up to 64 images ``(N, depth, sy, sx)`` / ``(N, sy, sx)`` with
+    pixels in [0, 1] (normalised and centre-cropped as the training data was); the body at most 1 MiB.
+    More: several requests."""
 
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
-    points: list[list[float]] | None = Field(None, max_length=100_000)
-    images: list[Any] | None = Field(None, max_length=1000)
+    points: list[list[float]] | None = Field(None, max_length=10_000)
+    images: list[Any] | None = Field(None, max_length=64)
 
 
 class PredictOut(BaseModel):

@@ -63,6 +63,12 @@ class Settings(BaseSettings):
     max_steps: int = Field(10_000_000, ge=1, description="Training steps of one job.")
     max_job_seconds: float = Field(3600.0, gt=0, description="Training time of one job.")
     max_upload_bytes: int = Field(64 * 1024 * 1024, ge=1)
+    body_timeout_seconds: float = Field(
+        30.0, gt=0, description="A request body that stops arriving for this long is refused (408)."
+    )
+    max_connections: int = Field(
+        1000, ge=1, description="Open connections (sockets included) beyond which requests get 503."
+    )
     checkpoint_seconds: float = Field(
         10.0,
         gt=0,

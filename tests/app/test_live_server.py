@@ -8,6 +8,7 @@ import json
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -220,3 +221,29 @@ def test_a_stalled_viewer_does_not_block_training_or_other_viewers(tmp_path: Pat
             assert frames >= 20, f"the live viewer got only {frames} frames in 2 s"
             assert steps and steps[-1] > steps[0], "training went on"
             assert stalled.recv(timeout=10)  # the stalled viewer can still catch up (a frame or a message)
+
+
+def raw_request(url: str, data: bytes) -> socket.socket:
+    """A TCP connection to the server that has sent `data` and nothing more."""
+    host, port = url.removeprefix("http://").rsplit(":", 1)
+    connection = socket.create_connection((host, int(port)), timeout=30)
+    connection.sendall(data)
+    return connection
+
+
+def test_a_body_that_never_arrives_is_given_up_and_connections_are_capped(tmp_path: Path) -> None:
+    with running_server(tmp_path, body_timeout_seconds="0.5", max_connections="4") as (_, url):
+        host = url.removeprefix("http://")
+        head = f"POST /api/jobs HTTP/1.1\r\nHost: {host}\r\ncontent-type: application/json\r\n"
+        with contextlib.closing(raw_request(url, f"{head}content-length: 100\r\n\r\n{{".encode())) as stalled:
+            answer = stalled.recv(4096).decode()  # the server's answer: it comes after the deadline
+        with contextlib.ExitStack() as connections:
+            for _ in range(4):
+                connections.enter_context(contextlib.closing(raw_request(url, b"")))
+            full = httpx.get(f"{url}/api/jobs", timeout=30)
+        again = wait_until(lambda: httpx.get(f"{url}/api/jobs", timeout=30).status_code == 200, "a free slot")
+
+    assert answer.startswith("HTTP/1.1 408")
+    assert "did not arrive within 0.5 s" in answer
+    assert full.status_code == 503
+    assert again

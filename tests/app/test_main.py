@@ -77,3 +77,17 @@ def test_a_body_over_the_limit_is_refused_with_413(tmp_path: Path) -> None:
         response = client.post("/api/jobs", content=chunks(), headers={"content-type": "application/json"})
         assert response.status_code == 413
         assert client.get("/api/presets").status_code == 200  # the server goes on
+
+
+def test_a_predict_body_of_a_million_points_is_refused_before_it_is_parsed(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path, allowed_hosts=TEST_HOST)
+    huge = b'{"points": [' + b"[1.5, 2.5], " * 1_000_000 + b"[0, 0]]}"
+    with TestClient(create_app(settings)) as client:
+        response = client.post(
+            "/api/jobs/anything/predict", content=huge, headers={"content-type": "application/json"}
+        )
+        many = client.post("/api/jobs/anything/predict", json={"points": [[0.0, 0.0]] * 10_001})
+
+    assert response.status_code == 413
+    assert response.json()["detail"] == "request body is larger than the limit of 1,048,576 bytes"
+    assert many.status_code == 422 and many.json()["detail"][0]["loc"] == ["body", "points"]
