@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
+from fastapi_offline import FastAPIOffline
 from starlette.concurrency import run_in_threadpool
 
 from app.api import datasets, jobs, pages, presets, stream
@@ -37,7 +38,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await run_in_threadpool(manager.shutdown)
             store.close()
 
-    app = FastAPI(
+    # FastAPIOffline serves /docs and /redoc with the Swagger UI and ReDoc assets its package ships,
+    # so they work offline (FastAPI's own pages load them from a CDN).
+    app = FastAPIOffline(
         title="netplay",
         summary="A neural-network playground: jobs over REST, live training streams over WebSockets.",
         version="0.1.0",

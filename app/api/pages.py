@@ -17,9 +17,17 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
-ROOT = Path(__file__).resolve().parents[2]
-TEMPLATES = Jinja2Templates(directory=ROOT / "templates")
-STATIC_DIR = ROOT / "static"
+
+def _site_dir(name: str) -> Path:
+    """The pages' `name` folder: inside the installed package (app/static, app/templates in a wheel),
+    else at the top of the checkout (static/, templates/)."""
+    app_dir = Path(__file__).resolve().parents[1]
+    installed = app_dir / name
+    return installed if installed.is_dir() else app_dir.parent / name
+
+
+TEMPLATES = Jinja2Templates(directory=_site_dir("templates"))
+STATIC_DIR = _site_dir("static")
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 IMPORT = re.compile(r"""^import\s[^;]*?from\s+["']\./([\w.-]+\.js)["']""", re.MULTILINE)

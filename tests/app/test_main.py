@@ -46,6 +46,19 @@ def test_a_page_preloads_every_module_its_entry_imports_and_the_answers_it_fetch
     assert "/api/datasets" in fetches and answers == [200] * len(fetches)
 
 
+@pytest.mark.parametrize("path", ["/docs", "/redoc"])
+def test_the_api_docs_work_offline_from_assets_served_here(tmp_path: Path, path: str) -> None:
+    with TestClient(create_app(Settings(data_dir=tmp_path, allowed_hosts=TEST_HOST))) as client:
+        page = client.get(path)
+        assets = re.findall(r'(?:src|href)="([^"]+)"', page.text)
+        answers = [client.get(asset).status_code for asset in assets]
+
+    assert page.status_code == 200
+    assert any(asset.endswith(".js") for asset in assets)
+    assert all(asset.startswith("/static-offline-docs/") for asset in assets), assets
+    assert answers == [200] * len(assets)
+
+
 def test_static_modules_are_served_as_javascript(tmp_path: Path) -> None:
     with TestClient(create_app(Settings(data_dir=tmp_path, allowed_hosts=TEST_HOST))) as client:
         response = client.get("/static/js/api.js")
