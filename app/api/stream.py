@@ -18,6 +18,7 @@ stays open.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 from typing import Any
 
@@ -49,30 +50,36 @@ async def stream_job(websocket: WebSocket, job_id: str, kinds: str | None = None
     try:
         shown = _kinds(kinds.split(",") if kinds is not None else None)
     except ValueError as error:
-        await websocket.send_json({"type": "error", "status": 422, "message": f"kinds: {error}"})
-        await websocket.close(code=4422)
+        await _refuse(websocket, 422, f"kinds: {error}")
         return
     subscriber = hub.subscribe(job_id, shown)
-    try:
-        # Frames asked for now queue behind the snapshot, which the sender sends first.
+    sender: asyncio.Task | None = None
+    try:  # whatever happens from here, the viewer is counted out at the end
+        # Frames asked for now queue behind the snapshot, which is sent first.
         first, _ = await asyncio.gather(
             run_in_threadpool(snapshot, manager, job_id), _tell_manager(manager, hub, job_id)
         )
-    except JobNotFound as error:
-        hub.unsubscribe(job_id, subscriber)
-        await websocket.send_json({"type": "error", "status": 404, "message": str(error)})
-        await websocket.close(code=4404)
-        return
-    await websocket.send_text(json.dumps(first))
-    sender = asyncio.create_task(_pump(websocket, subscriber))
-    try:
+        await websocket.send_text(json.dumps(first))
+        sender = asyncio.create_task(_pump(websocket, subscriber))
         await _receive_controls(websocket, manager, hub, job_id, subscriber)
+    except JobNotFound as error:
+        await _refuse(websocket, 404, str(error))
+    except (SpecInvalid, JobConflict) as error:  # a job whose data cannot be built any more
+        await _refuse(websocket, 409, _message(error))
     except (WebSocketDisconnect, WebSocketDisconnected):
         pass  # the viewer went away (noticed here, or by the sender first)
     finally:
-        sender.cancel()
+        if sender is not None:
+            sender.cancel()
         hub.unsubscribe(job_id, subscriber)
         await _tell_manager(manager, hub, job_id)
+
+
+async def _refuse(websocket: WebSocket, status: int, message: str) -> None:
+    """A last error message, and the socket closed with 4000 + `status` (quietly, if it is gone)."""
+    with contextlib.suppress(WebSocketDisconnect, WebSocketDisconnected, RuntimeError):
+        await websocket.send_json({"type": "error", "status": status, "message": message})
+        await websocket.close(code=4000 + status)
 
 
 async def _tell_manager(manager: JobManager, hub: Hub, job_id: str) -> None:

@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 from starlette.testclient import WebSocketTestSession
 from starlette.websockets import WebSocketDisconnect
 
+from app.checks import SpecInvalid
 from app.frames import decode_frame
 from app.main import create_app
 from app.settings import Settings
@@ -270,7 +271,7 @@ def test_the_worker_draws_only_the_kinds_some_viewer_shows(stream_client: TestCl
         neuron_viewer.receive_text()
         first(neuron_viewer, "neurons")
         first(boundary_viewer, "boundary")
-        watch = stream_client.app.state.manager.viewers
+        watch = stream_client.app.state.manager.table.viewers
         assert (watch.count(job_id), watch.kinds(job_id)) == (2, ["boundary", "neurons"])
 
 
@@ -313,3 +314,28 @@ def test_progress_says_at_which_step_and_on_how_many_examples_test_figures_were_
     assert 0 < progress["test_step"] <= progress["step"]
     assert progress["test_examples"] == 100  # the whole test split of this small set
     assert progress["time"] > 0
+
+
+def test_a_viewer_whose_stream_cannot_start_is_counted_out(
+    stream_client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A snapshot that fails (here: the job's uploaded data is gone) must not leave the viewer counted:
+    a job counted as watched never parks and its frames are drawn for nobody."""
+    job_id = create(stream_client, rings_spec())
+
+    def gone(*_: Any) -> Any:
+        raise SpecInvalid(("body", "dataset"), "file: no file 'x.npz' in the data dir")
+
+    monkeypatch.setattr("app.api.stream.snapshot", gone)
+    with stream_client.websocket_connect(f"/api/jobs/{job_id}/stream") as ws:
+        error = json.loads(ws.receive_text())
+        with pytest.raises(WebSocketDisconnect) as closed:
+            ws.receive_text()
+
+    manager = stream_client.app.state.manager
+    deadline = time.monotonic() + DEADLINE
+    while manager.table.viewers.count(job_id):  # the last count reaches the manager through a thread
+        assert time.monotonic() < deadline, "the viewer is still counted"
+        time.sleep(0.02)
+    assert (error["status"], closed.value.code) == (409, 4409)
+    assert error["message"] == "dataset: file: no file 'x.npz' in the data dir"
