@@ -61,8 +61,8 @@ class _Worker:
 
     @property
     def name(self) -> str:
-        """The worker's name, as jobs show it."""
-        return f"worker-{self.slot}"
+        """The worker's name: its slot and its process, so a replacement is never taken for it."""
+        return f"worker-{self.slot}-{self.process.pid}"
 
 
 class LocalPool:
@@ -135,17 +135,27 @@ class LocalPool:
             lost = list(worker.jobs)  # jobs placed here while it was down are lost too
             for job in lost:
                 self._where.pop(job, None)
-            replacement = self._slots[worker.slot] = self._spawn(worker.slot)
-            replacement.young_deaths = deaths
-        self._events.worker_lost(worker.name, lost, describe_exit(worker.process.exitcode))
+            try:
+                replacement = self._slots[worker.slot] = self._spawn(worker.slot)
+                replacement.young_deaths = deaths
+            except Exception:  # no replacement now: the slot keeps its dead worker, placed around
+                log.exception("could not start a worker to replace %s", worker.name)
+        try:
+            self._events.worker_lost(worker.name, lost, describe_exit(worker.process.exitcode))
+        except Exception:
+            log.exception("handling the loss of %s failed", worker.name)
 
     def place(self, job: str, command: Command, dataset: DatasetRef) -> str:
-        """Queue `command` for the least-loaded worker (sending it the data set first if need be)."""
+        """Queue `command` for the least-loaded worker (sending it the data set first if need be; the
+        data set is built, when it must be, without holding the pool's lock)."""
+        with self._lock:
+            needed = dataset.key not in self._least_loaded(dataset.key).datasets
+        data = dataset.load() if needed else None
         with self._lock:
             self._release(job)
-            worker = min(self._slots, key=lambda w: (not w.alive, len(w.jobs), dataset.key not in w.datasets))
+            worker = self._least_loaded(dataset.key)
             if dataset.key not in worker.datasets:
-                worker.outbox.put({"op": "dataset", "key": dataset.key, "data": dataset.load()})
+                worker.outbox.put({"op": "dataset", "key": dataset.key, "data": data or dataset.load()})
                 worker.datasets[dataset.key] = 0
             worker.datasets[dataset.key] += 1
             worker.datasets.move_to_end(dataset.key)
@@ -153,6 +163,10 @@ class LocalPool:
             self._where[job] = worker
             worker.outbox.put(command)
             return worker.name
+
+    def _least_loaded(self, key: str) -> _Worker:
+        """The live worker with the fewest jobs, among those one that holds the data set `key`."""
+        return min(self._slots, key=lambda w: (not w.alive, len(w.jobs), key not in w.datasets))
 
     def send(self, job: str, command: Command) -> None:
         """Queue a command for the worker holding `job`; dropped when none does."""

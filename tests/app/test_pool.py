@@ -180,8 +180,10 @@ def test_a_killed_worker_is_replaced_and_its_jobs_are_reported_lost(
 
     worker, jobs, reason = collector.lost[0]
     assert (worker, jobs, reason) == (where["a"], ["a"], "killed by SIGKILL, perhaps out of memory")
-    replacement = next(info for info in pool.workers() if info.name == where["a"])
+    slot = where["a"].rsplit("-", 1)[0]  # names are worker-<slot>-<pid>: a replacement is told apart
+    replacement = next(info for info in pool.workers() if info.name.startswith(f"{slot}-"))
     assert replacement.pid != victim.pid and replacement.jobs == 0
+    assert replacement.name == f"{slot}-{replacement.pid}" != where["a"]
     pool.place("c", place_command("c", rings_spec), ref)  # the replacement takes new work
     wait_for(lambda: collector.step("c") > 0, what="a job on the replacement")
     assert not collector.of("done", "b")  # the other worker's job went on untouched
