@@ -4,7 +4,8 @@ One connection shared by the server's threads behind a lock (SQLite serialises w
 mode lets readers go on while a checkpoint is written. JSON columns hold the spec, the latest progress,
 the metric history, the view choices and the checkpoint, which are always read and written whole.
 `save_state` writes a job's progress, history and checkpoint in one transaction, so a stored job never
-shows a step its stored checkpoint cannot go back to. A database made by an older version gains the
+shows a step its stored checkpoint cannot go back to (a failed job's last progress excepted: it never
+goes back). Checkpoints are stored as the JSON text the workers made. A database made by an older version gains the
 newer columns when it is opened.
 """
 
@@ -182,29 +183,35 @@ class JobStore:
                 f"UPDATE jobs SET {assignments}, updated = ? WHERE id = ?", (*values, time.time(), job_id)
             )
 
-    def set_history(self, job_id: str, history: list[dict[str, Any]]) -> None:
-        """Replace a job's metric history (already thinned to the kept number of points)."""
-        with self._lock:
-            self._db.execute("UPDATE jobs SET history = ? WHERE id = ?", (json.dumps(history), job_id))
-
     def save_state(
-        self, job_id: str, progress: dict[str, Any], history_json: str, checkpoint: dict[str, Any] | None
+        self, job_id: str, progress: dict[str, Any], history_json: str, checkpoint: str | None
     ) -> None:
-        """Write a job's latest progress, its metric history (already JSON) and the checkpoint of the
-        same step (None: keep the stored one) in one transaction."""
+        """Write a job's latest progress, its metric history and the checkpoint of the same step (both
+        already JSON; None: keep the stored checkpoint) in one transaction."""
         progress_json = json.dumps(progress)
-        state_json = json.dumps(checkpoint) if checkpoint is not None else None
         with self._lock, self._db:
             self._db.execute("BEGIN")
             self._db.execute(
                 "UPDATE jobs SET progress = ?, history = ?, updated = ? WHERE id = ?",
                 (progress_json, history_json, time.time(), job_id),
             )
-            if state_json is not None:
+            if checkpoint is not None:
                 self._db.execute(
                     "INSERT OR REPLACE INTO checkpoints (job_id, step, saved, state) VALUES (?, ?, ?, ?)",
-                    (job_id, checkpoint["step"], time.time(), state_json),
+                    (job_id, progress.get("step", 0), time.time(), checkpoint),
                 )
+
+    def reset_state(self, job_id: str, spec: dict[str, Any], trainer: dict[str, Any]) -> None:
+        """Start a job's record over with `spec` and `trainer`: no progress, history, checkpoint, error
+        or stop reason, in one transaction."""
+        with self._lock, self._db:
+            self._db.execute("BEGIN")
+            self._db.execute("DELETE FROM checkpoints WHERE job_id = ?", (job_id,))
+            self._db.execute(
+                "UPDATE jobs SET spec = ?, trainer = ?, progress = '{}', history = '[]', error = NULL, "
+                "stop_reason = NULL, updated = ? WHERE id = ?",
+                (json.dumps(spec), json.dumps(trainer), time.time(), job_id),
+            )
 
     def history(self, job_id: str) -> list[dict[str, Any]]:
         """A job's stored metric history, oldest first."""
@@ -212,45 +219,16 @@ class JobStore:
             row = self._db.execute("SELECT history FROM jobs WHERE id = ?", (job_id,)).fetchone()
         return json.loads(row[0]) if row is not None else []
 
-    def save_checkpoint(self, job_id: str, step: int, state: dict[str, Any]) -> None:
-        """Keep `state` (weights, optimizer state, counters) as the job's latest checkpoint."""
-        with self._lock:
-            self._db.execute(
-                "INSERT OR REPLACE INTO checkpoints (job_id, step, saved, state) VALUES (?, ?, ?, ?)",
-                (job_id, step, time.time(), json.dumps(state)),
-            )
-
-    def checkpoint(self, job_id: str) -> dict[str, Any] | None:
-        """The job's latest checkpoint state, or None."""
+    def checkpoint(self, job_id: str) -> str | None:
+        """The job's latest checkpoint as the JSON text it was saved as (app.jobs.protocol), or None."""
         with self._lock:
             row = self._db.execute("SELECT state FROM checkpoints WHERE job_id = ?", (job_id,)).fetchone()
-        return json.loads(row[0]) if row is not None else None
-
-    def delete_checkpoint(self, job_id: str) -> None:
-        """Forget the job's checkpoint (a reset starts from fresh weights)."""
-        with self._lock:
-            self._db.execute("DELETE FROM checkpoints WHERE job_id = ?", (job_id,))
+        return row[0] if row is not None else None
 
     def delete(self, job_id: str) -> None:
         """Remove a job, its history and its checkpoint."""
         with self._lock:
             self._db.execute("DELETE FROM jobs WHERE id = ?", (job_id,))
-
-    def mark_interrupted(self, statuses: tuple[str, ...]) -> list[str]:
-        """Jobs left in `statuses` by a server that stopped become ``interrupted``; returns their ids."""
-        marks = ", ".join("?" for _ in statuses)
-        with self._lock:
-            ids = [
-                row[0]
-                for row in self._db.execute(
-                    f"SELECT id FROM jobs WHERE status IN ({marks}) ORDER BY seq", statuses
-                )
-            ]
-            self._db.execute(
-                f"UPDATE jobs SET status = 'interrupted', updated = ? WHERE status IN ({marks})",
-                (time.time(), *statuses),
-            )
-        return ids
 
     def removable(self, count: int, spared: set[str]) -> list[str]:
         """Up to `count` jobs that may be deleted to make room, in the order to delete them: finished

@@ -1,7 +1,8 @@
 """Questions to the worker training a job (a prediction, a fresh checkpoint), and their answers.
 
-The asking thread waits; the answer arrives on the executor's thread. A question to a worker that
-dies gets no answer: it is released at once, and the caller falls back to what the server holds.
+The asking thread waits; the answer arrives on the executor's thread. A question whose run ends first
+(the job completes, is reset or deleted, or its worker dies) gets no answer: it is released at once,
+and the caller falls back to what the server holds.
 """
 
 from __future__ import annotations
@@ -35,8 +36,8 @@ class Answers:
 
     def ask(self, job_id: str, send: Callable[[int], bool]) -> Any | None:
         """Send a question with `send(request)` (False: nobody to ask) and wait for its answer; None
-        when nobody could be asked or the worker died. JobConflict when no answer comes in time or the
-        answer is an error."""
+        when nobody could be asked, or the job's run ended or its worker died before answering.
+        JobConflict when no answer comes in time."""
         request = next(self._requests)
         waiting = _Waiting(job_id)
         with self._lock:
@@ -49,8 +50,6 @@ class Answers:
         finally:
             with self._lock:
                 self._waiting.pop(request, None)
-        if isinstance(waiting.value, dict) and "error" in waiting.value:
-            raise JobConflict(waiting.value["error"])
         return waiting.value if waiting.answered else None
 
     def answer(self, request: int, value: Any) -> None:
@@ -62,7 +61,7 @@ class Answers:
             waiting.ready.set()
 
     def abandon(self, job_ids: list[str]) -> None:
-        """The worker holding these jobs died: their questions get no answer."""
+        """These jobs' runs ended (done, dropped, or their worker died): their questions get no answer."""
         with self._lock:
             for waiting in self._waiting.values():
                 if waiting.job_id in job_ids:

@@ -19,8 +19,8 @@ from app.spec import JobSpec
 
 @dataclass
 class Placement:
-    """The job's current run on a worker. `parking`: a ``park`` was sent and the job's last checkpoint
-    is on its way; nothing more is sent to this run."""
+    """The job's current run on a worker (`worker`: its name, never a replacement's). `parking`: a
+    ``park`` was sent and the job's last checkpoint is on its way; nothing more is sent to this run."""
 
     run: int
     worker: str
@@ -29,8 +29,9 @@ class Placement:
 
 @dataclass
 class LiveJob:
-    """A job in memory. `progress` and `checkpoint` always belong to the same step (the worker sends
-    them together), so the step shown is one the job can go back to."""
+    """A job in memory. `progress` and `checkpoint` belong to the same step (the worker sends them
+    together), so the step shown is one the job can go back to; only a failed job's last progress
+    comes without one (it never goes back)."""
 
     id: str
     spec: JobSpec
@@ -39,14 +40,15 @@ class LiveJob:
     trainer: dict[str, Any]
     progress: dict[str, Any]
     history: MetricHistory
-    checkpoint: dict[str, Any] | None
+    checkpoint: str | None  # JSON text (app.jobs.protocol)
     memory: int  # bytes a running copy is estimated to take on a worker
     message: str | None = None
     pause_reason: str | None = None
     view: dict[str, Any] = field(default_factory=dict)
     placement: Placement | None = None
-    visit: list[dict[str, Any]] = field(default_factory=list)  # commands for a paused job's next visit
+    visit: list[dict[str, Any]] = field(default_factory=list)  # commands for its next placement
+    visiting: list[dict[str, Any]] = field(default_factory=list)  # sent with this one, until it parks
     saved_at: float = 0.0  # time.monotonic() of the last write of its state to the database
     active_since: float = field(default_factory=time.monotonic)  # when it was last created or resumed
-    crashes: list[float] = field(default_factory=list)  # time.monotonic() of each lost worker
+    crashes: list[tuple[float, float]] = field(default_factory=list)  # (time.monotonic(), blame) per loss
     parked: threading.Event = field(default_factory=threading.Event)

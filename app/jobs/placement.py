@@ -51,13 +51,6 @@ class Placer:
         self.executor.send(job.id, command)
         return True
 
-    def visit(self, job: LiveJob, commands: list[Command], kinds: list[str] | None) -> None:
-        """Hold the paused job on a worker just long enough to carry out `commands`, then park it."""
-        self.place(job, paused=True, kinds=kinds)
-        for command in commands:
-            self.executor.send(job.id, command)
-        self.park(job)
-
     def park(self, job: LiveJob) -> None:
         """Ask the job's worker for its last checkpoint; it then forgets the job (``parked`` follows)."""
         assert job.placement is not None
@@ -65,7 +58,7 @@ class Placer:
         job.placement.parking = True
 
     def release(self, job: LiveJob) -> None:
-        """The job's run is over (parked, ended, or its worker died): it is on no worker now."""
+        """The job's run is over (parked, ended, dropped, or its worker died): it is on no worker now."""
         self.executor.release(job.id)
         job.placement = None
         job.parked.set()

@@ -11,9 +11,9 @@ of a job, and commands for a job it does not hold are ignored.
   ``{"op": "forget_dataset", "key"}``: no job here needs it any more.
 - ``{"op": "place", "job", "run", "spec", "dataset_key", "trainer", "checkpoint", "stop", "view",
   "kinds", "paused"}``: hold a job and train it (or keep it paused). ``run`` tags everything the worker
-  says about it; ``checkpoint`` (a `TrainingRun.checkpoint()`, or None for fresh weights) is where it
-  goes on from; ``stop`` the `StopConditions` fields; ``view`` the viewers' view choices; ``kinds`` the
-  frame kinds some viewer shows (None: all).
+  says about it; ``checkpoint`` is where it goes on from (None: fresh weights); ``stop`` the
+  `StopConditions` fields; ``view`` the viewers' view choices; ``kinds`` the frame kinds some viewer
+  shows (None: all).
 - ``{"op": "park", "job"}``: report a last progress and checkpoint (``parked``), then forget the job.
 - ``{"op": "drop", "job"}``: forget the job at once, without a word (deleted, reset).
 - ``{"op": "step", "job"}``: one training step of a paused job, then its progress and frames.
@@ -23,6 +23,9 @@ of a job, and commands for a job it does not hold are ignored.
 - ``{"op": "watch", "job", "kinds"}``: the frame kinds some viewer shows now ([]: nobody watches).
 - ``{"op": "predict", "job", "request", "inputs"}``: run the net on `inputs`, answer with `request`;
   ``{"op": "checkpoint", "job", "request"}``: answer with a checkpoint of the newest weights.
+
+A checkpoint is always the JSON text of a `TrainingRun.checkpoint()`: encoded once, by the worker that
+made it, then kept, stored and sent back as it is, and parsed only where the net is needed.
 
 Worker -> server: tuples ``(kind, job, run, ...)``:
 
@@ -35,7 +38,8 @@ Worker -> server: tuples ``(kind, job, run, ...)``:
 - ``("answer", job, run, request, value)``: to ``predict`` and ``checkpoint``;
 - ``("parked", job, run, progress, checkpoint)``: after ``park``; the worker holds nothing of it now;
 - ``("done", job, run, outcome, progress, checkpoint)``: the job ended (``outcome``: ``{"status":
-  completed|failed, "stop_reason", "error"}``; no checkpoint after a failure) and was forgotten.
+  completed|failed, "stop_reason", "error"}``) and was forgotten. After a failure there is no
+  checkpoint: the progress shows the last good step, which a failed job never goes back to.
 """
 
 from __future__ import annotations

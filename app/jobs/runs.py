@@ -26,12 +26,17 @@ def start_run(
     if checkpoint is not None:
         run = TrainingRun.restore(data, checkpoint, seed=spec.seed)
     else:
-        net = Net.from_json(spec.model) if spec.model is not None else Net(spec.layers or [], seed=spec.seed)
+        net = initial_net(spec)
         settings = trainer or {"method": spec.trainer.method, **spec.trainer.settings()}
         run = TrainingRun(net, make_optimizer(net, settings), data, seed=spec.seed)
     if trainer is not None:
         run.set_trainer({key: value for key, value in trainer.items() if key != "method"})
     return run
+
+
+def initial_net(spec: JobSpec) -> Net:
+    """The net a job starts from: its spec's saved ``model``, or fresh weights from its ``seed``."""
+    return Net.from_json(spec.model) if spec.model is not None else Net(spec.layers or [], seed=spec.seed)
 
 
 def stop_conditions(spec: JobSpec, settings: Settings) -> StopConditions:

@@ -56,6 +56,7 @@ TRANSITIONS: dict[tuple[str, str], str] = {
     **{(status, "stop"): "stopped" for status in LIVE},
     ("running", "complete"): "completed",
     ("paused", "complete"): "completed",
+    ("queued", "complete"): "completed",  # resumed while a step's visit reached a stop condition
     ("running", "fail"): "failed",
     ("paused", "fail"): "failed",
     ("queued", "fail"): "failed",

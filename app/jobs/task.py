@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import json
 import time
 from collections.abc import Callable
 from typing import Any
@@ -45,7 +46,8 @@ class JobTask:
         spec = JobSpec.model_validate(command["spec"])
         self.stream = spec.stream
         self.stop = StopConditions(**command["stop"])
-        self.run = start_run(spec, data, command["checkpoint"], command["trainer"])
+        saved = command["checkpoint"]
+        self.run = start_run(spec, data, json.loads(saved) if saved is not None else None, command["trainer"])
         self.producer = VisualProducer(self.run.net, data, view_from_stream(spec.stream))
         if command["view"]:
             # A view chosen for the net before a reset may not fit the new one: the spec's view stays.
@@ -89,13 +91,17 @@ class JobTask:
         if reason is not None:
             self.run.evaluate(full=True)
             self._send_frames(force=True)
-            self._end({"status": "completed", "stop_reason": reason, "error": None}, self.run.checkpoint())
+            self._end({"status": "completed", "stop_reason": reason, "error": None}, self._checkpoint())
         else:
             self._report(force=self.paused)
             if self.park_requested and not self.steps_requested:
                 self.park()
 
-    def _end(self, outcome: dict[str, Any], checkpoint: dict[str, Any] | None) -> None:
+    def _checkpoint(self) -> str:
+        """The run's checkpoint as the JSON text the server keeps (app.jobs.protocol)."""
+        return json.dumps(self.run.checkpoint())
+
+    def _end(self, outcome: dict[str, Any], checkpoint: str | None) -> None:
         self.finished = True
         self._send(("done", self.job, self.run_id, outcome, self.run.take_progress(), checkpoint))
 
@@ -114,7 +120,7 @@ class JobTask:
 
     def _send_progress(self) -> None:
         started = time.perf_counter()
-        checkpoint = self.run.checkpoint()
+        checkpoint = self._checkpoint()
         cost = time.perf_counter() - started
         self.next_progress = time.monotonic() + max(self.stream.progress_every, cost / CHECKPOINT_SHARE)
         self._send(("progress", self.job, self.run_id, self.run.take_progress(), checkpoint))
@@ -150,7 +156,7 @@ class JobTask:
         checkpoint; the worker then forgets it."""
         self.finished = True
         progress = self.run.take_progress() if self.run.steps_since_report else None
-        self._send(("parked", self.job, self.run_id, progress, self.run.checkpoint()))
+        self._send(("parked", self.job, self.run_id, progress, self._checkpoint()))
 
     def apply(self, command: Command) -> None:
         """A job command other than place, park and drop (see app.jobs.protocol)."""
@@ -164,7 +170,7 @@ class JobTask:
         elif op == "predict":
             self._predict(command)
         elif op == "checkpoint":
-            self._send(("answer", self.job, self.run_id, command["request"], self.run.checkpoint()))
+            self._send(("answer", self.job, self.run_id, command["request"], self._checkpoint()))
         elif op in ("set_trainer", "set_view"):
             self._change(op, command)
 

@@ -3,6 +3,7 @@ themselves, and a full job store makes room instead of refusing everyone."""
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable
 from typing import Any
@@ -28,7 +29,7 @@ def create(client: TestClient, spec: Spec, **query: Any) -> str:
 def stored_checkpoint(client: TestClient, job_id: str) -> dict[str, Any]:
     checkpoint = client.app.state.manager.store.checkpoint(job_id)
     assert checkpoint is not None
-    return checkpoint
+    return json.loads(checkpoint)
 
 
 def flat(checkpoint: dict[str, Any]) -> np.ndarray:

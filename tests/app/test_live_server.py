@@ -81,7 +81,7 @@ def stored_step(data_dir: Path, job_id: str) -> int:
         checkpoint = store.checkpoint(job_id)
     finally:
         store.close()
-    return checkpoint["step"] if checkpoint is not None else 0
+    return json.loads(checkpoint)["step"] if checkpoint is not None else 0
 
 
 def test_server_restart_keeps_jobs_and_resume_continues_from_the_checkpoint(tmp_path: Path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -84,34 +85,41 @@ def test_update_refuses_a_column_that_is_not_updatable(store: JobStore) -> None:
         store.update("a", id="b")
 
 
-def test_history_is_replaced_whole_and_empty_for_a_new_job(store: JobStore) -> None:
+def state(step: int) -> tuple[dict, str, str]:
+    """(progress, history JSON, checkpoint JSON) of one step, as the manager writes them."""
+    return {"step": step}, json.dumps([{"step": step}]), json.dumps({"step": step, "model": {"at": step}})
+
+
+def test_state_is_written_whole_and_only_the_latest_checkpoint_is_kept(store: JobStore) -> None:
     store.insert(record("a"))
-    assert store.history("a") == []
+    assert (store.history("a"), store.checkpoint("a")) == ([], None)
 
-    store.set_history("a", [{"step": 1, "loss": 0.9}, {"step": 2, "loss": 0.8}])
-    store.set_history("a", [{"step": 2, "loss": 0.8}])
+    store.save_state("a", *state(10))
+    store.save_state("a", *state(20))
+    progress, history, _ = state(30)
+    store.save_state("a", progress, history, None)  # no step since: the checkpoint stays
 
-    assert store.history("a") == [{"step": 2, "loss": 0.8}]
+    assert store.get("a").progress == {"step": 30}
+    assert store.history("a") == [{"step": 30}]
+    assert json.loads(store.checkpoint("a")) == {"step": 20, "model": {"at": 20}}
     assert store.history("missing") == []
 
 
-def test_checkpoint_keeps_only_the_latest_and_can_be_dropped(store: JobStore) -> None:
-    store.insert(record("a"))
-    assert store.checkpoint("a") is None
+def test_reset_state_clears_progress_history_checkpoint_and_the_end_in_one_go(store: JobStore) -> None:
+    store.insert(record("a", status="failed", error="diverged", stop_reason=None))
+    store.save_state("a", *state(10))
 
-    store.save_checkpoint("a", 10, {"step": 10, "model": {"params": "x"}})
-    store.save_checkpoint("a", 20, {"step": 20, "model": {"params": "y"}})
+    store.reset_state("a", {"dataset": {"name": "rings"}, "seed": 5}, {"method": "adam"})
 
-    assert store.checkpoint("a") == {"step": 20, "model": {"params": "y"}}
-    store.delete_checkpoint("a")
-    assert store.checkpoint("a") is None
+    job = store.get("a")
+    assert (job.progress, job.error, job.spec["seed"], job.trainer) == ({}, None, 5, {"method": "adam"})
+    assert (store.history("a"), store.checkpoint("a")) == ([], None)
 
 
 def test_delete_removes_the_job_its_history_and_its_checkpoint(store: JobStore) -> None:
     store.insert(record("a"))
     store.insert(record("b"))
-    store.set_history("a", [{"step": 1}])
-    store.save_checkpoint("a", 1, {"step": 1})
+    store.save_state("a", *state(1))
 
     store.delete("a")
 
@@ -121,35 +129,10 @@ def test_delete_removes_the_job_its_history_and_its_checkpoint(store: JobStore) 
     assert store.checkpoint("a") is None
 
 
-def test_mark_interrupted_changes_only_the_given_statuses(store: JobStore) -> None:
-    for job_id, status in [
-        ("a", "running"),
-        ("b", "paused"),
-        ("c", "queued"),
-        ("d", "completed"),
-        ("e", "running"),
-    ]:
-        store.insert(record(job_id, status))
-
-    marked = store.mark_interrupted(("running", "paused"))
-
-    assert marked == ["a", "b", "e"]
-    statuses = {job.id: job.status for job in store.list(None, 10, 0)[0]}
-    assert statuses == {
-        "a": "interrupted",
-        "b": "interrupted",
-        "c": "queued",
-        "d": "completed",
-        "e": "interrupted",
-    }
-    assert store.mark_interrupted(("running", "paused")) == []
-
-
 def test_reopening_the_file_keeps_jobs_history_and_checkpoints(path: Path) -> None:
     first = JobStore(path)
-    first.insert(record("a", status="running", progress={"step": 7}))
-    first.set_history("a", [{"step": 7}])
-    first.save_checkpoint("a", 7, {"step": 7})
+    first.insert(record("a", status="running"))
+    first.save_state("a", *state(7))
     first.close()
 
     reopened = JobStore(path)
@@ -158,7 +141,7 @@ def test_reopening_the_file_keeps_jobs_history_and_checkpoints(path: Path) -> No
         assert job is not None
         assert (job.status, job.progress) == ("running", {"step": 7})
         assert reopened.history("a") == [{"step": 7}]
-        assert reopened.checkpoint("a") == {"step": 7}
+        assert json.loads(reopened.checkpoint("a"))["step"] == 7
         reopened.insert(record("b"))
         assert [job.id for job in reopened.list(None, 10, 0)[0]] == ["b", "a"]  # numbering goes on
     finally:

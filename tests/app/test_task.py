@@ -47,7 +47,7 @@ def test_a_fresh_job_reports_right_after_its_first_step_with_the_checkpoint_of_t
 
     kind, job, run, progress, checkpoint = sent[0]
     assert (kind, job, run, progress["step"]) == ("progress", "j", 7, 1)
-    assert checkpoint["step"] == 1
+    assert json.loads(checkpoint)["step"] == 1  # JSON text, as the server keeps it
     assert not kinds(sent)  # nobody watches: no frame is drawn
 
 
@@ -92,6 +92,6 @@ def test_a_visit_takes_its_steps_before_it_parks(rings_spec: dict) -> None:
 
     parked = [message for message in sent if message[0] == "parked"]
     assert [message[3]["step"] for message in sent if message[0] == "progress"] == [1, 2]
-    assert len(parked) == 1 and parked[0][4]["step"] == 2
+    assert len(parked) == 1 and json.loads(parked[0][4])["step"] == 2
     assert parked[0][3] is None  # no step since the last progress: nothing new to report
     assert task.finished
