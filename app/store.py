@@ -5,8 +5,8 @@ mode lets readers go on while a checkpoint is written. JSON columns hold the spe
 the metric history, the view choices and the checkpoint, which are always read and written whole.
 `save_state` writes a job's progress, history and checkpoint in one transaction, so a stored job never
 shows a step its stored checkpoint cannot go back to (a failed job's last progress excepted: it never
-goes back). Checkpoints are stored as the JSON text the workers made. A database made by an older version gains the
-newer columns when it is opened.
+goes back). Checkpoints are stored as the JSON text the workers made. A database made by an older
+version gains the newer columns when it is opened.
 """
 
 from __future__ import annotations
