@@ -32,19 +32,13 @@ import asyncio
 import contextlib
 import json
 import os
-import re
 import statistics
-import struct
-import subprocess
-import sys
-import tempfile
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import httpx
+from serving import frame_type, server, tree_rss, ws_url
 from websockets.asyncio.client import connect
 
 RINGS_JOB: dict[str, Any] = {
@@ -64,57 +58,6 @@ PAGE_KINDS = "boundary,neurons"
 CHROMIUM = os.environ.get("NETPLAY_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
 TARGET = 0.95
-
-
-# ---- the server -----------------------------------------------------------------------------------
-
-
-@contextlib.contextmanager
-def server(**environment: str) -> Iterator[tuple[str, int]]:
-    """A fresh ``netplay serve`` on a free port: (its URL, its pid)."""
-    with tempfile.TemporaryDirectory() as data_dir:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "app.cli", "--data-dir", data_dir, "serve", "--port", "0"],
-            stdout=subprocess.PIPE, text=True, env={**os.environ, **environment},
-        )  # fmt: skip
-        try:
-            match = re.search(r"open (http://\S+)/", process.stdout.readline())
-            assert match, "the server printed no URL"
-            yield match.group(1), process.pid
-        finally:
-            process.terminate()
-            process.wait(timeout=30)
-            process.stdout.close()
-
-
-def tree_rss(pid: int) -> int:
-    """Resident bytes of `pid` and all its descendants (the fork server and the workers)."""
-    children: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            with contextlib.suppress(OSError):
-                parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
-                children.setdefault(parent, []).append(int(entry.name))
-    total, stack = 0, [pid]
-    while stack:
-        current = stack.pop()
-        stack.extend(children.get(current, []))
-        with contextlib.suppress(OSError):
-            for line in Path(f"/proc/{current}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
-                    total += int(line.split()[1]) * 1024
-    return total
-
-
-def frame_type(data: bytes) -> str:
-    """The ``type`` in a binary frame's header, without decoding its arrays."""
-    (length,) = struct.unpack_from("<I", data, 4)
-    return json.loads(data[8 : 8 + length])["type"]
-
-
-def ws_url(url: str, job_id: str, kinds: str | None) -> str:
-    query = f"?kinds={kinds}" if kinds is not None else ""
-    return url.replace("http", "ws") + f"/api/jobs/{job_id}/stream{query}"
 
 
 # ---- one student ----------------------------------------------------------------------------------
@@ -387,6 +330,58 @@ async def examples_per_second(http: httpx.AsyncClient, url: str, job_id: str, se
 # ---- main -----------------------------------------------------------------------------------------
 
 
+def report_classroom(sizes: str, seconds: float) -> None:
+    rows = []
+    for students in (int(size) for size in sizes.split(",")):
+        with server() as (url, pid):
+            rows.append(asyncio.run(classroom(url, pid, students, seconds)))
+    print_classroom(rows)
+
+
+def report_fast_start(repeats: int) -> None:
+    with server() as (url, _):
+        first_steps, completions = asyncio.run(fast_start(url, repeats))
+    print(
+        f"\nFast start ({repeats} runs, idle server): POST -> first step median "
+        f"{1000 * statistics.median(first_steps):.1f} ms; POST -> completed (95% test accuracy) "
+        f"median {statistics.median(completions):.3f} s (min {min(completions):.3f}, "
+        f"max {max(completions):.3f})"
+    )
+
+
+def report_parked(count: int) -> None:
+    with server() as (url, pid):
+        figures = asyncio.run(parked_jobs(url, pid, count))
+    mib = {key: figures[key] / 2**20 for key in ("idle", "training", "parked")}
+    added = mib["parked"] - mib["idle"]
+    print(
+        f"\n{count} jobs: memory {mib['idle']:.0f} MiB idle, {mib['training']:.0f} MiB while they "
+        f"train, {mib['parked']:.0f} MiB once all parked (+{added:.0f} MiB); resume -> first new step "
+        f"median {1000 * statistics.median(figures['resumes']):.1f} ms "
+        f"(max {1000 * max(figures['resumes']):.1f} ms, {len(figures['resumes'])} resumes)"
+    )
+
+
+def report_page(loads: int) -> None:
+    with server() as (url, _):
+        httpx.get(f"{url}/api/jobs", timeout=60)  # answered once the server has started its workers
+        seconds = page_first_boundary(url, loads)
+    print(
+        f"\nThe playground's first boundary ({loads} loads, idle server): median "
+        f"{statistics.median(seconds):.3f} s after navigation (min {min(seconds):.3f}, "
+        f"max {max(seconds):.3f})"
+    )
+
+
+def report_viewers(viewers: int, seconds: float) -> None:
+    with server() as (url, _):
+        alone, watched, frames = asyncio.run(viewers_speed(url, viewers, seconds))
+    print(
+        f"\n{viewers} viewers of one job: {watched:,.0f} examples/s against {alone:,.0f} with no "
+        f"viewer ({watched / alone:.2f}x); each viewer received {frames:.1f} frames/s"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--students", default="10,30,60", help="class sizes, comma-separated")
@@ -402,46 +397,15 @@ def main() -> None:
     args = parser.parse_args()
     RINGS_JOB["pause_when_unwatched"] = args.park_after
     if not args.skip_classroom:
-        rows = []
-        for students in (int(size) for size in args.students.split(",")):
-            with server() as (url, pid):
-                rows.append(asyncio.run(classroom(url, pid, students, args.seconds)))
-        print_classroom(rows)
+        report_classroom(args.students, args.seconds)
     if args.fast_start:
-        with server() as (url, _):
-            first_steps, completions = asyncio.run(fast_start(url, args.fast_start))
-        print(
-            f"\nFast start ({args.fast_start} runs, idle server): POST -> first step median "
-            f"{1000 * statistics.median(first_steps):.1f} ms; POST -> completed (95% test accuracy) "
-            f"median {statistics.median(completions):.3f} s (min {min(completions):.3f}, "
-            f"max {max(completions):.3f})"
-        )
+        report_fast_start(args.fast_start)
     if args.parked:
-        with server() as (url, pid):
-            figures = asyncio.run(parked_jobs(url, pid, args.parked))
-        mib = {key: figures[key] / 2**20 for key in ("idle", "training", "parked")}
-        added = mib["parked"] - mib["idle"]
-        print(
-            f"\n{args.parked} jobs: memory {mib['idle']:.0f} MiB idle, {mib['training']:.0f} MiB while they "
-            f"train, {mib['parked']:.0f} MiB once all parked (+{added:.0f} MiB); resume -> first new step "
-            f"median {1000 * statistics.median(figures['resumes']):.1f} ms "
-            f"(max {1000 * max(figures['resumes']):.1f} ms, {len(figures['resumes'])} resumes)"
-        )
+        report_parked(args.parked)
     if args.page:
-        with server() as (url, _):
-            httpx.get(f"{url}/api/jobs", timeout=60)  # answered once the server has started its workers
-            loads = page_first_boundary(url, args.page)
-        print(
-            f"\nThe playground's first boundary ({args.page} loads, idle server): median "
-            f"{statistics.median(loads):.3f} s after navigation (min {min(loads):.3f}, max {max(loads):.3f})"
-        )
+        report_page(args.page)
     if args.viewers:
-        with server() as (url, _):
-            alone, watched, frames = asyncio.run(viewers_speed(url, args.viewers, args.seconds / 3))
-        print(
-            f"\n{args.viewers} viewers of one job: {watched:,.0f} examples/s against {alone:,.0f} with no "
-            f"viewer ({watched / alone:.2f}x); each viewer received {frames:.1f} frames/s"
-        )
+        report_viewers(args.viewers, args.seconds / 3)
 
 
 if __name__ == "__main__":

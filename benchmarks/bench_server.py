@@ -15,14 +15,11 @@ table. Timings are figures to read, never test assertions.
 from __future__ import annotations
 
 import argparse
-import re
-import subprocess
-import sys
-import tempfile
 import time
 from typing import Any
 
 import httpx
+from serving import server
 from websockets.sync.client import connect
 
 from app.checks import check_job_spec
@@ -80,28 +77,19 @@ def main() -> None:
     parser.add_argument("--only", default=",".join(WORKLOADS))
     args = parser.parse_args()
     presets = {preset["id"]: preset["spec"] for preset in list_presets()}
-    with tempfile.TemporaryDirectory() as data_dir:
-        server = subprocess.Popen(
-            [sys.executable, "-m", "app.cli", "--data-dir", data_dir, "serve", "--port", "0"],
-            stdout=subprocess.PIPE, text=True,
-        )  # fmt: skip
-        try:
-            url = re.search(r"open (http://\S+)/", server.stdout.readline()).group(1)
-            print("| workload | engine alone ex/s | served, no viewer | served, 1 viewer | main frames/s |")
-            print("|---|---|---|---|---|")
-            for name in args.only.split(","):
-                spec = presets[WORKLOADS[name]]
-                reference = engine_alone(spec, args.seconds)
-                figures = served(url, spec, args.seconds)
-                alone, watched = figures["alone"], figures["watched"]
-                print(
-                    f"| {name} | {reference:,.0f} | {alone:,.0f} ({alone / reference:.2f}x) "
-                    f"| {watched:,.0f} ({watched / reference:.2f}x) | {figures['frames_per_second']:.1f} |",
-                    flush=True,
-                )
-        finally:
-            server.terminate()
-            server.wait(timeout=20)
+    with server() as (url, _):
+        print("| workload | engine alone ex/s | served, no viewer | served, 1 viewer | main frames/s |")
+        print("|---|---|---|---|---|")
+        for name in args.only.split(","):
+            spec = presets[WORKLOADS[name]]
+            reference = engine_alone(spec, args.seconds)
+            figures = served(url, spec, args.seconds)
+            alone, watched = figures["alone"], figures["watched"]
+            print(
+                f"| {name} | {reference:,.0f} | {alone:,.0f} ({alone / reference:.2f}x) "
+                f"| {watched:,.0f} ({watched / reference:.2f}x) | {figures['frames_per_second']:.1f} |",
+                flush=True,
+            )
 
 
 if __name__ == "__main__":

@@ -1,0 +1,67 @@
+"""A real netplay server for the benchmarks, and what they read off it.
+
+`server()` starts ``netplay serve`` on a free loopback port with a throwaway data dir; `tree_rss` sums
+the resident memory of the server and its processes (fork server, workers); `frame_type` reads a binary
+frame's kind without decoding its arrays; `ws_url` is a job's stream address.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import struct
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+
+@contextlib.contextmanager
+def server(**environment: str) -> Iterator[tuple[str, int]]:
+    """A fresh ``netplay serve`` on a free port: (its URL, its pid)."""
+    with tempfile.TemporaryDirectory() as data_dir:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "app.cli", "--data-dir", data_dir, "serve", "--port", "0"],
+            stdout=subprocess.PIPE, text=True, env={**os.environ, **environment},
+        )  # fmt: skip
+        try:
+            match = re.search(r"open (http://\S+)/", process.stdout.readline())
+            assert match, "the server printed no URL"
+            yield match.group(1), process.pid
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
+            process.stdout.close()
+
+
+def tree_rss(pid: int) -> int:
+    """Resident bytes of `pid` and all its descendants (the fork server and the workers)."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError):
+                parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+                children.setdefault(parent, []).append(int(entry.name))
+    total, stack = 0, [pid]
+    while stack:
+        current = stack.pop()
+        stack.extend(children.get(current, []))
+        with contextlib.suppress(OSError):
+            for line in Path(f"/proc/{current}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1]) * 1024
+    return total
+
+
+def frame_type(data: bytes) -> str:
+    """The ``type`` in a binary frame's header, without decoding its arrays."""
+    (length,) = struct.unpack_from("<I", data, 4)
+    return json.loads(data[8 : 8 + length])["type"]
+
+
+def ws_url(url: str, job_id: str, kinds: str | None) -> str:
+    query = f"?kinds={kinds}" if kinds is not None else ""
+    return url.replace("http", "ws") + f"/api/jobs/{job_id}/stream{query}"
