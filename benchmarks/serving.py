@@ -21,15 +21,18 @@ from pathlib import Path
 
 @contextlib.contextmanager
 def server(**environment: str) -> Iterator[tuple[str, int]]:
-    """A fresh ``netplay serve`` on a free port: (its URL, its pid)."""
-    with tempfile.TemporaryDirectory() as data_dir:
+    """A fresh ``netplay serve`` on a free port: (its URL, its pid). What it says on stderr goes to a
+    file, shown only if it fails to start."""
+    with tempfile.TemporaryDirectory() as data_dir, (Path(data_dir) / "stderr.txt").open("w+") as errors:
         process = subprocess.Popen(
             [sys.executable, "-m", "app.cli", "--data-dir", data_dir, "serve", "--port", "0"],
-            stdout=subprocess.PIPE, text=True, env={**os.environ, **environment},
+            stdout=subprocess.PIPE, stderr=errors, text=True, env={**os.environ, **environment},
         )  # fmt: skip
         try:
             match = re.search(r"open (http://\S+)/", process.stdout.readline())
-            assert match, "the server printed no URL"
+            if match is None:
+                errors.seek(0)
+                raise RuntimeError(f"the server printed no URL: {errors.read()}")
             yield match.group(1), process.pid
         finally:
             process.terminate()
