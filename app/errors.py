@@ -8,14 +8,47 @@ into a 500) or a whole saved net echoed back.
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 
 from app.checks import SpecInvalid
 from app.jobs.manager import JobNotFound
 from app.jobs.states import JobConflict
+from app.owners import Forbidden
+from app.quotas import TooMany
 from engine import SpecError
+
+
+class ErrorOut(BaseModel):
+    """Why a request was refused."""
+
+    detail: str
+
+
+MEANINGS = {
+    400: "The Host header names a host this server does not answer to.",
+    403: "The job belongs to someone else (send its owner token), or the request came from another site.",
+    404: "No such job.",
+    408: "The request body stopped arriving.",
+    409: "The job's state does not allow it now; the detail says why.",
+    413: "The request body is over the limit.",
+    415: "A request that changes something must send a JSON body.",
+    429: "This client went past a limit (jobs a minute, jobs training at once).",
+}
+
+
+def errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses`` for a route's error statuses (422 keeps FastAPI's validation model)."""
+    return {
+        status: {"description": "A field or value is not accepted; loc names it."}
+        if status == 422
+        else {"model": ErrorOut, "description": MEANINGS[status]}
+        for status in statuses
+    }
 
 
 def invalid_response(loc: tuple, msg: str) -> JSONResponse:
@@ -47,6 +80,14 @@ async def _conflict(_: Request, error: Exception) -> JSONResponse:
     return JSONResponse({"detail": str(error)}, status_code=409)
 
 
+async def _forbidden(_: Request, error: Exception) -> JSONResponse:
+    return JSONResponse({"detail": str(error)}, status_code=403)
+
+
+async def _too_many(_: Request, error: Exception) -> JSONResponse:
+    return JSONResponse({"detail": str(error)}, status_code=429)
+
+
 def add_error_handlers(app: FastAPI) -> None:
     """Register the handlers on `app`."""
     app.add_exception_handler(RequestValidationError, _request_invalid)
@@ -54,3 +95,5 @@ def add_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(SpecError, _spec_error)
     app.add_exception_handler(JobNotFound, _not_found)
     app.add_exception_handler(JobConflict, _conflict)
+    app.add_exception_handler(Forbidden, _forbidden)
+    app.add_exception_handler(TooMany, _too_many)

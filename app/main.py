@@ -16,6 +16,7 @@ from app.errors import add_error_handlers
 from app.hub import Hub
 from app.jobs.manager import JobManager
 from app.limits import BodyLimits
+from app.quotas import CreationQuota
 from app.security import SiteGuard
 from app.settings import Settings, get_settings
 from app.store import JobStore
@@ -47,6 +48,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.settings = settings
+    app.state.quota = CreationQuota(settings)
     add_error_handlers(app)
     app.add_middleware(BodyLimits, max_bytes=settings.max_upload_bytes, timeout=settings.body_timeout_seconds)
     app.add_middleware(SiteGuard, allowed_hosts=settings.host_allow_list)  # outermost: checked first

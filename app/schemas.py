@@ -89,6 +89,12 @@ class JobDetail(JobOut):
     layers: list[dict[str, Any]] = Field(description="The desugared layer list the net is built from.")
 
 
+class JobCreated(JobDetail):
+    """A new job, with its owner token: keep it, changing the job needs it (shown only here)."""
+
+    owner_token: str = Field(description="Send as Authorization: Bearer <token> to change the job.")
+
+
 class JobPage(BaseModel):
     """One page of jobs, newest first."""
 

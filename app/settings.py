@@ -46,6 +46,19 @@ class Settings(BaseSettings):
         "loopback names and the bound address (bound to every interface: this machine's names and "
         "addresses). Other Host headers are refused, which defeats DNS rebinding.",
     )
+    admin_token: str = Field(
+        "",
+        description="The teacher's token: it may change every job (empty: nobody but each job's owner).",
+    )
+    max_jobs_per_minute: int = Field(30, ge=1, description="Jobs one client may create in a minute.")
+    max_live_jobs_per_client: int = Field(
+        5, ge=1, description="Jobs one client may have queued or running at once (paused ones are free)."
+    )
+    clients_per_address: int = Field(
+        60,
+        ge=1,
+        description="One address may use this many clients' limits (a class behind one school NAT).",
+    )
     max_stored_jobs: int = Field(500, ge=1)
     max_layers: int = Field(40, ge=2, description="Layer definitions per net (before desugaring).")
     max_neurons: int = Field(2048, ge=1, description="Neurons of one fc layer, filters of one conv layer.")

@@ -37,9 +37,17 @@ CREATE TABLE IF NOT EXISTS jobs (
     history TEXT NOT NULL DEFAULT '[]',
     message TEXT,
     pause_reason TEXT,
-    view TEXT NOT NULL DEFAULT '{}'
+    view TEXT NOT NULL DEFAULT '{}',
+    owner_hash TEXT,
+    client TEXT,
+    address TEXT
 );
 CREATE INDEX IF NOT EXISTS jobs_status ON jobs (status, seq);
+CREATE TABLE IF NOT EXISTS uploads (
+    file TEXT PRIMARY KEY,
+    created REAL NOT NULL,
+    owner_hash TEXT
+);
 CREATE TABLE IF NOT EXISTS checkpoints (
     job_id TEXT PRIMARY KEY REFERENCES jobs (id) ON DELETE CASCADE,
     step INTEGER NOT NULL,
@@ -79,7 +87,14 @@ UPDATABLE = {
     "pause_reason", "view",
 }  # fmt: skip
 # Columns added since the first version, with their definitions (for databases made before them).
-ADDED_COLUMNS = {"message": "TEXT", "pause_reason": "TEXT", "view": "TEXT NOT NULL DEFAULT '{}'"}
+ADDED_COLUMNS = {
+    "message": "TEXT",
+    "pause_reason": "TEXT",
+    "view": "TEXT NOT NULL DEFAULT '{}'",
+    "owner_hash": "TEXT",
+    "client": "TEXT",
+    "address": "TEXT",
+}
 FINISHED = ("completed", "stopped", "failed")
 
 
@@ -99,6 +114,9 @@ class JobRecord:
     message: str | None = None
     pause_reason: str | None = None
     view: dict[str, Any] = field(default_factory=dict)
+    owner_hash: str | None = None  # SHA-256 of the owner token (app.owners); None: made before owners
+    client: str | None = None  # who created it (app.quotas)
+    address: str | None = None
     created: float = field(default_factory=time.time)
     updated: float = field(default_factory=time.time)
 
@@ -132,7 +150,8 @@ class JobStore:
             seq = self._db.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM jobs").fetchone()[0]
             self._db.execute(
                 "INSERT INTO jobs (id, seq, created, updated, name, status, spec, trainer, progress, error,"
-                " stop_reason, num_parameters, pause_reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " stop_reason, num_parameters, pause_reason, owner_hash, client, address)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     record.id,
                     seq,
@@ -147,6 +166,9 @@ class JobStore:
                     record.stop_reason,
                     record.num_parameters,
                     record.pause_reason,
+                    record.owner_hash,
+                    record.client,
+                    record.address,
                 ),
             )
 
@@ -230,6 +252,25 @@ class JobStore:
         with self._lock:
             self._db.execute("DELETE FROM jobs WHERE id = ?", (job_id,))
 
+    def add_upload(self, file: str, owner_hash: str) -> None:
+        """Remember who uploaded `file` (the hash of its owner token)."""
+        with self._lock:
+            self._db.execute(
+                "INSERT OR REPLACE INTO uploads (file, created, owner_hash) VALUES (?, ?, ?)",
+                (file, time.time(), owner_hash),
+            )
+
+    def upload_owner(self, file: str) -> str | None:
+        """The owner hash of an upload (None: uploaded before owners existed, or unknown)."""
+        with self._lock:
+            row = self._db.execute("SELECT owner_hash FROM uploads WHERE file = ?", (file,)).fetchone()
+        return row[0] if row is not None else None
+
+    def remove_upload(self, file: str) -> None:
+        """Forget an upload's owner (its file was deleted)."""
+        with self._lock:
+            self._db.execute("DELETE FROM uploads WHERE file = ?", (file,))
+
     def removable(self, count: int, spared: set[str]) -> list[str]:
         """Up to `count` jobs that may be deleted to make room, in the order to delete them: finished
         jobs, oldest first, then paused or interrupted jobs a page started (those with a
@@ -274,6 +315,9 @@ def _record(row: sqlite3.Row) -> JobRecord:
         message=row["message"],
         pause_reason=row["pause_reason"],
         view=json.loads(row["view"]),
+        owner_hash=row["owner_hash"],
+        client=row["client"],
+        address=row["address"],
         created=row["created"],
         updated=row["updated"],
     )

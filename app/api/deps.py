@@ -1,13 +1,21 @@
-"""What route handlers get injected: the job manager and the settings of the running app."""
+"""What route handlers get injected: the job manager, the settings, the creating client, and the check
+that a request may change the job it names (app.owners)."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Request, Security
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from app.jobs.manager import JobManager
+from app.owners import check_owner
+from app.quotas import Client
 from app.settings import Settings
+
+# Documents the bearer scheme in OpenAPI (the docs' Authorize button); a missing token is not an error
+# here: `owner_check` says why it is needed.
+bearer = HTTPBearer(auto_error=False, description="A job's owner token, or the teacher's admin token.")
 
 
 def get_manager(request: Request) -> JobManager:
@@ -20,5 +28,26 @@ def get_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
+def get_client(request: Request) -> Client:
+    """Who sends the request: its address, and the page's ``X-Netplay-Client`` id when given."""
+    address = request.client.host if request.client is not None else None
+    return Client.of(address, request.headers.get("x-netplay-client"))
+
+
 Manager = Annotated[JobManager, Depends(get_manager)]
 AppSettings = Annotated[Settings, Depends(get_settings)]
+RequestClient = Annotated[Client, Depends(get_client)]
+
+
+def owner_check(
+    job_id: str,
+    manager: Manager,
+    settings: AppSettings,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Security(bearer)],
+) -> None:
+    """403 unless the request carries the job's owner token or the teacher's (404 for no such job)."""
+    token = credentials.credentials if credentials is not None else None
+    check_owner(job_id, manager.get(job_id).owner_hash, token, settings.admin_token)
+
+
+OwnerOnly = Annotated[None, Depends(owner_check)]

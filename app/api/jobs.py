@@ -8,12 +8,16 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Query, Request, Response, status
 
-from app.api.deps import AppSettings, Manager
+from app.api.deps import AppSettings, Manager, OwnerOnly, RequestClient
 from app.checks import check_job_spec
+from app.errors import errors
 from app.jobs.inference import job_model, predict
+from app.owners import new_owner_token
+from app.quotas import Client, CreationQuota
 from app.schemas import (
+    JobCreated,
     JobDetail,
     JobOut,
     JobPage,
@@ -36,25 +40,36 @@ def _out(manager: Manager, job_id: str) -> JobOut:
     return JobOut.from_record(manager.get(job_id), manager.queue_position(job_id))
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, response_model=JobDetail)
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=JobCreated,
+    responses=errors(413, 415, 422, 429),
+)
 def create_job(
     spec: JobSpec,
     manager: Manager,
     settings: AppSettings,
+    client: RequestClient,
+    request: Request,
     paused: Annotated[bool, Query(description="Create it paused at step 0 (resume or step it).")] = False,
-) -> JobDetail:
+) -> JobCreated:
     """Check a job spec completely and start the job (or keep it paused); 422 names the field and the
-    reason."""
+    reason. The answer carries the job's owner token, shown only here: changing the job needs it."""
     checked = check_job_spec(spec, settings)
-    record = manager.create(checked, paused=paused)
-    return JobDetail(
+    quota: CreationQuota = request.app.state.quota
+    quota.admit(client, manager.live_jobs, training=not paused)
+    token, owner_hash = new_owner_token()
+    record = manager.create(checked, paused=paused, owner_hash=owner_hash, client=client)
+    return JobCreated(
         **JobOut.from_record(record, manager.queue_position(record.id)).model_dump(),
         spec=record.spec,
         layers=checked.definitions,
+        owner_token=token,
     )
 
 
-@router.get("", response_model=JobPage)
+@router.get("", response_model=JobPage, responses=errors(422))
 def list_jobs(
     manager: Manager,
     status_filter: Annotated[StatusFilter | None, Query(alias="status")] = None,
@@ -67,7 +82,7 @@ def list_jobs(
     return JobPage(items=items, total=total, limit=limit, offset=offset)
 
 
-@router.get("/{job_id}", response_model=JobDetail)
+@router.get("/{job_id}", response_model=JobDetail, responses=errors(404))
 def get_job(job_id: str, manager: Manager) -> JobDetail:
     """A job's status, latest metrics, spec and desugared layers."""
     record = manager.get(job_id)
@@ -78,49 +93,54 @@ def get_job(job_id: str, manager: Manager) -> JobDetail:
     )
 
 
-@router.get("/{job_id}/metrics", response_model=MetricHistoryOut)
+@router.get("/{job_id}/metrics", response_model=MetricHistoryOut, responses=errors(404))
 def get_job_metrics(job_id: str, manager: Manager) -> MetricHistoryOut:
     """The whole metric history (evenly thinned for long runs), oldest first."""
     return MetricHistoryOut(id=job_id, points=manager.history(job_id))
 
 
-@router.post("/{job_id}/pause", response_model=JobOut)
-def pause_job(job_id: str, manager: Manager) -> JobOut:
+@router.post("/{job_id}/pause", response_model=JobOut, responses=errors(403, 404, 409))
+def pause_job(job_id: str, manager: Manager, _: OwnerOnly) -> JobOut:
     """Pause a queued or running job; answers once its last checkpoint is in (resume goes on exactly)."""
     manager.pause(job_id)
     return _out(manager, job_id)
 
 
-@router.post("/{job_id}/resume", response_model=JobOut)
-def resume_job(job_id: str, manager: Manager) -> JobOut:
-    """Resume a paused job, or an interrupted one from its last checkpoint (queued if no slot is free)."""
+@router.post("/{job_id}/resume", response_model=JobOut, responses=errors(403, 404, 409, 429))
+def resume_job(job_id: str, manager: Manager, _: OwnerOnly, request: Request) -> JobOut:
+    """Resume a paused job, or an interrupted one from its last checkpoint (queued if no slot is free);
+    it must fit its creator's share of jobs training at once."""
+    record = manager.get(job_id)
+    if record.status in ("paused", "interrupted") and record.address is not None:
+        quota: CreationQuota = request.app.state.quota
+        quota.check_live(Client(record.address, record.client), manager.live_jobs)
     manager.resume(job_id)
     return _out(manager, job_id)
 
 
-@router.post("/{job_id}/step", response_model=JobOut)
-def step_job(job_id: str, manager: Manager) -> JobOut:
+@router.post("/{job_id}/step", response_model=JobOut, responses=errors(403, 404, 409))
+def step_job(job_id: str, manager: Manager, _: OwnerOnly) -> JobOut:
     """Take one training step of a paused job."""
     manager.step(job_id)
     return _out(manager, job_id)
 
 
-@router.post("/{job_id}/stop", response_model=JobOut)
-def stop_job(job_id: str, manager: Manager) -> JobOut:
+@router.post("/{job_id}/stop", response_model=JobOut, responses=errors(403, 404, 409))
+def stop_job(job_id: str, manager: Manager, _: OwnerOnly) -> JobOut:
     """Stop a job for good; its model stays downloadable."""
     manager.stop(job_id)
     return _out(manager, job_id)
 
 
-@router.post("/{job_id}/reset", response_model=JobOut)
-def reset_job(job_id: str, manager: Manager, body: ResetRequest | None = None) -> JobOut:
+@router.post("/{job_id}/reset", response_model=JobOut, responses=errors(403, 404, 409, 422))
+def reset_job(job_id: str, manager: Manager, _: OwnerOnly, body: ResetRequest | None = None) -> JobOut:
     """Start over from fresh weights with the same spec; keeps the seed unless a new one is given."""
     manager.reset(job_id, body.seed if body is not None else None)
     return _out(manager, job_id)
 
 
-@router.patch("/{job_id}", response_model=JobOut)
-def patch_job(job_id: str, patch: JobPatch, manager: Manager) -> JobOut:
+@router.patch("/{job_id}", response_model=JobOut, responses=errors(403, 404, 409, 422))
+def patch_job(job_id: str, patch: JobPatch, manager: Manager, _: OwnerOnly) -> JobOut:
     """Change trainer hyperparameters live (learning rate, momentum, decay, batch size...), or whether
     the job is kept when the server makes room."""
     if patch.trainer is not None:
@@ -130,20 +150,20 @@ def patch_job(job_id: str, patch: JobPatch, manager: Manager) -> JobOut:
     return _out(manager, job_id)
 
 
-@router.delete("/{job_id}", status_code=status.HTTP_204_NO_CONTENT)
-def delete_job(job_id: str, manager: Manager) -> Response:
+@router.delete("/{job_id}", status_code=status.HTTP_204_NO_CONTENT, responses=errors(403, 404))
+def delete_job(job_id: str, manager: Manager, _: OwnerOnly) -> Response:
     """Delete a job with its history and checkpoints; its viewers are told."""
     manager.delete(job_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.get("/{job_id}/model")
+@router.get("/{job_id}/model", responses=errors(404, 409))
 def get_job_model(job_id: str, manager: Manager) -> dict:
     """The net with its current weights (format netplay.net); POST it back as a spec's ``model``."""
     return job_model(manager, job_id)
 
 
-@router.post("/{job_id}/predict", response_model=PredictOut)
+@router.post("/{job_id}/predict", response_model=PredictOut, responses=errors(404, 409, 413, 422))
 def predict_job(job_id: str, request: PredictRequest, manager: Manager) -> PredictOut:
     """Run the job's current net on points or images: class probabilities and the predicted class."""
     return predict(manager, job_id, request)

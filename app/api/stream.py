@@ -11,8 +11,11 @@ Client to server: ``{"type": "pause" | "resume" | "step"}``,
 ``{"type": "set_view", "view": {"hidden_layer": 4, "hidden_neurons": [0, 1], "sample": 3, ...}}`` and
 ``{"type": "watch", "kinds": ["boundary", "neurons"]}`` (the frame kinds this viewer shows, null for
 all; also the ``kinds`` query parameter, comma-separated, at connection). Frames of a kind no viewer
-shows are never computed. A bad message gets an ``error`` message on this socket only; the socket
-stays open.
+shows are never computed. Pause, resume, step, set_trainer and set_view change the job: they need the
+job's owner token or the teacher's, in the handshake's ``Authorization: Bearer`` header or given once
+with ``{"type": "auth", "token": ...}`` (answered
+``{"type": "auth", "may_change": true|false}``; see app.owners). A bad or refused message gets an
+``error`` message on this socket only; the socket stays open.
 """
 
 from __future__ import annotations
@@ -32,12 +35,13 @@ from app.hub import Hub, Subscriber
 from app.jobs.manager import JobManager, JobNotFound
 from app.jobs.snapshot import snapshot
 from app.jobs.states import JobConflict
+from app.owners import Forbidden, bearer_token, check_owner, may_change
 from app.spec import TrainerChange
 from app.visuals.producer import FRAME_KINDS as PRODUCER_KINDS
 
 router = APIRouter(prefix="/api/jobs", tags=["stream"])
 
-CONTROL_TYPES = ("pause", "resume", "step", "set_trainer", "set_view", "watch")
+CONTROL_TYPES = ("pause", "resume", "step", "set_trainer", "set_view", "watch", "auth")
 FRAME_KINDS = frozenset({*(kind for kinds in PRODUCER_KINDS.values() for kind in kinds), "confusion"})
 
 
@@ -117,6 +121,9 @@ async def _pump(websocket: WebSocket, subscriber: Subscriber) -> None:
 async def _receive_controls(
     websocket: WebSocket, manager: JobManager, hub: Hub, job_id: str, subscriber: Subscriber
 ) -> None:
+    admin_token = websocket.app.state.settings.admin_token
+    # A script may send its token with the handshake; a browser cannot, and sends an "auth" message.
+    token = bearer_token(websocket.headers.get("authorization"))
     while True:
         received = await websocket.receive()
         if received["type"] == "websocket.disconnect":
@@ -126,9 +133,17 @@ async def _receive_controls(
             if message["type"] == "watch":
                 hub.set_kinds(subscriber, _kinds(message.get("kinds")))
                 await _tell_manager(manager, hub, job_id)
+            elif message["type"] == "auth":
+                token = message.get("token") if isinstance(message.get("token"), str) else None
+                owner_hash = (await run_in_threadpool(manager.get, job_id)).owner_hash
+                subscriber.put(
+                    json.dumps({"type": "auth", "may_change": may_change(owner_hash, token, admin_token)})
+                )
             else:
+                owner_hash = (await run_in_threadpool(manager.get, job_id)).owner_hash
+                check_owner(job_id, owner_hash, token, admin_token)
                 await run_in_threadpool(_apply_control, manager, job_id, subscriber.id, message)
-        except (SpecInvalid, JobConflict, JobNotFound, ValueError) as error:
+        except (SpecInvalid, JobConflict, JobNotFound, Forbidden, ValueError) as error:
             subscriber.put(json.dumps({"type": "error", "message": _message(error)}))
 
 

@@ -44,6 +44,8 @@ class LiveJob:
     memory: int  # bytes a running copy is estimated to take on a worker
     message: str | None = None
     pause_reason: str | None = None
+    client: str | None = None  # who created it, for the per-client limits (app.quotas)
+    address: str | None = None
     view: dict[str, Any] = field(default_factory=dict)
     placement: Placement | None = None
     visit: list[dict[str, Any]] = field(default_factory=list)  # commands for its next placement

@@ -37,6 +37,7 @@ from app.jobs.protocol import Command
 from app.jobs.states import ACTIVE, JobConflict, transition
 from app.jobs.table import JobNotFound, JobTable
 from app.jobs.viewers import Stale
+from app.quotas import Client
 from app.settings import Settings
 from app.spec import JobSpec
 from app.store import JobRecord, JobStore
@@ -109,9 +110,17 @@ class JobManager:
 
     # ---- creating and reading -------------------------------------------------------------------
 
-    def create(self, checked: CheckedJob, *, paused: bool = False) -> JobRecord:
+    def create(
+        self,
+        checked: CheckedJob,
+        *,
+        paused: bool = False,
+        owner_hash: str | None = None,
+        client: Client | None = None,
+    ) -> JobRecord:
         """Store a new job (making room if the store is full) and queue it; or keep it paused at step 0
-        until it is resumed or stepped (its viewers see its untrained net)."""
+        until it is resumed or stepped (its viewers see its untrained net). `owner_hash` is the hash
+        of its owner token (app.owners), `client` who created it (app.quotas)."""
         spec = checked.spec
         record = JobRecord(
             id=uuid.uuid4().hex[:12],
@@ -121,6 +130,9 @@ class JobManager:
             trainer={"method": spec.trainer.method, **spec.trainer.settings()},
             num_parameters=checked.num_parameters,
             pause_reason="user" if paused else None,
+            owner_hash=owner_hash,
+            client=client.id if client is not None else None,
+            address=client.address if client is not None else None,
         )
         table = self.table
         with table.lock:
@@ -151,6 +163,17 @@ class JobManager:
             record.status, record.progress, record.trainer = job.status, job.progress, job.trainer
             record.message, record.pause_reason, record.view = job.message, job.pause_reason, job.view
         return record
+
+    def live_jobs(self, address: str, client_id: str | None) -> int:
+        """How many jobs from `address` (and the page `client_id`, when given) are queued or running."""
+        with self.table.lock:
+            return sum(
+                1
+                for job in self.table.jobs.values()
+                if job.status in ACTIVE
+                and job.address == address
+                and (client_id is None or job.client == client_id)
+            )
 
     def queue_position(self, job_id: str) -> int | None:
         """1 for the next queued job to start, None when not queued."""

@@ -39,6 +39,8 @@ def new_live_job(record: JobRecord, checked: CheckedJob, settings: Settings) -> 
         history=MetricHistory(settings.history_points),
         checkpoint=None,
         memory=checked.memory,
+        client=record.client,
+        address=record.address,
         view=dict(record.view),
     )
 

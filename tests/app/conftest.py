@@ -16,6 +16,8 @@ a deadline (`wait_for`, `wait_for_job`), never by sleeping a fixed time. Keep da
   classify2d net; an 9x9 xo job with a small conv net); neither has a stop condition.
 - `processes`: `Processes`, this machine's process tree read from /proc (the pool's workers are the
   children of its fork server).
+- `teacher_token`: the test settings' admin token; `client` and `make_client` send it with every
+  request (tests of owners use a client without it).
 """
 
 from __future__ import annotations
@@ -36,6 +38,10 @@ from engine.demo_nets import CLASSIFY2D_LAYERS, CLASSIFY2D_TRAINER
 
 T = TypeVar("T")
 DEADLINE_SECONDS = 20.0
+# The clients of these tests speak as the teacher (NETPLAY_ADMIN_TOKEN), who may change every job;
+# tests/app/test_owners.py checks owners and strangers.
+TEACHER = "teacher-token-for-tests"
+AS_TEACHER = {"authorization": f"Bearer {TEACHER}"}
 POLL_SECONDS = 0.02
 
 Job = dict[str, Any]
@@ -111,6 +117,12 @@ def processes() -> Processes:
 
 
 @pytest.fixture
+def teacher_token() -> str:
+    """The admin token the test settings give the teacher (the default clients send it)."""
+    return TEACHER
+
+
+@pytest.fixture
 def wait_for() -> Callable[..., Any]:
     """`wait_for(predicate, timeout=20, what="...")`: see `poll`."""
     return poll
@@ -130,6 +142,7 @@ def make_settings(tmp_path: Path) -> SettingsFactory:
         values: dict[str, Any] = {
             "data_dir": tmp_path / "data",
             "allowed_hosts": "testserver",  # the Host of Starlette's TestClient
+            "admin_token": TEACHER,
             "max_running_jobs": 2,
             "checkpoint_seconds": 0.5,
         }
@@ -151,7 +164,7 @@ def make_client(make_settings: SettingsFactory) -> Iterator[ClientFactory]:
     with ExitStack() as stack:
 
         def make(**overrides: Any) -> TestClient:
-            return stack.enter_context(TestClient(create_app(make_settings(**overrides))))
+            return stack.enter_context(TestClient(create_app(make_settings(**overrides)), headers=AS_TEACHER))
 
         yield make
 
@@ -159,7 +172,7 @@ def make_client(make_settings: SettingsFactory) -> Iterator[ClientFactory]:
 @pytest.fixture
 def client(settings: Settings) -> Iterator[TestClient]:
     """A TestClient on an app with `settings`, its lifespan (job manager, store) started."""
-    with TestClient(create_app(settings)) as test_client:
+    with TestClient(create_app(settings), headers=AS_TEACHER) as test_client:
         yield test_client
 
 

@@ -87,7 +87,8 @@ def stored_step(data_dir: Path, job_id: str) -> int:
 def test_server_restart_keeps_jobs_and_resume_continues_from_the_checkpoint(tmp_path: Path) -> None:
     with running_server(tmp_path) as (process, url):
         done_id = httpx.post(f"{url}/api/jobs", json=rings_spec(max_steps=500)).json()["id"]
-        long_id = httpx.post(f"{url}/api/jobs", json=rings_spec()).json()["id"]
+        long_job = httpx.post(f"{url}/api/jobs", json=rings_spec()).json()
+        long_id, owner = long_job["id"], {"authorization": f"Bearer {long_job['owner_token']}"}
         paused_id = httpx.post(f"{url}/api/jobs?paused=true", json=rings_spec()).json()["id"]
         done = wait_until(
             lambda: (job := httpx.get(f"{url}/api/jobs/{done_id}").json())["status"] == "completed" and job,
@@ -110,7 +111,7 @@ def test_server_restart_keeps_jobs_and_resume_continues_from_the_checkpoint(tmp_
         assert checkpoint_step > 2000
         predicted = httpx.post(f"{url}/api/jobs/{long_id}/predict", json={"points": [[0, 0]]}).json()
         assert predicted["step"] == checkpoint_step, "the step shown is the one its checkpoint holds"
-        resumed = httpx.post(f"{url}/api/jobs/{long_id}/resume").json()
+        resumed = httpx.post(f"{url}/api/jobs/{long_id}/resume", headers=owner).json()  # still its owner
         assert resumed["status"] == "running"
         wait_until(
             lambda: httpx.get(f"{url}/api/jobs/{long_id}").json()["step"] > checkpoint_step + 100,

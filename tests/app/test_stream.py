@@ -23,8 +23,10 @@ DEADLINE = 30.0
 
 @pytest.fixture
 def stream_client(tmp_path: Any) -> Iterator[TestClient]:
-    settings = Settings(data_dir=tmp_path, checkpoint_seconds=0.5, allowed_hosts="testserver")
-    with TestClient(create_app(settings)) as client:
+    settings = Settings(
+        data_dir=tmp_path, checkpoint_seconds=0.5, allowed_hosts="testserver", admin_token="t"
+    )
+    with TestClient(create_app(settings), headers={"authorization": "Bearer t"}) as client:
         yield client
 
 

@@ -1,0 +1,209 @@
+"""Owners control their jobs, the teacher every job, nobody else any; watching needs nothing. And one
+client cannot take the class's capacity."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from app.checks import check_job_spec
+from app.main import create_app
+from app.owners import bearer_token
+from app.settings import Settings
+from app.spec import JobSpec
+
+CHANGES = [
+    ("POST", "/pause", None),
+    ("POST", "/resume", None),
+    ("POST", "/step", None),
+    ("POST", "/reset", {}),
+    ("PATCH", "", {"trainer": {"learning_rate": 0.02}}),
+    ("POST", "/stop", None),
+    ("DELETE", "", None),
+]
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"authorization": f"Bearer {token}"}
+
+
+@pytest.fixture
+def anyone(make_settings: Callable[..., Settings]) -> Iterator[TestClient]:
+    """A client that sends no token of its own (each test adds what it has)."""
+    with TestClient(create_app(make_settings())) as client:
+        yield client
+
+
+def created(client: TestClient, spec: dict[str, Any], **headers: str) -> dict[str, Any]:
+    response = client.post("/api/jobs?paused=true", json=spec, headers=headers)
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+@pytest.mark.parametrize(
+    ("method", "suffix", "body"), CHANGES, ids=[f"{m} {s or '/'}" for m, s, _ in CHANGES]
+)
+def test_only_the_owner_or_the_teacher_changes_a_job(
+    anyone: TestClient, rings_spec: dict, teacher_token: str, method: str, suffix: str, body: Any
+) -> None:
+    job = created(anyone, rings_spec)
+    other = created(anyone, rings_spec)
+    url = f"/api/jobs/{job['id']}{suffix}"
+
+    nobody = anyone.request(method, url, json=body)
+    stranger = anyone.request(method, url, json=body, headers=bearer(other["owner_token"]))
+    owner = anyone.request(method, url, json=body, headers=bearer(job["owner_token"]))
+    teacher = anyone.request(
+        method, f"/api/jobs/{other['id']}{suffix}", json=body, headers=bearer(teacher_token)
+    )
+
+    assert (nobody.status_code, stranger.status_code) == (403, 403)
+    assert nobody.json()["detail"] == (
+        f"job '{job['id']}' can only be changed by whoever created it, or the teacher: no token was given "
+        "(send Authorization: Bearer <owner token>)"
+    )
+    assert "this token is not its owner's" in stranger.json()["detail"]
+    assert owner.status_code in (200, 204), owner.text
+    assert teacher.status_code in (200, 204), teacher.text
+
+
+def test_watching_listing_predicting_and_downloading_need_no_token(
+    anyone: TestClient, rings_spec: dict
+) -> None:
+    job = created(anyone, rings_spec)
+    job_id = job["id"]
+
+    answers = [
+        anyone.get(f"/api/jobs/{job_id}"),
+        anyone.get("/api/jobs"),
+        anyone.get(f"/api/jobs/{job_id}/metrics"),
+        anyone.get(f"/api/jobs/{job_id}/model"),
+        anyone.post(f"/api/jobs/{job_id}/predict", json={"points": [[0.0, 0.0]]}),
+    ]
+
+    assert [answer.status_code for answer in answers] == [200] * 5
+    assert "owner_token" not in answers[0].json()  # shown once, when the job is created
+    assert len(job["owner_token"]) >= 32
+    with anyone.websocket_connect(f"/api/jobs/{job_id}/stream?kinds=") as ws:
+        assert json.loads(ws.receive_text())["type"] == "snapshot"
+
+
+def test_a_viewer_changes_a_job_through_its_socket_only_with_the_owner_token(
+    anyone: TestClient, rings_spec: dict
+) -> None:
+    job = created(anyone, rings_spec)
+    with anyone.websocket_connect(f"/api/jobs/{job['id']}/stream?kinds=") as ws:
+        ws.receive_text()
+        ws.send_text(json.dumps({"type": "resume"}))
+        refused = next_of(ws, "error")
+        ws.send_text(json.dumps({"type": "auth", "token": "guess"}))
+        guessed = next_of(ws, "auth")
+        ws.send_text(json.dumps({"type": "auth", "token": job["owner_token"]}))
+        owned = next_of(ws, "auth")
+        ws.send_text(json.dumps({"type": "resume"}))
+        running = next_of(ws, "status")
+
+    assert refused["message"].startswith(f"job '{job['id']}' can only be changed by whoever created it")
+    assert (guessed["may_change"], owned["may_change"]) == (False, True)
+    assert running["status"] in ("queued", "running")
+
+
+def test_a_script_may_give_its_token_with_the_socket_handshake(anyone: TestClient, rings_spec: dict) -> None:
+    job = created(anyone, rings_spec)
+    with anyone.websocket_connect(
+        f"/api/jobs/{job['id']}/stream?kinds=", headers=bearer(job["owner_token"])
+    ) as ws:
+        ws.receive_text()
+        ws.send_text(json.dumps({"type": "resume"}))
+        assert next_of(ws, "status")["status"] in ("queued", "running")
+
+
+def next_of(ws: Any, kind: str) -> dict[str, Any]:
+    """The next JSON message of type `kind` (frames and other messages skipped)."""
+    while True:
+        raw = ws.receive()
+        if raw.get("text") is not None and (body := json.loads(raw["text"]))["type"] == kind:
+            return body
+
+
+def test_one_page_cannot_keep_more_jobs_training_than_its_share(
+    make_client: Callable[..., TestClient], rings_spec: dict
+) -> None:
+    client = make_client(max_live_jobs_per_client=2)
+    page = {"x-netplay-client": "page-1"}
+    first = client.post("/api/jobs", json=rings_spec, headers=page)
+    second = client.post("/api/jobs", json=rings_spec, headers=page)
+    third = client.post("/api/jobs", json=rings_spec, headers=page)
+    paused = client.post("/api/jobs?paused=true", json=rings_spec, headers=page)  # paused jobs are free
+    other_page = client.post("/api/jobs", json=rings_spec, headers={"x-netplay-client": "page-2"})
+    client.post(f"/api/jobs/{first.json()['id']}/pause")
+    again = client.post("/api/jobs", json=rings_spec, headers=page)
+
+    assert [r.status_code for r in (first, second, third, paused, other_page, again)] == [
+        201,
+        201,
+        429,
+        201,
+        201,
+        201,
+    ]
+    assert third.json()["detail"].startswith("at most 2 jobs may train at once from this page")
+
+
+def test_one_client_cannot_create_jobs_without_end(
+    make_client: Callable[..., TestClient], rings_spec: dict
+) -> None:
+    client = make_client(max_jobs_per_minute=3, clients_per_address=2)
+    page = {"x-netplay-client": "page-1"}
+
+    answers = [
+        client.post("/api/jobs?paused=true", json=rings_spec, headers=page).status_code for _ in range(4)
+    ]
+    rotating = [
+        client.post(
+            "/api/jobs?paused=true", json=rings_spec, headers={"x-netplay-client": f"id-{n}"}
+        ).status_code
+        for n in range(4)
+    ]
+    refused = client.post("/api/jobs?paused=true", json=rings_spec, headers=page)
+
+    assert answers == [201, 201, 201, 429]
+    assert rotating == [201, 201, 201, 429]  # new ids gain nothing past the address's share (3 x 2)
+    assert refused.json()["detail"].startswith("at most 3 new jobs a minute from this page")
+
+
+def test_resuming_counts_against_the_share_of_the_page_that_made_the_job(
+    make_client: Callable[..., TestClient], rings_spec: dict
+) -> None:
+    client = make_client(max_live_jobs_per_client=1)
+    page = {"x-netplay-client": "page-1"}
+    training = client.post("/api/jobs", json=rings_spec, headers=page).json()
+    waiting = client.post("/api/jobs?paused=true", json=rings_spec, headers=page).json()
+
+    refused = client.post(f"/api/jobs/{waiting['id']}/resume")
+    client.post(f"/api/jobs/{training['id']}/pause")
+    allowed = client.post(f"/api/jobs/{waiting['id']}/resume")
+
+    assert refused.status_code == 429
+    assert allowed.status_code == 200 and allowed.json()["status"] in ("queued", "running")
+
+
+def test_a_job_stored_before_owners_existed_is_anyone_s(anyone: TestClient, rings_spec: dict) -> None:
+    manager = anyone.app.state.manager
+    settings = anyone.app.state.settings
+    legacy = manager.create(check_job_spec(JobSpec.model_validate(rings_spec), settings), paused=True)
+
+    assert legacy.owner_hash is None
+    assert anyone.post(f"/api/jobs/{legacy.id}/step").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("header", "token"),
+    [(None, None), ("Bearer abc", "abc"), ("bearer  abc ", "abc"), ("Basic abc", None), ("Bearer", None)],
+)
+def test_bearer_token_reads_only_bearer_headers(header: str | None, token: str | None) -> None:
+    assert bearer_token(header) == token
