@@ -32,7 +32,7 @@ class ErrorOut(BaseModel):
 MEANINGS = {
     400: "The Host header names a host this server does not answer to.",
     403: "The job belongs to someone else (send its owner token), or the request came from another site.",
-    404: "No such job.",
+    404: "No such job or upload.",
     408: "The request body stopped arriving.",
     409: "The job's state does not allow it now; the detail says why.",
     413: "The request body is over the limit.",

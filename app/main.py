@@ -20,6 +20,7 @@ from app.quotas import CreationQuota
 from app.security import SiteGuard
 from app.settings import Settings, get_settings
 from app.store import JobStore
+from app.uploads import UploadSpace
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -49,6 +50,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.quota = CreationQuota(settings)
+    app.state.uploads = UploadSpace(settings.uploads_dir, settings.max_uploads_bytes)
     add_error_handlers(app)
     app.add_middleware(BodyLimits, max_bytes=settings.max_upload_bytes, timeout=settings.body_timeout_seconds)
     app.add_middleware(SiteGuard, allowed_hosts=settings.host_allow_list)  # outermost: checked first

@@ -185,4 +185,19 @@ class UploadOut(BaseModel):
 
     file: str
     size: int
+    created: float = Field(description="When it was uploaded, in seconds since the epoch.")
     dataset: dict[str, Any]
+
+
+class UploadCreated(UploadOut):
+    """A new upload, with its owner token: deleting the file needs it (shown only here)."""
+
+    owner_token: str = Field(description="Send as Authorization: Bearer <token> to delete the file.")
+
+
+class UploadList(BaseModel):
+    """The uploads folder: its files, oldest first, and how much of its quota they use."""
+
+    items: list[UploadOut]
+    used: int = Field(description="Bytes of every upload together.")
+    limit: int = Field(description="The quota of the uploads folder, in bytes.")

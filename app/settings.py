@@ -75,7 +75,10 @@ class Settings(BaseSettings):
     max_fps: float = Field(60.0, gt=0)
     max_steps: int = Field(10_000_000, ge=1, description="Training steps of one job.")
     max_job_seconds: float = Field(3600.0, gt=0, description="Training time of one job.")
-    max_upload_bytes: int = Field(64 * 1024 * 1024, ge=1)
+    max_upload_bytes: int = Field(64 * 1024 * 1024, ge=1, description="Size of one uploaded file.")
+    max_uploads_bytes: int = Field(
+        1024 * 1024 * 1024, ge=1, description="Size of every upload kept, together (the uploads folder)."
+    )
     body_timeout_seconds: float = Field(
         30.0, gt=0, description="A request body that stops arriving for this long is refused (408)."
     )

@@ -96,6 +96,7 @@ ADDED_COLUMNS = {
     "address": "TEXT",
 }
 FINISHED = ("completed", "stopped", "failed")
+FINISHED_SQL = "(" + ", ".join(f"'{status}'" for status in FINISHED) + ")"
 
 
 @dataclass
@@ -279,9 +280,8 @@ class JobStore:
         chosen: list[str] = []
         not_kept = "COALESCE(json_extract(spec, '$.keep'), 0) = 0"
         page_job = "json_extract(spec, '$.pause_when_unwatched') IS NOT NULL"
-        finished = ", ".join(f"'{status}'" for status in FINISHED)
         queries = (
-            f"SELECT id FROM jobs WHERE status IN ({finished}) AND {not_kept} ORDER BY updated, seq",
+            f"SELECT id FROM jobs WHERE status IN {FINISHED_SQL} AND {not_kept} ORDER BY updated, seq",
             f"SELECT id FROM jobs WHERE status IN ('paused', 'interrupted') AND {not_kept} AND {page_job} "
             "ORDER BY updated, seq",
         )
@@ -293,6 +293,14 @@ class JobStore:
                     if job_id not in spared:
                         chosen.append(job_id)
         return chosen
+
+    def unfinished_using(self, file: str) -> list[str]:
+        """Ids of the jobs not finished whose dataset reads the upload `file`, oldest first."""
+        with self._lock:
+            unfinished = f"SELECT id, spec FROM jobs WHERE status NOT IN {FINISHED_SQL}"
+            rows = self._db.execute(f"{unfinished} AND instr(spec, ?) ORDER BY seq", (file,)).fetchall()
+        uses = ("file", "images", "labels")
+        return [row[0] for row in rows if file in (json.loads(row[1])["dataset"].get(key) for key in uses)]
 
     def ids_with_status(self, status: str) -> list[str]:
         """Ids of the jobs in `status`, oldest first."""

@@ -1,4 +1,5 @@
-"""REST routes for datasets: the catalogue, previews, and uploads of IDX, npz and zip files."""
+"""REST routes for datasets: the catalogue, previews, and uploads of IDX, npz and zip files (stored,
+listed and deleted; see app.uploads for the quota and who may delete)."""
 
 from __future__ import annotations
 
@@ -7,16 +8,20 @@ import json
 import re
 import uuid
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request, UploadFile, status
+from fastapi import APIRouter, HTTPException, Request, Response, Security, UploadFile, status
+from fastapi.security import HTTPAuthorizationCredentials
 from starlette.concurrency import run_in_threadpool
 
-from app.api.deps import AppSettings
+from app.api.deps import AppSettings, Manager, bearer
 from app.checks import SpecInvalid, load_dataset
+from app.errors import errors
 from app.jobs.snapshot import dataset_view
-from app.schemas import DatasetPreview, UploadOut
+from app.owners import Forbidden, may_change, new_owner_token
+from app.schemas import DatasetPreview, UploadCreated, UploadList, UploadOut
 from app.settings import Settings
+from app.uploads import QuotaFull, StoredUpload, UploadSpace
 from app.visuals.images import display_image
 from engine import SpecError
 from engine.datasets import Dataset, check_idx_file, list_datasets
@@ -77,32 +82,101 @@ def _images(data: Dataset) -> list[dict[str, Any]] | None:
     ]
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, response_model=UploadOut)
-async def upload_dataset(file: UploadFile, settings: AppSettings) -> UploadOut:
-    """Store an uploaded .npz, .zip (one folder per class) or IDX file (size-limited) and check that it
-    loads; the answer has the dataset spec to put in a job."""
+@router.post(
+    "", status_code=status.HTTP_201_CREATED, response_model=UploadCreated, responses=errors(403, 408, 422)
+)
+async def upload_dataset(
+    file: UploadFile, request: Request, settings: AppSettings, manager: Manager
+) -> UploadCreated:
+    """Store an uploaded .npz, .zip (one folder per class) or IDX file and check that it loads; the
+    answer has the dataset spec to put in a job, and the owner token that deletes the file. Refused
+    (422 on ``file``) past `NETPLAY_MAX_UPLOAD_BYTES` or when the uploads folder would go past
+    `NETPLAY_MAX_UPLOADS_BYTES`."""
     name = _safe_name(file.filename or "upload")
     kind = _kind_of(name)
+    space: UploadSpace = request.app.state.uploads
     target = settings.uploads_dir / f"{uuid.uuid4().hex[:8]}-{name}"
     settings.uploads_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        size = await _receive(file, target, space, settings.max_upload_bytes)
+        spec = _dataset_spec(kind, target)
+        # decompressing and parsing can take seconds: off the event loop
+        await run_in_threadpool(_check_upload, kind, spec, target, settings)
+    except SpecInvalid as error:
+        target.unlink(missing_ok=True)
+        raise SpecInvalid(("body", "file"), error.msg) from None
+    finally:
+        space.done(target)
+    token, owner_hash = new_owner_token()
+    await run_in_threadpool(manager.store.add_upload, target.name, owner_hash)
+    return UploadCreated(
+        file=target.name, size=size, created=target.stat().st_mtime, dataset=spec, owner_token=token
+    )
+
+
+async def _receive(file: UploadFile, target: Path, space: UploadSpace, limit: int) -> int:
+    """Copy the upload to `target` chunk by chunk, within the file limit and the folder's quota; its size."""
     size = 0
     with target.open("wb") as out:
         while chunk := await file.read(CHUNK):
             size += len(chunk)
-            if size > settings.max_upload_bytes:
-                out.close()
-                target.unlink()
-                raise SpecInvalid(
-                    ("body", "file"), f"larger than the limit of {settings.max_upload_bytes:,} bytes"
-                )
+            if size > limit:
+                raise SpecInvalid(("body", "file"), f"larger than the limit of {limit:,} bytes")
+            try:
+                space.grow(target, size)
+            except QuotaFull as error:
+                raise SpecInvalid(("body", "file"), str(error)) from None
             out.write(chunk)
-    spec = _dataset_spec(kind, target)
-    try:  # decompressing and parsing can take seconds: off the event loop
-        await run_in_threadpool(_check_upload, kind, spec, target, settings)
-    except SpecInvalid as error:
-        target.unlink()
-        raise SpecInvalid(("body", "file"), error.msg) from None
-    return UploadOut(file=target.name, size=size, dataset=spec)
+    return size
+
+
+@router.get("/uploads", response_model=UploadList)
+def list_uploads(request: Request) -> UploadList:
+    """Every upload kept, oldest first, with the dataset spec that uses it and the folder's quota."""
+    space: UploadSpace = request.app.state.uploads
+    files = [upload for upload in space.files() if _kind(upload.file) is not None]
+    return UploadList(
+        items=[_upload_out(upload) for upload in files],
+        used=sum(upload.size for upload in files),
+        limit=space.quota,
+    )
+
+
+@router.delete("/uploads/{file}", status_code=status.HTTP_204_NO_CONTENT, responses=errors(403, 404, 409))
+def delete_upload(
+    file: str,
+    request: Request,
+    settings: AppSettings,
+    manager: Manager,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Security(bearer)],
+) -> Response:
+    """Delete an upload: it needs the token its upload answered with, or the teacher's. A file that a
+    job not yet finished reads is kept (409 names the jobs)."""
+    path = request.app.state.uploads.path_of(file)
+    if path is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no upload named '{file}'")
+    token = credentials.credentials if credentials is not None else None
+    if not may_change(manager.store.upload_owner(file), token, settings.admin_token):
+        given = "this token is not its owner's" if token is not None else "no token was given"
+        raise Forbidden(
+            f"upload '{file}' can only be deleted by whoever uploaded it, or the teacher: {given} "
+            "(send Authorization: Bearer <owner token>)"
+        )
+    users = manager.store.unfinished_using(file)
+    if users:
+        raise HTTPException(
+            status.HTTP_409_CONFLICT,
+            f"upload '{file}' is the data of jobs not finished ({', '.join(users)}): "
+            "stop or delete them first",
+        )
+    path.unlink(missing_ok=True)
+    manager.store.remove_upload(file)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+def _upload_out(upload: StoredUpload) -> UploadOut:
+    spec = _dataset_spec(_kind_of(upload.file), Path(upload.file))  # the listing keeps known kinds
+    return UploadOut(file=upload.file, size=upload.size, created=upload.created, dataset=spec)
 
 
 def _check_upload(kind: str, spec: dict[str, Any], path: Path, settings: Settings) -> None:
@@ -123,6 +197,15 @@ def _safe_name(filename: str) -> str:
 
 
 def _kind_of(name: str) -> str:
+    kind = _kind(name)
+    if kind is None:
+        raise SpecInvalid(
+            ("body", "file"), "must be a .npz, a .zip of class folders, or an IDX file (*-ubyte[.gz])"
+        )
+    return kind
+
+
+def _kind(name: str) -> str | None:
     lower = name.lower()
     if lower.endswith(".npz"):
         return "npz"
@@ -130,9 +213,7 @@ def _kind_of(name: str) -> str:
         return "image_zip"
     if "ubyte" in lower or lower.endswith((".idx", ".gz")):
         return "idx"
-    raise SpecInvalid(
-        ("body", "file"), "must be a .npz, a .zip of class folders, or an IDX file (*-ubyte[.gz])"
-    )
+    return None
 
 
 def _dataset_spec(kind: str, path: Any) -> dict[str, Any]:
