@@ -11,7 +11,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi_offline import FastAPIOffline
 from starlette.concurrency import run_in_threadpool
 
-from app.api import datasets, jobs, pages, presets, stream
+from app.api import access, datasets, jobs, pages, presets, stream
 from app.errors import add_error_handlers
 from app.hub import Hub
 from app.jobs.manager import JobManager
@@ -54,7 +54,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     add_error_handlers(app)
     app.add_middleware(BodyLimits, max_bytes=settings.max_upload_bytes, timeout=settings.body_timeout_seconds)
     app.add_middleware(SiteGuard, allowed_hosts=settings.host_allow_list)  # outermost: checked first
-    for module in (jobs, stream, datasets, presets):
+    for module in (jobs, stream, datasets, presets, access):
         app.include_router(module.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=pages.STATIC_DIR), name="static")

@@ -28,7 +28,7 @@ def new_owner_token() -> tuple[str, str]:
 
 def token_hash(token: str) -> str:
     """What the server stores of a token: its SHA-256, hex."""
-    return hashlib.sha256(token.encode()).hexdigest()
+    return hashlib.sha256(_bytes(token)).hexdigest()
 
 
 def bearer_token(authorization: str | None) -> str | None:
@@ -39,15 +39,20 @@ def bearer_token(authorization: str | None) -> str | None:
     return token.strip() or None if scheme.lower() == "bearer" else None
 
 
+def is_teacher(token: str | None, admin_token: str) -> bool:
+    """Whether `token` is the teacher's (never when no admin token is set)."""
+    if not admin_token or token is None:
+        return False
+    return hmac.compare_digest(_bytes(token), _bytes(admin_token))
+
+
 def may_change(owner_hash: str | None, token: str | None, admin_token: str) -> bool:
     """Whether `token` may change a job whose owner token hashes to `owner_hash`."""
     if owner_hash is None:
         return True  # stored before owners existed
     if token is None:
         return False
-    if admin_token and hmac.compare_digest(token, admin_token):
-        return True
-    return hmac.compare_digest(token_hash(token), owner_hash)
+    return is_teacher(token, admin_token) or hmac.compare_digest(token_hash(token), owner_hash)
 
 
 def check_owner(job_id: str, owner_hash: str | None, token: str | None, admin_token: str) -> None:
@@ -59,3 +64,8 @@ def check_owner(job_id: str, owner_hash: str | None, token: str | None, admin_to
         f"job '{job_id}' can only be changed by whoever created it, or the teacher: {given} "
         "(send Authorization: Bearer <owner token>)"
     )
+
+
+def _bytes(text: str) -> bytes:
+    """Any text as bytes (a JSON string may hold a lone surrogate; compare_digest takes ASCII text only)."""
+    return text.encode("utf-8", "surrogatepass")

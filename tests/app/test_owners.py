@@ -207,3 +207,28 @@ def test_a_job_stored_before_owners_existed_is_anyone_s(anyone: TestClient, ring
 )
 def test_bearer_token_reads_only_bearer_headers(header: str | None, token: str | None) -> None:
     assert bearer_token(header) == token
+
+
+def test_a_token_of_any_text_is_refused_not_an_error(anyone: TestClient, rings_spec: dict) -> None:
+    """compare_digest takes ASCII text only: a token with other characters must still compare."""
+    job = created(anyone, rings_spec)
+    with anyone.websocket_connect(f"/api/jobs/{job['id']}/stream?kinds=") as ws:
+        ws.receive_text()
+        ws.send_text('{"type": "auth", "token": "\\u00e9\\ud800"}')
+        answer = next_of(ws, "auth")
+
+    assert answer["may_change"] is False
+    assert anyone.get(
+        "/api/access", headers={"authorization": "Bearer \xe9t\xe9".encode("latin-1")}
+    ).json() == {"teacher": False}
+
+
+def test_a_page_learns_whether_its_token_is_the_teacher_s(anyone: TestClient, teacher_token: str) -> None:
+    def teacher(headers: dict[str, str]) -> bool:
+        response = anyone.get("/api/access", headers=headers)
+        assert response.status_code == 200
+        return response.json()["teacher"]
+
+    assert teacher(bearer(teacher_token)) is True
+    assert teacher(bearer("guess")) is False
+    assert teacher({}) is False
