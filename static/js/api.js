@@ -1,6 +1,7 @@
 // REST calls and the live job stream, with errors made visible and automatic reconnects.
 
 import { decodeFrame } from "./frames.js";
+import { clientId, forgetOwner, ownedBy, rememberOwner, tokenFor } from "./owners.js";
 
 /** An error answer from the server: `status`, a readable `message`, and `fields` for a 422. */
 export class ApiError extends Error {
@@ -18,10 +19,28 @@ function describe(detail) {
   return [];
 }
 
+/** The headers a request to `path` carries: the browser's client id, and for a change of a job or an
+ * upload the token that may change it (its owner's or the teacher's), when this browser has one. */
+export function authHeaders(method, path) {
+  const headers = { "x-netplay-client": clientId() };
+  const owned = method === "GET" ? null : ownedBy(path);
+  const token = owned && tokenFor(owned.kind, owned.id);
+  if (token) headers.authorization = `Bearer ${token}`;
+  return headers;
+}
+
+/** Keep the owner token a creation answered with; forget a deleted job's or upload's. */
+function noteOwnership(method, path, status, payload) {
+  if (payload?.owner_token && path.startsWith("/api/jobs")) rememberOwner("jobs", payload.id, payload.owner_token);
+  if (payload?.owner_token && path.startsWith("/api/datasets")) rememberOwner("uploads", payload.file, payload.owner_token);
+  const owned = ownedBy(path);
+  if (method === "DELETE" && owned && (status === 204 || status === 404)) forgetOwner(owned.kind, owned.id);
+}
+
 /** Call the REST API with a JSON body (or FormData for an upload); resolves to the JSON body (null
- * for 204), rejects with ApiError. */
-export async function request(method, path, body) {
-  const options = { method, headers: {} };
+ * for 204), rejects with ApiError. `headers` add to (or replace) the usual ones. */
+export async function request(method, path, body, headers = {}) {
+  const options = { method, headers: { ...authHeaders(method, path), ...headers } };
   if (body instanceof FormData) {
     options.body = body; // multipart: fetch sets the content type with its boundary
   } else if (body !== undefined) {
@@ -34,14 +53,14 @@ export async function request(method, path, body) {
   } catch (error) {
     throw new ApiError(0, `cannot reach the server (${error.message})`);
   }
-  if (response.status === 204) return null;
-  const text = await response.text();
+  const text = response.status === 204 ? "" : await response.text();
   let payload = null;
   try {
     payload = text ? JSON.parse(text) : null;
   } catch {
     payload = { detail: text };
   }
+  noteOwnership(method, path, response.status, payload);
   if (!response.ok) {
     const fields = describe(payload && payload.detail);
     const message = fields.length
@@ -69,6 +88,9 @@ export const api = {
  * `kinds` names the frame kinds the page shows (null: all). The server computes only the kinds some
  * viewer shows, so a page asks for what is on screen and changes it with `setKinds`; every connection
  * (a reconnection too) asks again with the kinds of that moment.
+ *
+ * Each connection gives the server this browser's token for the job (a socket cannot carry headers)
+ * and `handlers.onAccess(mayChange)` hears the answer: whether control messages will be obeyed.
  */
 export class JobStream {
   /**
@@ -82,6 +104,7 @@ export class JobStream {
     this.kinds = kinds;
     this.askedKinds = null; // the kinds the server has from this socket (its URL or a watch message)
     this.closed = false;
+    this.mayChange = null; // the server's answer to this connection's token (null: not known yet)
     this.retryDelay = 250;
     this.socket = null;
     this.connect();
@@ -97,6 +120,7 @@ export class JobStream {
     let first = true;
     socket.onopen = () => {
       this.retryDelay = 250;
+      socket.send(JSON.stringify({ type: "auth", token: tokenFor("jobs", this.jobId) }));
       // kinds changed while this socket was connecting: its URL has the old ones
       if (this.askedKinds !== kindsKey(this.kinds)) this.setKinds(this.kinds);
       this.handlers.onConnection?.("open");
@@ -107,7 +131,10 @@ export class JobStream {
         return;
       }
       const message = JSON.parse(event.data);
-      if (first && message.type === "snapshot") {
+      if (message.type === "auth") {
+        this.mayChange = message.may_change;
+        this.handlers.onAccess?.(message.may_change);
+      } else if (first && message.type === "snapshot") {
         first = false;
         this.handlers.onSnapshot?.(message);
       } else {

@@ -9,7 +9,9 @@ import {
 import { DrawPad } from "./drawpad.js";
 import { LayerView } from "./layerviz.js";
 import { renderConfusion, renderProbabilities, renderSamples } from "./predictions.js";
+import { tokenFor } from "./owners.js";
 import { rememberStarted, startedJobs, stopStarted } from "./startedjobs.js";
+import { UploadList } from "./uploads.js";
 import { pauseWhenUnwatched, PlayIntent } from "./unwatched.js";
 
 const $ = (id) => document.getElementById(id);
@@ -36,6 +38,13 @@ const layerView = new LayerView($("layers-view"));
 const trainer = new TrainerForm($("trainer"));
 const pad = new DrawPad($("pad"), () => state.job && predictDrawing());
 const intent = new PlayIntent(showError); // resumes the job after an unwatched pause (unwatched.js)
+const uploads = new UploadList({ list: $("uploads-list"), summary: $("uploads-summary") }, {
+  onUse: (spec, label) => {
+    datasetOption(spec, label);
+    chooseDataset(spec).catch(showError);
+  },
+  onError: showError,
+});
 
 function showError(error) {
   toast(error.message);
@@ -106,15 +115,15 @@ async function start() {
 /**
  * One job trains per page. The new job is created paused, so a spec the server refuses leaves the
  * running job alone; then the jobs this tab started stop (freeing their slots), and the new one runs.
- * A job on show that this tab did not start (opened by its link) is paused instead: it is someone
- * else's, and stays resumable on the jobs page.
+ * A job on show that this tab did not start (opened by its link) is paused instead, when this browser
+ * may change it (else it is someone else's, and is left alone); it stays resumable on the jobs page.
  */
 async function startJob(spec) {
   const job = await api.post("/api/jobs?paused=true", spec);
   const linked = state.job && !startedJobs().includes(state.job);
   (await stopStarted()).forEach(showError);
   rememberStarted(job.id);
-  if (linked && !TERMINAL.includes(state.status) && !RESUMABLE.includes(state.status)) {
+  if (linked && stream?.mayChange && !TERMINAL.includes(state.status) && !RESUMABLE.includes(state.status)) {
     await api.post(`/api/jobs/${state.job}/pause`).catch(showError);
   }
   await api.post(`/api/jobs/${job.id}/resume`);
@@ -127,11 +136,11 @@ function attach(jobId, playing = null) {
   stream?.close();
   state.job = jobId;
   state.status = null;
-  intent.follow(jobId, playing);
+  intent.follow(jobId, playing, Boolean(tokenFor("jobs", jobId)));
   writeHash();
   for (const id of ["predictions", "confusion"]) $(id).replaceChildren();
   for (const kind of Object.keys(pending)) delete pending[kind];
-  const handlers = { onSnapshot, onMessage, onFrame: queueFrame, onConnection: showConnection };
+  const handlers = { onSnapshot, onMessage, onFrame: queueFrame, onConnection: showConnection, onAccess: showAccess };
   stream = new JobStream(jobId, handlers, KINDS);
 }
 
@@ -209,8 +218,23 @@ function setStatus(update) {
   $("job-message").textContent = message || "";
   $("viz-note").hidden = !TERMINAL.includes(status);
   const toggle = $("toggle");
-  toggle.disabled = TERMINAL.includes(status);
+  showAccess();
   toggle.textContent = RESUMABLE.includes(status) ? "Resume" : "Pause";
+}
+
+/** Whether this browser may change the job on show (the server's answer to the stream's token; until
+ * then, whether it holds one). */
+function mayChange() {
+  return stream?.mayChange ?? Boolean(tokenFor("jobs", state.job));
+}
+
+/** Offer the job's controls only to whoever may use them; a job opened by someone else's link is
+ * watched read-only (Start trains one of the person's own). */
+function showAccess() {
+  intent.allow(mayChange());
+  $("job-readonly").hidden = mayChange();
+  $("toggle").disabled = TERMINAL.includes(state.status) || !mayChange();
+  for (const id of ["sample", "sample-prev", "sample-next"]) $(id).disabled = !mayChange();
 }
 
 function toggleRun() {
@@ -221,6 +245,10 @@ function toggleRun() {
 
 function changeTrainer(change) {
   if (!state.job || TERMINAL.includes(state.status)) return;
+  if (!mayChange()) {
+    toast("This job is someone else's: Start trains one of your own with these settings.");
+    return;
+  }
   if (!stream.send({ type: "set_trainer", trainer: change })) {
     api.patch(`/api/jobs/${state.job}`, { trainer: change }).catch(showError);
   }
@@ -273,6 +301,7 @@ async function uploadChosen(files) {
   } catch (error) {
     showError(error);
   }
+  await uploads.refresh().catch(showError);
 }
 
 function openFromHash() {
@@ -291,6 +320,7 @@ async function init() {
     datasetOption(spec, `${entry.name}${crop}`).title = entry.description;
   }
   trainer.fill(preset.trainer);
+  uploads.refresh().catch(showError);
   if (!openFromHash()) {
     const name = new URLSearchParams(location.hash.slice(1)).get("dataset");
     const entry = datasets.find((candidate) => candidate.name === name);

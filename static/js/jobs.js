@@ -1,9 +1,10 @@
 // The jobs page's controller: polls the job list, wires the table's buttons, and overlays the ticked
 // jobs' curves. The URL hash holds the state: #offset=0&metric=loss&compare=<id>,<id>.
 
-import { api, showConnection, toast } from "./api.js";
+import { api, request, showConnection, toast } from "./api.js";
 import { CompareChart } from "./comparechart.js";
 import { JobTable, jobLabel } from "./jobtable.js";
+import { owns, setTeacherToken, teacherToken, tokenFor } from "./owners.js";
 
 const $ = (id) => document.getElementById(id);
 const REFRESH_MS = 3000;
@@ -20,7 +21,13 @@ let online = true;
 let timer = null;
 
 const chart = new CompareChart($("compare-chart"), $("legend"));
-const table = new JobTable($("jobs-table").tBodies[0], { onSelect: select, onAction: act, onKeep: keep });
+const table = new JobTable($("jobs-table").tBodies[0], {
+  onSelect: select,
+  onAction: act,
+  onKeep: keep,
+  mine: (id) => owns("jobs", id),
+  mayChange: (id) => Boolean(tokenFor("jobs", id)),
+});
 
 function readHash() {
   const params = new URLSearchParams(location.hash.slice(1));
@@ -115,6 +122,33 @@ async function keep(id, kept) {
   await refresh();
 }
 
+/** Check a typed teacher's token with the server, keep it when it is the teacher's, and show what it
+ * allows; an empty box forgets the token. */
+async function useTeacherToken(token) {
+  if (token) {
+    try {
+      const { teacher } = await request("GET", "/api/access", undefined, { authorization: `Bearer ${token}` });
+      if (!teacher) {
+        toast("That is not the teacher's token (NETPLAY_ADMIN_TOKEN on the server).");
+        return;
+      }
+    } catch (error) {
+      toast(error.message);
+      return;
+    }
+  }
+  setTeacherToken(token);
+  showTeacher();
+  await refresh();
+}
+
+function showTeacher() {
+  const teacher = Boolean(teacherToken());
+  $("teacher-state").textContent = teacher ? "Teacher: you may change every job." : "You may change the jobs marked yours.";
+  $("teacher-token").value = "";
+  $("teacher-forget").hidden = !teacher;
+}
+
 function turnPage(delta) {
   state.offset = Math.max(0, state.offset + delta);
   writeHash();
@@ -143,6 +177,12 @@ $("metric").addEventListener("change", (event) => {
   writeHash();
   showCurves();
 });
+$("teacher-form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  useTeacherToken($("teacher-token").value.trim());
+});
+$("teacher-forget").addEventListener("click", () => useTeacherToken(""));
+showTeacher();
 $("page-prev").addEventListener("click", () => turnPage(-PAGE_SIZE));
 $("page-next").addEventListener("click", () => turnPage(PAGE_SIZE));
 requestAnimationFrame(drawLoop);

@@ -1,6 +1,8 @@
 // The jobs table: one row per job, updated in place (so focus and ticks survive a refresh), with
 // a compare checkbox, a link to watch the job live, the server's word on its status (paused because
 // nobody watched, recovered after a worker died), pause/resume/stop/delete buttons and a keep box.
+// A job this browser created is marked "yours"; the buttons work only on jobs the browser may change
+// (its own, or every job with the teacher's token).
 
 import { measuredOn } from "./figures.js";
 import { count, fixed, percent } from "./numbers.js";
@@ -43,10 +45,12 @@ export class JobTable {
   /**
    * @param {HTMLTableSectionElement} tbody
    * @param {{onSelect: (job: object, checked: boolean) => void, onAction: (id: string, action: string) => void,
-   *   onKeep: (id: string, keep: boolean) => Promise}} handlers
+   *   onKeep: (id: string, keep: boolean) => Promise, mine: (id: string) => boolean,
+   *   mayChange: (id: string) => boolean}} handlers
    */
   constructor(tbody, handlers) {
     this.tbody = tbody;
+    this.handlers = handlers;
     this.rows = new Map(); // id -> {row, cells, job}
     tbody.addEventListener("click", (event) => {
       const target = event.target.closest("button[data-action]");
@@ -90,7 +94,7 @@ export class JobTable {
     box.type = "checkbox";
     box.dataset.role = "compare";
     cells.select.append(box);
-    cells.job.innerHTML = `<a></a><br><span class="job-id"></span>`;
+    cells.job.innerHTML = `<a></a><br><span class="job-id"></span> <span class="mine" hidden>yours</span>`;
     cells.actions.className = "actions";
     const keep = document.createElement("label");
     keep.className = "keep";
@@ -115,6 +119,10 @@ export class JobTable {
     link.href = watchUrl(job, kinds);
     link.title = "Watch it live";
     cells.job.querySelector(".job-id").textContent = job.id;
+    const mine = this.handlers.mine(job.id);
+    cells.job.querySelector(".mine").hidden = !mine;
+    row.classList.toggle("mine", mine);
+    const mayChange = this.handlers.mayChange(job.id);
     this.showStatus(cells.status, job);
     cells.dataset.textContent = job.dataset;
     cells.step.textContent = count(job.step);
@@ -129,10 +137,13 @@ export class JobTable {
     const resumable = RESUMABLE.includes(job.status);
     toggle.dataset.action = resumable ? "resume" : "pause";
     toggle.textContent = resumable ? "Resume" : "Pause";
-    toggle.disabled = !resumable && !RUNNING.includes(job.status);
-    stop.disabled = !resumable && !RUNNING.includes(job.status);
+    toggle.disabled = !mayChange || (!resumable && !RUNNING.includes(job.status));
+    stop.disabled = !mayChange || (!resumable && !RUNNING.includes(job.status));
+    remove.disabled = !mayChange;
     const keep = cells.actions.querySelector("[data-role='keep']");
+    keep.disabled = !mayChange;
     if (!entry.keeping) keep.checked = job.keep;
+    cells.actions.title = mayChange ? "" : "Only whoever created this job, or the teacher, can change it";
     for (const [element, verb] of [[toggle, toggle.textContent], [stop, "Stop"], [remove, "Delete"], [keep, "Keep"]]) {
       element.setAttribute("aria-label", `${verb} ${label}`);
     }

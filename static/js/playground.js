@@ -40,7 +40,7 @@ const network = new NetworkEditor(
   { list: $("layer-list"), add: $("add-layer"), text: $("layers"), error: $("layers-error") },
   (layers) => changeData({ layers }),
 );
-const job = new PlayJob({ onSnapshot, onMessage, onFrame, onConnection: showConnection });
+const job = new PlayJob({ onSnapshot, onMessage, onFrame, onConnection: showConnection, onAccess: showAccess });
 const hiddenPicker = new HiddenPicker($("hidden_layer"), $("hidden-cycle"), (view) => job.setView(view));
 
 /** The catalogue's "classes" parameter of the picked dataset (k-class sets), or undefined. */
@@ -136,6 +136,7 @@ function onSnapshot(snapshot) {
   $("job-id").dataset.jobId = snapshot.job.id;
   $("job-linked").hidden = !job.linked;
   $("job-line").title = job.linked ? $("job-line").dataset.linkedTitle : OWN_JOB_TITLE;
+  showAccess();
   boundary.setPoints(snapshot.dataset.points, snapshot.dataset.extent);
   neurons.setFeatures(snapshot.dataset.features || state.features);
   neurons.clear();
@@ -158,7 +159,8 @@ function onMessage(message) {
   } else if (message.type === "reset") {
     for (const chart of Object.values(charts)) chart.clear();
     showCounters({ step: 0, epoch: 0, examples_seen: 0, examples_per_second: null });
-    runAction(() => job.setTrainer(liveTrainer(state))); // a reset keeps the live hyperparameters
+    // a reset keeps the live hyperparameters (each viewer that may change the job says them again)
+    if (!job.readOnly) runAction(() => job.setTrainer(liveTrainer(state)));
   } else if (message.type === "trainer") {
     showTrainer(message.trainer);
   } else if (message.type === "lagged") {
@@ -206,6 +208,23 @@ function showCounters(progress) {
   $("count-examples").textContent = progress.examples_seen.toLocaleString();
   const rate = progress.examples_per_second;
   if (rate !== null && rate !== undefined) $("count-rate").textContent = Math.round(rate).toLocaleString();
+}
+
+/** Say whether the person may change the job shown; one they may only watch gets a copy of their own
+ * when they press Play, Step or Reset or change the trainer. */
+function showAccess() {
+  $("job-readonly").hidden = !job.readOnly;
+}
+
+/** Train a job of the page's own with the shown job's setup (the one shown is someone else's). */
+function ownCopy(playing) {
+  job.intent.set(playing);
+  return changeData({});
+}
+
+/** Run `action` on the job, or on a copy of the page's own when the job shown may only be watched. */
+function drive(action, playing = false) {
+  return runAction(() => (job.readOnly ? ownCopy(playing) : action()));
 }
 
 /** Show a job's status ({status, error, stop_reason, queue_position, message}) and what Play will do;
@@ -286,23 +305,23 @@ function bindControls() {
       saveHash();
       // momentum means nothing to adaptive methods; the server would reject it
       if (key !== "momentum" || "momentum" in trainerSpec(state)) {
-        runAction(() => job.setTrainer({ [key]: state[key] }));
+        drive(() => job.setTrainer({ [key]: state[key] }), job.active);
       }
     });
   }
   $("seed").addEventListener("change", () => {
     state.seed = Number($("seed").value);
     saveHash();
-    runAction(() => job.reset(state.seed));
+    drive(() => job.reset(state.seed));
   });
-  $("play").addEventListener("click", () => runAction(() => job.toggle()));
-  $("step").addEventListener("click", () => runAction(() => job.step()));
-  $("reset").addEventListener("click", () => runAction(() => job.reset()));
+  $("play").addEventListener("click", () => drive(() => job.toggle(), true));
+  $("step").addEventListener("click", () => drive(() => job.step()));
+  $("reset").addEventListener("click", () => drive(() => job.reset()));
   $("reset-new-seed").addEventListener("click", () => {
     state.seed = Math.floor(Math.random() * 2 ** 31);
     showForm();
     saveHash();
-    runAction(() => job.reset(state.seed));
+    drive(() => job.reset(state.seed));
   });
   $("discretize").addEventListener("change", () => {
     state.discretize = $("discretize").checked;

@@ -8,16 +8,18 @@
 //
 // Ownership decision: the page deletes only jobs it created. A job opened by its link (#job=<id>: from
 // the jobs page, the ConvNet page or the REST API) belongs to whoever made it: the page drives it (play,
-// pause, step, reset, live trainer changes) but never deletes it, neither when the person leaves nor
-// when a change of data, features or net needs a new job. That new job is the page's own, and the
-// linked one is left exactly as it was (not paused either: it may be someone's long run, and the jobs
-// page can pause it).
+// pause, step, reset, live trainer changes) when this browser holds its owner token or the teacher's
+// (the server answers the stream's auth message; `readOnly` otherwise), but never deletes it, neither
+// when the person leaves nor when a change of data, features or net needs a new job. That new job is
+// the page's own, and the linked one is left exactly as it was (not paused either: it may be someone's
+// long run, and the jobs page can pause it).
 //
 // Playing decision: what the person wants (PlayIntent: Play pressed, or Pause or Step) is kept apart
 // from the job's status, so a job that paused itself while nobody watched (the tab slept, the
 // connection dropped) plays again when the page is back; see unwatched.js.
 
-import { api, JobStream, toast } from "./api.js";
+import { api, authHeaders, JobStream, toast } from "./api.js";
+import { tokenFor } from "./owners.js";
 import { PlayIntent } from "./unwatched.js";
 
 // The frame kinds the playground always shows; "hidden" only while its view is open and on screen.
@@ -30,6 +32,7 @@ export class PlayJob {
     this.handlers = handlers;
     this.id = null;
     this.owned = false; // created by this page (then deleted with it), not opened by its link
+    this.mayChange = false; // this browser may change the job (the server's word once the stream has it)
     this.stream = null;
     this.status = null; // the job's last status ({status, pause_reason, ...})
     this.intent = new PlayIntent((error) => toast(error.message));
@@ -68,6 +71,11 @@ export class PlayJob {
     return this.id !== null && !this.owned;
   }
 
+  /** True while the page shows a job it may only watch (someone else's, opened by its link). */
+  get readOnly() {
+    return this.id !== null && !this.mayChange;
+  }
+
   /** True while the job trains or waits for room to (what Play/Pause shows). */
   get active() {
     return this.status?.status === "running" || this.status?.status === "queued";
@@ -87,9 +95,16 @@ export class PlayJob {
     this.stream?.close();
     this.id = jobId;
     this.owned = owned;
+    this.mayChange = owned || Boolean(tokenFor("jobs", jobId)); // until the server says
     this.status = null;
-    this.intent.follow(jobId, playing);
-    this.stream = new JobStream(jobId, this.handlers, this.kinds);
+    this.intent.follow(jobId, playing, this.mayChange);
+    const onAccess = (mayChange) => {
+      if (jobId !== this.id) return;
+      this.mayChange = mayChange;
+      this.intent.allow(mayChange);
+      this.handlers.onAccess?.(mayChange);
+    };
+    this.stream = new JobStream(jobId, { ...this.handlers, onAccess }, this.kinds);
     if (previous && previous !== jobId) api.del(`/api/jobs/${previous}`).catch(() => null);
   }
 
@@ -153,6 +168,8 @@ export class PlayJob {
   /** Delete the page's own job as the page goes away (keepalive lets the request outlive the page);
    * a linked job stays. */
   discard() {
-    if (this.id && this.owned) fetch(`/api/jobs/${this.id}`, { method: "DELETE", keepalive: true });
+    if (!this.id || !this.owned) return;
+    const path = `/api/jobs/${this.id}`;
+    fetch(path, { method: "DELETE", keepalive: true, headers: authHeaders("DELETE", path) });
   }
 }

@@ -50,6 +50,7 @@ export class PlayIntent {
     this.page = document.body.dataset.page || "page";
     this.jobId = null;
     this.playing = false;
+    this.mayChange = true; // false: the job is someone else's, and this page never resumes it
     this.resuming = null; // the job id a resume request is on its way for
     document.addEventListener("visibilitychange", () => {
       if (document.visibilityState === "visible") this.refresh();
@@ -59,12 +60,18 @@ export class PlayIntent {
   /**
    * Follow another job. `playing`: what the page wants of it (true for a job it started playing);
    * null when the page does not know (a job opened by its link): this tab's last intent for it, else
-   * not playing until its first status says otherwise.
+   * not playing until its first status says otherwise. `mayChange`: whether this page may resume it.
    */
-  follow(jobId, playing = null) {
+  follow(jobId, playing = null, mayChange = true) {
     this.jobId = jobId;
+    this.mayChange = mayChange;
     const last = stored(this.page);
     this.set(playing ?? (last.job === jobId && last.playing));
+  }
+
+  /** Whether this page may change the job (the server's answer); a page that may not never resumes it. */
+  allow(mayChange) {
+    this.mayChange = mayChange;
   }
 
   /** The person pressed Play (true), or Pause or Step (false). */
@@ -82,7 +89,7 @@ export class PlayIntent {
   observe(update) {
     const intent = intentOf(update);
     if (intent !== null) this.set(intent);
-    if (shouldResume(this.playing, update)) this.resume();
+    if (this.mayChange && shouldResume(this.playing, update)) this.resume();
   }
 
   async resume() {

@@ -9,6 +9,7 @@ deleted after each test, so tests never wait on each other's jobs for a training
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -22,6 +23,10 @@ import pytest
 CHROMIUM = Path(os.environ.get("NETPLAY_CHROMIUM", "/usr/bin/chromium"))
 FAILURES = Path(__file__).parent / "failures"
 
+
+# The server's teacher token: the tests' own REST calls that change jobs send it (`AS_TEACHER`).
+TEACHER = "browser-tests-teacher"
+AS_TEACHER = {"authorization": f"Bearer {TEACHER}"}
 
 # Seconds a page's job trains with no tab watching it before it pauses itself (the pages give their
 # jobs the server's setting): short, so a test can see a page resume its job after such a pause.
@@ -37,6 +42,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         **os.environ,
         "NETPLAY_MAX_RUNNING_JOBS": "2",
         "NETPLAY_PAGE_PAUSE_WHEN_UNWATCHED": str(PAGE_PAUSE_WHEN_UNWATCHED),
+        "NETPLAY_ADMIN_TOKEN": TEACHER,
     }
     process = subprocess.Popen(
         [sys.executable, "-m", "app.cli", "--data-dir", str(data_dir), "serve", "--port", "0"],
@@ -59,7 +65,9 @@ def no_jobs_left(live_server: str) -> Iterator[None]:
     yield
     jobs = httpx.get(f"{live_server}/api/jobs", params={"limit": 500}).json()["items"]
     for job in jobs:
-        httpx.delete(f"{live_server}/api/jobs/{job['id']}")  # 404 when a page deleted it first
+        httpx.delete(
+            f"{live_server}/api/jobs/{job['id']}", headers=AS_TEACHER
+        )  # 404: a page deleted it first
 
 
 @pytest.fixture(scope="session")
@@ -102,3 +110,12 @@ def page(browser: object, request: pytest.FixtureRequest) -> Iterator[object]:
         page.screenshot(path=str(FAILURES / f"{request.node.name}.png"), full_page=True)
     context.close()
     assert not errors, f"JavaScript errors on the page: {errors}"
+
+
+def own(page: object, job: dict) -> None:
+    """Make the page's browser hold `job`'s owner token (as if one of its tabs had created it), before
+    any page script runs on each navigation."""
+    entry = json.dumps({job["id"]: job["owner_token"]})
+    kept = "JSON.parse(localStorage.getItem(key) || '{}')"
+    script = f"localStorage.setItem(key, JSON.stringify({{...{kept}, ...{entry}}}))"
+    page.add_init_script(f"const key = 'netplay.owners.jobs'; {script};")

@@ -14,6 +14,8 @@ import httpx
 import numpy as np
 from playwright.sync_api import Page, expect
 
+from tests.browser.conftest import AS_TEACHER, own
+
 # A net small enough to learn X versus O in a few seconds.
 SMALL_NET = [
     {"type": "input", "out_sx": 9, "out_sy": 9, "out_depth": 1},
@@ -101,7 +103,7 @@ def test_convnet_drawing_pad_predicts_class_probabilities(page: Page, live_serve
     expect(bars).to_have_count(2)
     expect(bars.first).to_contain_text("x")
     expect(bars.first).to_contain_text("%")
-    httpx.post(f"{live_server}/api/jobs/{job}/stop").raise_for_status()
+    httpx.post(f"{live_server}/api/jobs/{job}/stop", headers=AS_TEACHER).raise_for_status()
 
 
 def test_convnet_uploads_an_npz_set_and_fits_the_default_net_to_it(
@@ -118,6 +120,37 @@ def test_convnet_uploads_an_npz_set_and_fits_the_default_net_to_it(
     layers = json.loads(page.locator("#layers").input_value())
     assert layers[0] == {"type": "input", "out_sx": 12, "out_sy": 12, "out_depth": 1}
     assert layers[-1] == {"type": "softmax", "num_classes": 3}
+
+
+def test_convnet_lists_uploads_uses_any_and_deletes_only_its_own(
+    page: Page, live_server: str, tmp_path: Path
+) -> None:
+    rng = np.random.default_rng(1)
+    mine, theirs = tmp_path / "mine.npz", tmp_path / "theirs.npz"
+    for path in (mine, theirs):
+        np.savez(path, X=rng.random((40, 10, 10)).astype(np.float32), y=np.arange(40) % 2)
+    uploaded = httpx.post(f"{live_server}/api/datasets", files={"file": ("theirs.npz", theirs.read_bytes())})
+    assert uploaded.status_code == 201, uploaded.text
+    their_file = uploaded.json()["file"]
+    page.goto(f"{live_server}/convnet#dataset=xo")
+    page.set_input_files("#upload", str(mine))
+    expect(page.locator("#dataset option:checked")).to_have_text("upload: mine.npz")
+    page.click("#uploads-summary")
+    my_row = page.locator("#uploads-list li", has_text="-mine.npz")
+    their_row = page.locator(f"#uploads-list li[data-file='{their_file}']")
+    expect(my_row).to_contain_text("yours")
+    expect(their_row.get_by_role("button", name=f"Delete {their_file}")).to_be_disabled()
+    expect(page.locator("#uploads-summary")).to_contain_text(" of ")
+
+    their_row.get_by_role("button", name=f"Use {their_file}").click()
+    expect(page.locator("#dataset option:checked")).to_have_text(f"upload: {their_file}")
+    my_file = my_row.get_attribute("data-file")
+    page.once("dialog", lambda dialog: dialog.accept())
+    my_row.get_by_role("button", name=f"Delete {my_file}").click()
+    expect(my_row).to_have_count(0)
+    listed = {item["file"] for item in httpx.get(f"{live_server}/api/datasets/uploads").json()["items"]}
+    assert their_file in listed and my_file not in listed
+    httpx.delete(f"{live_server}/api/datasets/uploads/{their_file}", headers=AS_TEACHER).raise_for_status()
 
 
 def status_of(live_server: str, job: str) -> dict:
@@ -171,6 +204,7 @@ def test_convnet_says_why_a_job_opened_by_its_link_paused(page: Page, live_serve
     created = httpx.post(f"{live_server}/api/jobs", json=spec)
     assert created.status_code == 201, created.text
     job = created.json()["id"]
+    own(page, created.json())  # made by another tab of this browser
     eventually(lambda: status_of(live_server, job)["pause_reason"] == "unwatched")
     page.goto(f"{live_server}/convnet#job={job}")
     expect(page.locator("#job-status")).to_contain_text("paused")

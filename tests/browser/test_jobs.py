@@ -1,6 +1,7 @@
 """The jobs page against a live server: jobs started through the REST API are listed with their
 status, two ticked jobs get two curves and a legend, an image job's link opens it live, the row
-buttons pause, resume, stop and delete, and a job's keep box marks it kept."""
+buttons pause, resume, stop and delete the browser's own jobs (every job with the teacher's token,
+none of anyone else's), and a job's keep box marks it kept."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ import time
 
 import httpx
 from playwright.sync_api import Locator, Page, expect
+
+from tests.browser.conftest import AS_TEACHER, TEACHER, own
 
 XO_NET = [
     {"type": "input", "out_sx": 9, "out_sy": 9, "out_depth": 1},
@@ -38,22 +41,24 @@ def swatch_color(item: Locator) -> str:
     return item.locator(".swatch").evaluate("(swatch) => getComputedStyle(swatch).backgroundColor")
 
 
-def create_job(live_server: str, **spec: object) -> str:
+def create_job(live_server: str, **spec: object) -> dict:
+    """A job created through the API (by someone else than the page's browser): {id, owner_token...}."""
     response = httpx.post(f"{live_server}/api/jobs", json=spec)
     assert response.status_code == 201, response.text
-    return response.json()["id"]
+    return response.json()
 
 
 def test_jobs_lists_a_job_created_through_the_api_with_its_status(page: Page, live_server: str) -> None:
     job = create_job(
         live_server, name="api xo", dataset={"name": "xo"}, layers=XO_NET, stop={"max_steps": 50}
-    )
+    )["id"]
     page.goto(f"{live_server}/jobs")
     row = page.locator(f"#jobs-table tr[data-id='{job}']")
     expect(row.locator("a")).to_have_text("api xo")
     expect(row.locator("a")).to_have_attribute("href", f"/convnet#job={job}")
     expect(row.locator(".status")).to_contain_text("completed")  # the page refreshes by itself
-    expect(row.locator("button[data-action='delete']")).to_be_enabled()
+    expect(row.locator("button[data-action='delete']")).to_be_disabled()  # someone else's job
+    expect(row.locator(".mine")).to_be_hidden()
     measured = httpx.get(f"{live_server}/api/jobs/{job}").json()["metrics"]["test_step"]
     expect(row.locator("td").nth(7)).to_have_attribute("title", f"measured at step {measured}")
 
@@ -79,8 +84,8 @@ def test_jobs_overlays_the_curves_of_two_selected_jobs(page: Page, live_server: 
 
 
 def test_jobs_watch_link_opens_an_image_job_on_the_convnet_page(page: Page, live_server: str) -> None:
-    job = create_job(live_server, name="watched xo", dataset={"name": "xo"}, layers=XO_NET)
-    httpx.post(f"{live_server}/api/jobs/{job}/pause").raise_for_status()
+    job = create_job(live_server, name="watched xo", dataset={"name": "xo"}, layers=XO_NET)["id"]
+    httpx.post(f"{live_server}/api/jobs/{job}/pause", headers=AS_TEACHER).raise_for_status()
     page.goto(f"{live_server}/jobs")
     page.locator(f"#jobs-table tr[data-id='{job}'] a").click()
     expect(page).to_have_url(f"{live_server}/convnet#job={job}")
@@ -88,13 +93,18 @@ def test_jobs_watch_link_opens_an_image_job_on_the_convnet_page(page: Page, live
     expect(page.locator("#dataset")).to_have_value('{"name":"xo"}')
     expect(page.locator(".layer-box")).to_have_count(6)
     expect(page.locator(".prediction-card")).to_have_count(8)  # a paused job draws once for a viewer
-    httpx.post(f"{live_server}/api/jobs/{job}/stop").raise_for_status()
+    expect(page.locator("#job-readonly")).to_be_visible()  # someone else's: watched, not driven
+    expect(page.locator("#toggle")).to_be_disabled()
+    httpx.post(f"{live_server}/api/jobs/{job}/stop", headers=AS_TEACHER).raise_for_status()
 
 
 def test_jobs_buttons_pause_resume_stop_and_delete_a_job(page: Page, live_server: str) -> None:
-    job = create_job(live_server, name="controlled xo", dataset={"name": "xo"}, layers=XO_NET)
+    created = create_job(live_server, name="controlled xo", dataset={"name": "xo"}, layers=XO_NET)
+    job = created["id"]
+    own(page, created)
     page.goto(f"{live_server}/jobs")
     row = page.locator(f"#jobs-table tr[data-id='{job}']")
+    expect(row.locator(".mine")).to_have_text("yours")
     status = row.locator(".status")
     expect(status).to_have_text("running")
     row.get_by_role("button", name="Pause controlled xo").click()
@@ -110,9 +120,11 @@ def test_jobs_buttons_pause_resume_stop_and_delete_a_job(page: Page, live_server
 
 
 def test_jobs_says_why_a_job_paused_and_its_keep_box_keeps_it(page: Page, live_server: str) -> None:
-    job = create_job(
+    created = create_job(
         live_server, name="idle xo", dataset={"name": "xo"}, layers=XO_NET, pause_when_unwatched=0.5
     )
+    job = created["id"]
+    own(page, created)
     page.goto(f"{live_server}/jobs")
     row = page.locator(f"#jobs-table tr[data-id='{job}']")
     expect(row.locator(".status")).to_have_text("paused")  # the page refreshes by itself
@@ -130,3 +142,27 @@ def test_jobs_says_why_a_job_paused_and_its_keep_box_keeps_it(page: Page, live_s
     expect(
         page.locator(f"#jobs-table tr[data-id='{job}']").get_by_role("checkbox", name="Keep idle xo")
     ).to_be_checked()
+
+
+def test_the_teacher_s_token_offers_the_controls_of_every_job(page: Page, live_server: str) -> None:
+    job = create_job(live_server, name="a student's xo", dataset={"name": "xo"}, layers=XO_NET)["id"]
+    page.goto(f"{live_server}/jobs")
+    row = page.locator(f"#jobs-table tr[data-id='{job}']")
+    stop = row.get_by_role("button", name="Stop a student's xo")
+    expect(stop).to_be_disabled()
+
+    page.fill("#teacher-token", "a guess")
+    page.click("#teacher-form button[type='submit']")
+    expect(page.locator("#toast")).to_contain_text("not the teacher's token")
+    expect(stop).to_be_disabled()
+
+    page.fill("#teacher-token", TEACHER)
+    page.click("#teacher-form button[type='submit']")
+    expect(page.locator("#teacher-state")).to_contain_text("Teacher")
+    expect(stop).to_be_enabled()
+    stop.click()
+    expect(row.locator(".status")).to_have_text("stopped")
+    page.reload()  # the browser keeps the token
+    expect(page.locator(f"#jobs-table tr[data-id='{job}'] button[data-action='delete']")).to_be_enabled()
+    page.click("#teacher-forget")
+    expect(page.locator(f"#jobs-table tr[data-id='{job}'] button[data-action='delete']")).to_be_disabled()

@@ -15,6 +15,8 @@ import httpx
 import pytest
 from playwright.sync_api import Page, WebSocketRoute, expect
 
+from tests.browser.conftest import AS_TEACHER, own
+
 TIMEOUT = 15_000
 
 # Sum of the boundary canvas's pixels, to see it change; 0 before the first frame is drawn.
@@ -29,7 +31,8 @@ STEP = "Number(document.getElementById('count-step').textContent.replace(/,/g, '
 
 
 def _api(base: str, method: str, path: str) -> object:
-    request = urllib.request.Request(base + path, method=method)
+    """A REST call as the teacher (the tests clean up every job)."""
+    request = urllib.request.Request(base + path, method=method, headers=AS_TEACHER)
     with urllib.request.urlopen(request, timeout=10) as response:
         body = response.read()
     return json.loads(body) if body else None
@@ -338,14 +341,18 @@ def api_job(page: Page, live_server: str) -> Iterator[str]:
     """The id of a paused rings job made through the REST API, as a script or another person would;
     every job is deleted afterwards."""
     page.set_default_timeout(TIMEOUT)
-    with httpx.Client(base_url=live_server, timeout=10) as client:
+    with httpx.Client(base_url=live_server, timeout=10, headers=AS_TEACHER) as client:
         created = client.post("/api/jobs", json=RINGS_JOB)
         assert created.status_code == 201, created.text
         job_id = created.json()["id"]
         assert client.post(f"/api/jobs/{job_id}/pause").status_code == 200
+        API_JOB_TOKENS[job_id] = created.json()["owner_token"]
         yield job_id
         for item in client.get("/api/jobs", params={"limit": 100}).json()["items"]:
             assert client.delete(f"/api/jobs/{item['id']}").status_code in (204, 404)
+
+
+API_JOB_TOKENS: dict[str, str] = {}  # owner token of each `api_job`
 
 
 def job_ids(live_server: str) -> set[str]:
@@ -354,6 +361,7 @@ def job_ids(live_server: str) -> set[str]:
 
 def test_a_job_link_opens_that_job_with_its_setup(page: Page, live_server: str, api_job: str) -> None:
     before = job_ids(live_server)
+    own(page, {"id": api_job, "owner_token": API_JOB_TOKENS[api_job]})  # made in another tab
     page.goto(f"{live_server}/#job={api_job}")
     expect(page.locator("#job-id")).to_have_text(api_job)
     expect(page.locator("#status")).to_have_text("paused")
@@ -369,6 +377,7 @@ def test_a_job_link_opens_that_job_with_its_setup(page: Page, live_server: str, 
     page.wait_for_function(f"({BOUNDARY_SUM})() > 0")
     assert hash_state(page) == {"job": api_job}
     assert job_ids(live_server) == before  # the page made no job of its own
+    expect(page.locator("#job-readonly")).to_be_hidden()
 
     page.get_by_role("button", name="Play").click()
     expect(page.locator("#status")).to_have_text("running")
@@ -378,6 +387,23 @@ def test_a_job_link_opens_that_job_with_its_setup(page: Page, live_server: str, 
 
     page.goto(live_server + "/jobs")
     assert httpx.get(f"{live_server}/api/jobs/{api_job}").status_code == 200  # not the page's to delete
+
+
+def test_someone_else_s_job_is_watched_read_only_and_play_trains_a_copy(
+    page: Page, live_server: str, api_job: str
+) -> None:
+    page.goto(f"{live_server}/#job={api_job}")
+    expect(page.locator("#status")).to_have_text("paused")
+    expect(page.locator("#job-readonly")).to_be_visible()
+
+    page.get_by_role("button", name="Play").click()
+
+    copy = wait_for_new_job(page, api_job)
+    expect(page.locator("#status")).to_have_text("running")
+    expect(page.locator("#job-readonly")).to_be_hidden()
+    assert _api(live_server, "GET", f"/api/jobs/{api_job}")["status"] == "paused"  # left as it was
+    spec = _api(live_server, "GET", f"/api/jobs/{copy}")["spec"]
+    assert spec["layers"][1]["num_neurons"] == 5 and spec["trainer"]["method"] == "adam"
 
 
 def test_new_data_on_a_linked_job_trains_a_job_of_the_page_own(
@@ -509,6 +535,7 @@ def test_the_status_line_shows_why_a_job_paused_itself(page: Page, live_server: 
     created = httpx.post(f"{live_server}/api/jobs", json={**RINGS_JOB, "pause_when_unwatched": 0.5})
     assert created.status_code == 201, created.text
     job_id = created.json()["id"]
+    own(page, created.json())  # made in another tab of this browser
     eventually(lambda: httpx.get(f"{live_server}/api/jobs/{job_id}").json()["pause_reason"] == "unwatched")
     page.set_default_timeout(TIMEOUT)
     page.goto(f"{live_server}/#job={job_id}")
