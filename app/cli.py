@@ -16,6 +16,7 @@ from pydantic import ValidationError
 from app.checks import SpecInvalid, check_job_spec
 from app.jobs.runs import start_run, stop_conditions
 from app.presets import list_presets
+from app.security import LOOPBACK
 from app.settings import Settings
 from app.spec import JobSpec
 from app.store import DatabaseDamaged, check_database
@@ -71,6 +72,13 @@ def serve(settings: Settings) -> int:
         return 2
     if note is not None:
         print(f"netplay: {note}", file=sys.stderr, flush=True)
+    if not settings.admin_token and settings.host not in LOOPBACK:
+        print(
+            "netplay: no teacher's token (NETPLAY_ADMIN_TOKEN): each job can be changed only by "
+            "whoever created it",
+            file=sys.stderr,
+            flush=True,
+        )
     family = socket.AF_INET6 if ":" in settings.host else socket.AF_INET
     listener = socket.socket(family, socket.SOCK_STREAM)
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)

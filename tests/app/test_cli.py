@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -90,11 +91,11 @@ def test_presets_lists_every_preset_and_shows_a_valid_spec() -> None:
     assert show_presets("nope", io.StringIO()) == 2
 
 
-def serve(data_dir: Path, timeout: float = 60) -> subprocess.Popen:
-    """``netplay serve --port 0`` on `data_dir`."""
+def serve(data_dir: Path, *options: str, env: dict[str, str] | None = None) -> subprocess.Popen:
+    """``netplay serve --port 0 <options>`` on `data_dir`."""
     return subprocess.Popen(
-        [sys.executable, "-m", "app.cli", "--data-dir", str(data_dir), "serve", "--port", "0"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        [sys.executable, "-m", "app.cli", "--data-dir", str(data_dir), "serve", "--port", "0", *options],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
     )  # fmt: skip
 
 
@@ -130,3 +131,18 @@ def test_serve_says_when_it_starts_with_no_jobs(tmp_path: Path, empty: bool) -> 
     what = "an empty database file" if empty else "no database"
     assert banner.startswith("netplay is running: open http://")
     assert f"netplay: {what} at {database}: starting with no jobs" in err
+
+
+@pytest.mark.parametrize("admin_token", ["", "chalk"], ids=["no-teacher", "teacher"])
+def test_serve_on_the_network_says_when_no_teacher_token_is_set(tmp_path: Path, admin_token: str) -> None:
+    env = {**os.environ, "NETPLAY_ADMIN_TOKEN": admin_token}
+    process = serve(tmp_path, "--host", "0.0.0.0", env=env)
+    try:
+        banner = process.stdout.readline()
+    finally:
+        process.kill()
+        _, err = process.communicate(timeout=30)
+
+    assert banner.startswith("netplay is running: open http://0.0.0.0:")
+    said = "no teacher's token (NETPLAY_ADMIN_TOKEN)" in err
+    assert said is (admin_token == "")
