@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
 from pydantic import BaseModel
 
 from app.checks import SpecInvalid
@@ -20,6 +21,7 @@ from app.jobs.manager import JobNotFound
 from app.jobs.states import JobConflict
 from app.owners import Forbidden
 from app.quotas import TooMany
+from app.security import MULTIPART_ROUTES, SAFE_METHODS
 from engine import SpecError
 
 
@@ -30,14 +32,15 @@ class ErrorOut(BaseModel):
 
 
 MEANINGS = {
-    400: "The Host header names a host this server does not answer to.",
-    403: "The job belongs to someone else (send its owner token), or the request came from another site.",
+    400: "The Host header names a host this server does not answer to, or the body cannot be read.",
+    403: "It belongs to someone else (send its owner token), or the request came from another site.",
     404: "No such job or upload.",
     408: "The request body stopped arriving.",
     409: "The job's state does not allow it now; the detail says why.",
     413: "The request body is over the limit.",
     415: "A request that changes something must send a JSON body.",
     429: "This client went past a limit (jobs a minute, jobs training at once).",
+    503: "The server holds as many connections as it allows (NETPLAY_MAX_CONNECTIONS): try again.",
 }
 
 
@@ -49,6 +52,20 @@ def errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
         else {"model": ErrorOut, "description": MEANINGS[status]}
         for status in statuses
     }
+
+
+def document_common_errors(router: APIRouter) -> None:
+    """Add to each route's OpenAPI responses the statuses answered before the route runs: 400 and 503
+    anywhere (app.security's Host check, uvicorn's connection cap); for requests that change something,
+    403 (another site), 408 and 413 (app.limits) and 415 (a body that is not JSON, except the multipart
+    upload). Call it before the router is included."""
+    for route in router.routes:
+        if not isinstance(route, APIRoute):
+            continue
+        statuses = [400, 503]
+        if not route.methods <= SAFE_METHODS:
+            statuses += [403, 408, 413] + ([] if route.path in MULTIPART_ROUTES else [415])
+        route.responses = {**errors(*statuses), **route.responses}
 
 
 def invalid_response(loc: tuple, msg: str) -> JSONResponse:

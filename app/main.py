@@ -12,7 +12,7 @@ from fastapi_offline import FastAPIOffline
 from starlette.concurrency import run_in_threadpool
 
 from app.api import access, datasets, jobs, pages, presets, stream
-from app.errors import add_error_handlers
+from app.errors import add_error_handlers, document_common_errors
 from app.hub import Hub
 from app.jobs.manager import JobManager
 from app.limits import BodyLimits
@@ -54,9 +54,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     add_error_handlers(app)
     app.add_middleware(BodyLimits, max_bytes=settings.max_upload_bytes, timeout=settings.body_timeout_seconds)
     app.add_middleware(SiteGuard, allowed_hosts=settings.host_allow_list)  # outermost: checked first
-    for module in (jobs, stream, datasets, presets, access):
+    for module in (jobs, stream, datasets, presets, access, pages):
+        document_common_errors(module.router)  # the same every time: a second app changes nothing
         app.include_router(module.router)
-    app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=pages.STATIC_DIR), name="static")
 
     return app

@@ -82,9 +82,7 @@ def _images(data: Dataset) -> list[dict[str, Any]] | None:
     ]
 
 
-@router.post(
-    "", status_code=status.HTTP_201_CREATED, response_model=UploadCreated, responses=errors(403, 408, 422)
-)
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=UploadCreated, responses=errors(422))
 async def upload_dataset(
     file: UploadFile, request: Request, settings: AppSettings, manager: Manager
 ) -> UploadCreated:

@@ -44,7 +44,7 @@ def _out(manager: Manager, job_id: str) -> JobOut:
     "",
     status_code=status.HTTP_201_CREATED,
     response_model=JobCreated,
-    responses=errors(413, 415, 422, 429),
+    responses=errors(422, 429),
 )
 def create_job(
     spec: JobSpec,
@@ -163,7 +163,7 @@ def get_job_model(job_id: str, manager: Manager) -> dict:
     return job_model(manager, job_id)
 
 
-@router.post("/{job_id}/predict", response_model=PredictOut, responses=errors(404, 409, 413, 422))
+@router.post("/{job_id}/predict", response_model=PredictOut, responses=errors(404, 409, 422))
 def predict_job(job_id: str, request: PredictRequest, manager: Manager) -> PredictOut:
     """Run the job's current net on points or images: class probabilities and the predicted class."""
     return predict(manager, job_id, request)

@@ -27,31 +27,35 @@ DEADLINE = 30.0
 
 
 @contextmanager
-def running_server(data_dir: Path, **settings: str) -> Iterator[tuple[subprocess.Popen, str]]:
+def running_server(
+    data_dir: Path, log: Path | None = None, **settings: str
+) -> Iterator[tuple[subprocess.Popen, str]]:
     """Start ``netplay serve --port 0`` (NETPLAY_<name> `settings` too) and yield the process and the URL
-    it printed."""
+    it printed; its stderr goes to `log` when given."""
     env = {**os.environ, "NETPLAY_CHECKPOINT_SECONDS": "0.3", "NETPLAY_WORKERS": "2"}
     env.update({f"NETPLAY_{name.upper()}": value for name, value in settings.items()})
-    process = subprocess.Popen(
-        [sys.executable, "-m", "app.cli", "--data-dir", str(data_dir), "serve", "--port", "0"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
-    )
-    try:
-        line = process.stdout.readline()
-        match = re.search(r"open (http://\S+/)", line)
-        assert match, (
-            f"no URL printed: {line!r} {process.stderr.read() if process.poll() is not None else ''}"
+    with contextlib.ExitStack() as files:
+        stderr = files.enter_context(log.open("w")) if log is not None else subprocess.PIPE
+        process = subprocess.Popen(
+            [sys.executable, "-m", "app.cli", "--data-dir", str(data_dir), "serve", "--port", "0"],
+            stdout=subprocess.PIPE,
+            stderr=stderr,
+            text=True,
+            env=env,
         )
-        yield process, match.group(1).rstrip("/")
-    finally:
-        if process.poll() is None:
-            process.kill()
-        process.wait(timeout=10)
-        process.stdout.close()
-        process.stderr.close()
+        try:
+            line = process.stdout.readline()
+            ended = process.poll() is not None and log is None
+            match = re.search(r"open (http://\S+/)", line)
+            assert match, f"no URL printed: {line!r} {process.stderr.read() if ended else ''}"
+            yield process, match.group(1).rstrip("/")
+        finally:
+            if process.poll() is None:
+                process.kill()
+            process.wait(timeout=10)
+            process.stdout.close()
+            if process.stderr is not None:
+                process.stderr.close()
 
 
 def wait_until(check: Callable[[], Any], what: str) -> Any:
@@ -248,3 +252,41 @@ def test_a_body_that_never_arrives_is_given_up_and_connections_are_capped(tmp_pa
     assert "did not arrive within 0.5 s" in answer
     assert full.status_code == 503
     assert again
+
+
+def test_viewers_and_clients_that_vanish_leave_no_traceback(tmp_path: Path) -> None:
+    """Every way a client can go away mid-conversation is a normal event: nothing in the server's log."""
+    log = tmp_path / "server.log"
+    with running_server(tmp_path / "data", log, admin_token="t") as (process, url):
+        job_id = httpx.post(f"{url}/api/jobs", json=rings_spec()).json()["id"]
+        doomed = httpx.post(f"{url}/api/jobs", json=rings_spec()).json()["id"]
+        stream_url = url.replace("http", "ws") + "/api/jobs/{}/stream"
+        host, port = url.removeprefix("http://").rsplit(":", 1)
+        upgrade = (
+            f"GET /api/jobs/{job_id}/stream HTTP/1.1\r\nHost: {host}:{port}\r\nUpgrade: websocket\r\n"
+            "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+            "Sec-WebSocket-Version: 13\r\n\r\n"
+        ).encode()
+        raw_request(url, upgrade).close()  # gone during the handshake
+        for _ in range(3):  # gone mid-stream without a closing handshake, frames still flowing
+            with connect(stream_url.format(job_id), max_size=None) as viewer:
+                json.loads(viewer.recv(timeout=10))
+                viewer.socket.shutdown(socket.SHUT_RDWR)
+        with connect(stream_url.format(job_id), max_size=None) as viewer:  # a control, then gone at once
+            viewer.recv(timeout=10)
+            viewer.send(json.dumps({"type": "pause"}))
+        with connect(stream_url.format(doomed), max_size=None) as viewer:  # its job deleted under it
+            viewer.recv(timeout=10)
+            httpx.delete(f"{url}/api/jobs/{doomed}", headers={"authorization": "Bearer t"})
+            with contextlib.suppress(Exception):
+                while True:
+                    viewer.recv(timeout=10)
+        body = b'{"points": [[0, 0]' + b", [0, 0]" * 1000 + b"]}"
+        head = f"POST /api/jobs/{job_id}/predict HTTP/1.1\r\nHost: {host}:{port}\r\n"
+        head += f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+        raw_request(url, head.encode() + body[:100]).close()  # gone halfway through its body
+        with connect(stream_url.format(job_id), max_size=None) as viewer:  # the server still serves
+            assert json.loads(viewer.recv(timeout=10))["type"] == "snapshot"
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=20) == 0
+    assert "Traceback" not in log.read_text(), log.read_text()[-4000:]
