@@ -529,3 +529,28 @@ def test_a_stop_condition_completes_the_job(
     assert (job["status"], job["stop_reason"], job["error"]) == ("completed", next(iter(stop)), None)
     assert check(job), job
     assert post(client, job_id, "resume", status_code=409)["detail"].endswith("(reset it to train again)")
+
+
+def test_predict_answers_the_same_status_for_the_same_input_whatever_the_job_state(
+    client: TestClient, rings_spec: Spec, wait_for_job: Callable[..., dict]
+) -> None:
+    running = create(client, rings_spec)["id"]
+    paused = client.post("/api/jobs?paused=true", json=rings_spec).json()["id"]
+    done = create(client, {**rings_spec, "stop": {"max_steps": 5}})["id"]
+    wait_for_job(client, done, lambda job: job["status"] == "completed")
+    bodies = {"good": {"points": POINTS}, "ragged": {"points": [[1.0, 2.0], [1.0, 2.0, 3.0]]}, "empty": {}}
+
+    answers = {
+        (state, name): client.post(f"/api/jobs/{job_id}/predict", json=body)
+        for state, job_id in (("running", running), ("paused", paused), ("completed", done))
+        for name, body in bodies.items()
+    }
+
+    for (state, name), response in answers.items():
+        expected = 200 if name == "good" else 422
+        assert response.status_code == expected, (state, name, response.text)
+    for name in ("ragged", "empty"):
+        details = {
+            answers[(state, name)].json()["detail"][0]["msg"] for state in ("running", "paused", "completed")
+        }
+        assert len(details) == 1, details
