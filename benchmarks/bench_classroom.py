@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
-from serving import frame_type, server, tree_rss, ws_url
+from serving import AS_TEACHER, frame_type, server, tree_rss, ws_url
 from websockets.asyncio.client import connect
 
 RINGS_JOB: dict[str, Any] = {
@@ -91,9 +91,10 @@ async def student(
         seen.errors.append(f"POST {response.status_code}: {response.text[:200]}")
         measured.set()
         return seen
-    job_id = response.json()["id"]
+    job_id, token = response.json()["id"], response.json()["owner_token"]
     async with connect(ws_url(url, job_id, PAGE_KINDS), max_size=None) as socket:
         json.loads(await socket.recv())  # the snapshot
+        await socket.send(json.dumps({"type": "auth", "token": token}))  # as a page does
         training_started = time.monotonic()
         deadline = training_started + seconds
         while (now := time.monotonic()) < deadline:
@@ -112,6 +113,7 @@ async def student(
                     seen.pause_round_trip = time.monotonic() - sent
             elif isinstance(message, str) and body.get("type") == "error":
                 seen.errors.append(body["message"])
+                break  # the pause was refused: no answer is coming
         await socket.send(json.dumps({"type": "resume"}))
         measured.set()
         while not closed.is_set():  # the tab stays open, reading, until the whole class is done
@@ -140,7 +142,7 @@ def note(seen: Student, message: str | bytes, posted: float) -> None:
 async def classroom(url: str, pid: int, students: int, seconds: float) -> dict[str, Any]:
     """N students at once; returns the figures of one table row."""
     limits = httpx.Limits(max_connections=students + 10)
-    async with httpx.AsyncClient(timeout=60, limits=limits) as http:
+    async with httpx.AsyncClient(timeout=60, limits=limits, headers=AS_TEACHER) as http:
         await http.get(f"{url}/api/jobs")  # answered once the server has started its workers
         rss_idle = tree_rss(pid)
         closed = asyncio.Event()
@@ -222,7 +224,7 @@ async def fast_start(url: str, repeats: int) -> tuple[list[float], list[float]]:
     """Seconds from POST to the first step and to ``completed``, for the rings job stopping at 95%."""
     spec = {**RINGS_JOB, "stop": {"target_test_accuracy": TARGET}, "pause_when_unwatched": None}
     first_steps, completions = [], []
-    async with httpx.AsyncClient(timeout=60) as http:
+    async with httpx.AsyncClient(timeout=60, headers=AS_TEACHER) as http:
         for _ in range(repeats):
             posted = time.time()
             job = (await http.post(f"{url}/api/jobs", json=spec)).json()
@@ -238,7 +240,7 @@ async def fast_start(url: str, repeats: int) -> tuple[list[float], list[float]]:
 async def viewers_speed(url: str, viewers: int, seconds: float) -> tuple[float, float, float]:
     """Examples/s of one job with no viewer and with `viewers` viewers, and frames/s each viewer got."""
     spec = {**RINGS_JOB, "pause_when_unwatched": None}
-    async with httpx.AsyncClient(timeout=60) as http:
+    async with httpx.AsyncClient(timeout=60, headers=AS_TEACHER) as http:
         job_id = (await http.post(f"{url}/api/jobs", json=spec)).json()["id"]
         await asyncio.sleep(1.0)
         alone = await examples_per_second(http, url, job_id, seconds)
@@ -267,7 +269,7 @@ async def parked_jobs(url: str, pid: int, count: int) -> dict[str, Any]:
     """Memory before, while `count` jobs train, and once they are all parked; then seconds from
     ``resume`` to the first new step of 20 of them."""
     spec = {**RINGS_JOB, "pause_when_unwatched": None}
-    async with httpx.AsyncClient(timeout=60) as http:
+    async with httpx.AsyncClient(timeout=60, headers=AS_TEACHER) as http:
         await http.get(f"{url}/api/jobs")
         idle = tree_rss(pid)
         ids = [(await http.post(f"{url}/api/jobs", json=spec)).json()["id"] for _ in range(count)]

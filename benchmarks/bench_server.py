@@ -19,7 +19,7 @@ import time
 from typing import Any
 
 import httpx
-from serving import server
+from serving import AS_TEACHER, server
 from websockets.sync.client import connect
 
 from app.checks import check_job_spec
@@ -59,7 +59,7 @@ def served(url: str, spec: dict[str, Any], seconds: float) -> dict[str, float]:
                 frames += 1
         elapsed = time.monotonic() - started
         watched = (httpx.get(f"{url}/api/jobs/{job_id}").json()["examples_seen"] - first) / elapsed
-    httpx.post(f"{url}/api/jobs/{job_id}/stop")
+    httpx.post(f"{url}/api/jobs/{job_id}/stop", headers=AS_TEACHER)
     return {"alone": alone, "watched": watched, "frames_per_second": frames / elapsed}
 
 

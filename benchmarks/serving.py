@@ -1,6 +1,7 @@
 """A real netplay server for the benchmarks, and what they read off it.
 
-`server()` starts ``netplay serve`` on a free loopback port with a throwaway data dir; `tree_rss` sums
+`server()` starts ``netplay serve`` on a free loopback port with a throwaway data dir and the teacher's
+token `TEACHER` (its requests send `AS_TEACHER` to change any job); `tree_rss` sums
 the resident memory of the server and its processes (fork server, workers); `frame_type` reads a binary
 frame's kind without decoding its arrays; `ws_url` is a job's stream address.
 """
@@ -18,15 +19,19 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
+TEACHER = "benchmark-teacher"
+AS_TEACHER = {"authorization": f"Bearer {TEACHER}"}
+
 
 @contextlib.contextmanager
 def server(**environment: str) -> Iterator[tuple[str, int]]:
     """A fresh ``netplay serve`` on a free port: (its URL, its pid). What it says on stderr goes to a
     file, shown only if it fails to start."""
     with tempfile.TemporaryDirectory() as data_dir, (Path(data_dir) / "stderr.txt").open("w+") as errors:
+        env = {**os.environ, "NETPLAY_ADMIN_TOKEN": TEACHER, **environment}
         process = subprocess.Popen(
             [sys.executable, "-m", "app.cli", "--data-dir", data_dir, "serve", "--port", "0"],
-            stdout=subprocess.PIPE, stderr=errors, text=True, env={**os.environ, **environment},
+            stdout=subprocess.PIPE, stderr=errors, text=True, env=env,
         )  # fmt: skip
         try:
             match = re.search(r"open (http://\S+)/", process.stdout.readline())
