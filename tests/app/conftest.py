@@ -170,6 +170,13 @@ def make_client(make_settings: SettingsFactory) -> Iterator[ClientFactory]:
 
 
 @pytest.fixture
+def anyone(make_settings: SettingsFactory) -> Iterator[TestClient]:
+    """A client that sends no token of its own (each test adds what it has)."""
+    with TestClient(create_app(make_settings())) as test_client:
+        yield test_client
+
+
+@pytest.fixture
 def client(settings: Settings) -> Iterator[TestClient]:
     """A TestClient on an app with `settings`, its lifespan (job manager, store) started."""
     with TestClient(create_app(settings), headers=AS_TEACHER) as test_client:

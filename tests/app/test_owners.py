@@ -4,16 +4,14 @@ client cannot take the class's capacity."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
 from app.checks import check_job_spec
-from app.main import create_app
 from app.owners import bearer_token
-from app.settings import Settings
 from app.spec import JobSpec
 
 CHANGES = [
@@ -29,13 +27,6 @@ CHANGES = [
 
 def bearer(token: str) -> dict[str, str]:
     return {"authorization": f"Bearer {token}"}
-
-
-@pytest.fixture
-def anyone(make_settings: Callable[..., Settings]) -> Iterator[TestClient]:
-    """A client that sends no token of its own (each test adds what it has)."""
-    with TestClient(create_app(make_settings())) as client:
-        yield client
 
 
 def created(client: TestClient, spec: dict[str, Any], **headers: str) -> dict[str, Any]:

@@ -10,26 +10,13 @@ from typing import Any
 
 from app.checks import load_dataset
 from app.jobs.task import JobTask
-from app.spec import JobSpec
+from tests.app.test_pool import place_command
 
 Message = tuple[Any, ...]
 
 
 def task_for(spec: dict[str, Any], sent: list[Message], **changes: Any) -> JobTask:
-    command = {
-        "op": "place",
-        "job": "j",
-        "run": 7,
-        "spec": JobSpec.model_validate(spec).model_dump(mode="json"),
-        "dataset_key": json.dumps(spec["dataset"]),
-        "trainer": None,
-        "checkpoint": None,
-        "stop": {"limit_steps": 10_000_000},
-        "view": {},
-        "kinds": [],
-        "paused": False,
-        **changes,
-    }
+    command = place_command("j", spec, run=7, **changes)
     return JobTask(command, load_dataset(spec["dataset"], Path(".")), sent.append)
 
 

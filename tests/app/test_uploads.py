@@ -3,26 +3,15 @@ uploader or the teacher only, never of a file a live job reads."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
-from app.main import create_app
 from app.settings import Settings
 from tests.app.test_api_datasets import npz_bytes, upload, uploaded_files
-
-
-def bearer(token: str) -> dict[str, str]:
-    return {"authorization": f"Bearer {token}"}
-
-
-@pytest.fixture
-def anyone(make_settings: Callable[..., Settings]) -> Iterator[TestClient]:
-    """A client that sends no token of its own."""
-    with TestClient(create_app(make_settings())) as client:
-        yield client
+from tests.app.test_owners import bearer
 
 
 def stored(client: TestClient, name: str = "halves.npz", content: bytes | None = None) -> dict[str, Any]:
