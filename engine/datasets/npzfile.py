@@ -44,6 +44,22 @@ def _open(data: bytes, field: str) -> np.lib.npyio.NpzFile:
     return np.load(io.BytesIO(data), allow_pickle=False)
 
 
+def _stored_shape(data: bytes, key: str) -> tuple[int, ...] | None:
+    """The shape an array of the .npz declares in its .npy header, read without decompressing the
+    array (None when it has no such array or no readable header: loading it says why)."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive, archive.open(f"{key}.npy") as member:
+            readers = {
+                (1, 0): np.lib.format.read_array_header_1_0,
+                (2, 0): np.lib.format.read_array_header_2_0,
+            }
+            reader = readers.get(np.lib.format.read_magic(member))
+            shape = reader(member)[0] if reader is not None else None
+    except (KeyError, ValueError, OSError, EOFError, zipfile.BadZipFile):
+        return None
+    return tuple(shape) if shape is not None else None
+
+
 def _array(archive: np.lib.npyio.NpzFile, key: str, field: str) -> np.ndarray:
     if key not in archive.files:
         found = ", ".join(archive.files) or "nothing"
@@ -127,6 +143,9 @@ def load_npz(
 ) -> Loaded:
     """An .npz with X and y (bytes or a path) as (X, y, class_names); see the module doc for rules."""
     data = read_source(source, data_dir=data_dir, max_bytes=max_bytes, field=field)
+    declared = _stored_shape(data, "X")
+    if declared:  # a set too big is refused before its arrays are expanded
+        check_total(declared, field=field)
     with _open(data, field) as archive:
         X = _check_X(_array(archive, "X", field), field)
         y = _check_y(_array(archive, "y", field), X.shape[0], field)

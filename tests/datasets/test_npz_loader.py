@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from engine.datasets import load_npz, make_dataset
+from engine.datasets import load_npz, make_dataset, npzfile
 from engine.errors import SpecError
 
 
@@ -121,3 +121,18 @@ def test_npz_of_images_builds_an_image_set_with_crop(tmp_path: Path) -> None:
     with pytest.raises(SpecError, match="at most the image size 10") as caught:
         make_dataset("npz", file="images.npz", data_dir=tmp_path, crop=12)
     assert caught.value.path == ("crop",)
+
+
+def test_npz_loader_refuses_a_set_too_big_from_its_header_before_expanding_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A few hundred KB that expand to 500 MB: the .npy header's shape is enough to refuse it."""
+    buffer = io.BytesIO()
+    np.savez_compressed(buffer, X=np.zeros((500_000, 1000), np.uint8), y=np.zeros(500_000, np.uint8))
+
+    def never(*_: object) -> None:
+        raise AssertionError("the arrays were opened for loading")
+
+    monkeypatch.setattr(npzfile, "_open", never)
+    with pytest.raises(SpecError, match="500000x1000 is 500,000,000 values"):
+        load_npz(buffer.getvalue())
