@@ -75,7 +75,10 @@ FIELDS: dict[str, dict[str, Field]] = {
     "sigmoid": {},
     "tanh": {},
     "maxout": {"group_size": Field("int", 2, minimum=1)},
-    "dropout": {"drop_prob": Field("float", 0.5, minimum=0.0, maximum=1.0, exclusive_max=True)},
+    "dropout": {
+        "drop_prob": Field("float", 0.5, minimum=0.0, maximum=1.0, exclusive_max=True),
+        "scaling": Field("choice", "inverted", choices=("inverted", "convnetjs")),
+    },
     "batchnorm": {
         "eps": Field("float", 1e-5, minimum=0.0),
         "momentum": Field("float", 0.9, minimum=0.0, maximum=1.0),
@@ -84,6 +87,12 @@ FIELDS: dict[str, dict[str, Field]] = {
     "svm": {"num_classes": Field("int", minimum=2)},
     "regression": {"num_neurons": Field("int", minimum=1)},
 }
+
+
+# Written into every definition after the input by ConvNetJS's makeLayers (from the layer before):
+# accepted so its definitions load as they are, and ignored as makeLayers ignores them.
+INPUT_SIZE_FIELDS = ("in_sx", "in_sy", "in_depth")
+INPUT_SIZE_FIELD = Field("int", minimum=1)
 
 
 def layer_label(index: int, layer_type: str) -> str:
@@ -142,6 +151,9 @@ def check_layer(definition: Any, index: int) -> LayerDef:
     fields = FIELDS[layer_type]
     checked: LayerDef = {"type": layer_type}
     for name in definition:
+        if name in INPUT_SIZE_FIELDS and layer_type != "input":
+            _check_number(definition[name], INPUT_SIZE_FIELD, where, name, ("layers", index, name))
+            continue  # ConvNetJS's makeLayers writes them; the input's shape decides, as it does there
         if name != "type" and name not in fields:
             raise SpecError(f"{where}: unknown field {name!r}", ("layers", index, name))
     for name, field in fields.items():
@@ -217,7 +229,7 @@ def _expand_shorthand(layer: LayerDef) -> list[LayerDef]:
     elif activation is not None:
         expanded.append({"type": activation})
     if layer["drop_prob"] is not None:
-        expanded.append({"type": "dropout", "drop_prob": layer["drop_prob"]})
+        expanded.append({"type": "dropout", "drop_prob": layer["drop_prob"], "scaling": "inverted"})
     return expanded
 
 

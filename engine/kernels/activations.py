@@ -122,9 +122,9 @@ def maxout_backward(dout: np.ndarray, winners: np.ndarray, group_size: int) -> n
 
 
 def dropout_mask(
-    shape: tuple[int, ...], drop_prob: float, rng: np.random.Generator, dtype: np.dtype
+    shape: tuple[int, ...], drop_prob: float, rng: np.random.Generator, dtype: np.dtype, inverted: bool = True
 ) -> np.ndarray:
-    """Inverted dropout: keep each unit with probability 1 - p and scale kept units by 1 / (1 - p),
-    so the expected activation is unchanged and inference needs no rescaling. -> mask: `shape`"""
+    """Keep each unit with probability 1 - p; inverted dropout scales kept units by 1 / (1 - p), so the
+    expected activation is unchanged and inference needs no rescaling. -> mask: `shape`"""
     keep = rng.random(shape, dtype=np.float32 if dtype == np.float32 else np.float64) >= drop_prob
-    return keep.astype(dtype) * dtype.type(1.0 / (1.0 - drop_prob))
+    return keep.astype(dtype) * dtype.type(1.0 / (1.0 - drop_prob)) if inverted else keep.astype(dtype)

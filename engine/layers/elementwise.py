@@ -63,7 +63,8 @@ class Tanh(Layer):
 
 
 class Maxout(Layer):
-    """Maximum over consecutive groups of `group_size` channels."""
+    """Maximum over consecutive groups of `group_size` channels. As in ConvNetJS, the output has
+    depth // group_size channels; channels past the last whole group are left out (zero gradient)."""
 
     type = "maxout"
 
@@ -71,22 +72,31 @@ class Maxout(Layer):
         super().__init__(definition, in_shape)
         depth, sy, sx = in_shape
         group = definition["group_size"]
-        if depth % group:
-            raise self.fail(f"depth {depth} does not divide into groups of {group}", "group_size")
+        if depth < group:
+            raise self.fail(f"depth {depth} is smaller than one group of {group}", "group_size")
         self.out_shape = (depth // group, sy, sx)
+        self.used = depth // group * group  # input channels in whole groups
 
     def forward(self, x: np.ndarray, training: bool) -> np.ndarray:
-        out, self.winners = act.maxout_forward(x, self.definition["group_size"])
+        out, self.winners = act.maxout_forward(x[:, : self.used], self.definition["group_size"])
         return out
 
     def backward(self, dout: np.ndarray) -> np.ndarray | None:
         if not self.need_dx:
             return None
-        return act.maxout_backward(dout, self.winners, self.definition["group_size"])
+        dx = act.maxout_backward(dout, self.winners, self.definition["group_size"])
+        if self.used == self.in_shape[0]:
+            return dx
+        full = np.zeros((dx.shape[0], self.in_shape[0], *dx.shape[2:]), dtype=dx.dtype)
+        full[:, : self.used] = dx
+        return full
 
 
 class Dropout(Layer):
-    """Inverted dropout during training; the identity at inference."""
+    """Drops each value with probability `drop_prob` while training. ``scaling`` "inverted" (netplay's
+    own): kept values are scaled by 1 / (1 - drop_prob) while training, the identity at inference.
+    "convnetjs": as ConvNetJS computes it (nets imported from it), no scaling while training and
+    outputs times `drop_prob` at inference (ConvNetJS's quirk: the expected value wants 1 - drop_prob)."""
 
     type = "dropout"
 
@@ -96,10 +106,13 @@ class Dropout(Layer):
 
     def forward(self, x: np.ndarray, training: bool) -> np.ndarray:
         drop_prob = self.definition["drop_prob"]
-        if not training or drop_prob == 0.0:
-            self.mask = None
+        convnetjs = self.definition["scaling"] == "convnetjs"
+        self.mask = None
+        if not training:
+            return x * x.dtype.type(drop_prob) if convnetjs else x
+        if drop_prob == 0.0:
             return x
-        self.mask = act.dropout_mask(x.shape, drop_prob, self.rng, x.dtype)
+        self.mask = act.dropout_mask(x.shape, drop_prob, self.rng, x.dtype, inverted=not convnetjs)
         return x * self.mask
 
     def backward(self, dout: np.ndarray) -> np.ndarray | None:

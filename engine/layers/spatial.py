@@ -37,20 +37,17 @@ class _Windowed:
         )
 
     def spatial_out(self) -> tuple[int, int]:
-        """Output (sy, sx); rejects windows that do not fit or leave rows/columns uncovered."""
+        """Output (sy, sx), floored as ConvNetJS (and PyTorch) do: ``(in + 2 pad - window) // stride
+        + 1``; input rows and columns past the last whole window are left out. Refuses a window that
+        produces no output, and for pooling a pad as large as the window (a window of padding alone)."""
         d = self.definition
         _, in_y, in_x = self.in_shape
         pad, stride = d["pad"], d["stride"]
         if d["sy"] > in_y + 2 * pad or d["sx"] > in_x + 2 * pad:
             padded = f"{in_x + 2 * pad}x{in_y + 2 * pad}"
             raise self.geometry_error(f"window {d['sx']}x{d['sy']} is larger than the padded input {padded}")
-        if pad >= d["sx"] or pad >= d["sy"]:
+        if self.type == "pool" and (pad >= d["sx"] or pad >= d["sy"]):
             raise self.geometry_error(f"pad {pad} must be smaller than the window")
-        if (in_y + 2 * pad - d["sy"]) % stride or (in_x + 2 * pad - d["sx"]) % stride:
-            raise self.geometry_error(
-                f"input {in_x}x{in_y} does not divide: with pad {pad} the window {d['sx']}x{d['sy']} "
-                f"at stride {stride} leaves rows or columns uncovered; change sx, stride or pad"
-            )
         return output_size(in_y, d["sy"], stride, pad), output_size(in_x, d["sx"], stride, pad)
 
 

@@ -61,13 +61,13 @@ def test_create_job_rejects_non_positive_filters(client: TestClient, rings_spec:
 
 STRUCTURE_CASES: list[tuple[str, Spec, list, str]] = [
     (
-        "pool-does-not-divide",
+        "pool-larger-than-its-input",
         {
             "dataset": {"name": "xo", "n_samples": 100},
-            "layers": [INPUT_9x9, {"type": "pool", "sx": 2}, SOFTMAX_2],
+            "layers": [INPUT_9x9, {"type": "pool", "sx": 10}, SOFTMAX_2],
         },
         ["body", "layers", 1],
-        "input 9x9 does not divide",
+        "window 10x10 is larger than the padded input 9x9",
     ),
     (
         "negative-neurons",

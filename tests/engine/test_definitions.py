@@ -107,7 +107,7 @@ def test_drop_prob_appends_dropout_after_the_activation() -> None:
         [INPUT2, {"type": "fc", "num_neurons": 4, "activation": "relu", "drop_prob": 0.3}, SOFTMAX2]
     )
     assert [layer["type"] for layer in layers] == ["input", "fc", "relu", "dropout", "fc", "softmax"]
-    assert layers[3] == {"type": "dropout", "drop_prob": 0.3, "source": 1}
+    assert layers[3] == {"type": "dropout", "drop_prob": 0.3, "scaling": "inverted", "source": 1}
 
 
 @pytest.mark.parametrize(
@@ -188,19 +188,25 @@ def rejection(defs: Any) -> SpecError:
     return caught.value
 
 
-def test_pool_rejects_window_that_does_not_divide() -> None:
+def test_pool_floors_a_window_that_does_not_tile_as_convnetjs_does() -> None:
     defs = [dict(layer) for layer in MNIST]
     defs[0] = {"type": "input", "out_sx": 26, "out_sy": 26, "out_depth": 1}
-    error = rejection(defs)
-    assert str(error).startswith("layer 4 (pool sx=3 stride=3): input 13x13 does not divide")
-    assert error.path == ("layers", 4)
-    assert error.location == "layers[4]"
+    net = Net(defs)
+    pools = [layer for layer in net.layers if layer.type == "pool"]
+    assert [pool.out_shape for pool in pools] == [(8, 13, 13), (16, 4, 4)]  # floor((13 - 3) / 3 + 1)
 
 
-def test_conv_rejects_stride_that_does_not_divide() -> None:
+def test_conv_floors_a_stride_that_does_not_tile_as_convnetjs_does() -> None:
+    net = Net([{"type": "input", "out_sx": 6, "out_sy": 6, "out_depth": 1},
+               {"type": "conv", "sx": 3, "filters": 2, "stride": 2}, SOFTMAX2])  # fmt: skip
+    assert net.layers[1].out_shape == (2, 2, 2)  # floor((6 - 3) / 2 + 1)
+    assert net.forward(np.zeros((3, 1, 6, 6), np.float32)).shape == (3, 2)
+
+
+def test_a_window_larger_than_the_padded_input_is_refused_naming_the_layer() -> None:
     error = rejection([{"type": "input", "out_sx": 6, "out_sy": 6, "out_depth": 1},
-                       {"type": "conv", "sx": 3, "filters": 2, "stride": 2}, SOFTMAX2])  # fmt: skip
-    assert str(error).startswith("layer 1 (conv sx=3 stride=2): input 6x6 does not divide")
+                       {"type": "conv", "sx": 9, "filters": 2, "pad": 1}, SOFTMAX2])  # fmt: skip
+    assert str(error) == "layer 1 (conv sx=9 stride=1 pad=1): window 9x9 is larger than the padded input 8x8"
     assert error.location == "layers[1]"
 
 
@@ -350,15 +356,25 @@ def test_rejects_pad_as_large_as_the_window() -> None:
 
 
 def test_geometry_errors_name_rectangular_windows() -> None:
-    error = rejection([{"type": "input", "out_sx": 5, "out_sy": 6, "out_depth": 1},
+    error = rejection([{"type": "input", "out_sx": 5, "out_sy": 2, "out_depth": 1},
                        {"type": "pool", "sx": 2, "sy": 3}, SOFTMAX2])  # fmt: skip
-    assert str(error).startswith("layer 1 (pool sx=2 sy=3 stride=2): input 5x6 does not divide")
+    assert str(error) == "layer 1 (pool sx=2 sy=3 stride=2): window 2x3 is larger than the padded input 5x2"
 
 
-def test_rejects_maxout_group_that_does_not_divide_the_depth() -> None:
-    error = rejection([INPUT2, {"type": "fc", "num_neurons": 5, "activation": "maxout", "group_size": 2},
+def test_maxout_leaves_out_channels_past_the_last_whole_group_as_convnetjs_does() -> None:
+    net = Net([INPUT2, {"type": "fc", "num_neurons": 5, "activation": "maxout", "group_size": 2}, SOFTMAX2],
+              dtype="float64")  # fmt: skip
+    fc, maxout = net.layers[1], net.layers[2]
+    assert maxout.out_shape == (2, 1, 1)
+    x = np.random.default_rng(0).normal(size=(4, 2))
+    hidden = x @ fc.params["w"] + fc.params["b"]
+    np.testing.assert_allclose(maxout.forward(hidden, False), hidden[:, :4].reshape(4, 2, 2).max(axis=2))
+
+
+def test_rejects_maxout_with_fewer_channels_than_one_group() -> None:
+    error = rejection([INPUT2, {"type": "fc", "num_neurons": 1, "activation": "maxout", "group_size": 2},
                        SOFTMAX2])  # fmt: skip
-    assert str(error) == "layer 1 (maxout): depth 5 does not divide into groups of 2"
+    assert str(error) == "layer 1 (maxout): depth 1 is smaller than one group of 2"
     assert error.location == "layers[1].group_size"
 
 
@@ -366,8 +382,8 @@ def test_geometry_error_points_at_the_users_layer_after_desugaring() -> None:
     # Layer 1 expands into conv + relu, so the failing pool is desugared index 3 but user index 2.
     error = rejection([{"type": "input", "out_sx": 5, "out_sy": 5, "out_depth": 1},
                        {"type": "conv", "sx": 3, "filters": 2, "pad": 1, "activation": "relu"},
-                       {"type": "pool", "sx": 2, "stride": 2}, SOFTMAX2])  # fmt: skip
-    assert str(error).startswith("layer 2 (pool sx=2 stride=2): input 5x5 does not divide")
+                       {"type": "pool", "sx": 6, "stride": 2}, SOFTMAX2])  # fmt: skip
+    assert str(error).startswith("layer 2 (pool sx=6 stride=2): window 6x6 is larger than the padded input")
 
 
 @pytest.mark.parametrize("seed", [-1, 1.5, True, "0"])
@@ -391,3 +407,16 @@ def test_spec_error_paths_render_like_api_fields() -> None:
     assert error.location == "dataset.noise"
     assert str(error) == "noise must be >= 0"
     assert SpecError("whole object").location == ""
+
+
+def test_definitions_carrying_convnetjs_input_sizes_are_accepted_and_the_input_decides() -> None:
+    """ConvNetJS's makeLayers writes in_sx, in_sy and in_depth into each definition after the input;
+    they load as they are, and, as there, the real input shape wins."""
+    defs = [{"type": "input", "out_sx": 6, "out_sy": 6, "out_depth": 2},
+            {"type": "conv", "sx": 3, "filters": 2, "in_sx": 6, "in_sy": 6, "in_depth": 2},
+            {"type": "softmax", "num_classes": 2, "in_sx": 99, "in_sy": 1, "in_depth": 1}]  # fmt: skip
+    net = Net(defs)
+    assert net.layers[1].out_shape == (2, 4, 4)
+    error = rejection([defs[0], {**defs[1], "in_sx": "six"}, defs[2]])
+    assert str(error) == "layer 1 (conv): in_sx must be a number, got 'six'"
+    assert error.path == ("layers", 1, "in_sx")

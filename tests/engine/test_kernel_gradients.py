@@ -57,6 +57,10 @@ CONV_GEOMETRIES = [
     (6, 6, 5, 5, 1, 2),
     (4, 4, 1, 1, 1, 0),
     (9, 9, 3, 3, 3, 0),
+    # windows that do not tile the input: the last rows and columns are left out, as ConvNetJS does
+    (6, 6, 3, 3, 2, 0),
+    (8, 7, 3, 2, 2, 1),
+    (7, 7, 2, 2, 2, 0),
 ]
 
 

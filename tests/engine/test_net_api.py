@@ -133,6 +133,21 @@ def test_dropout_is_inverted_and_the_identity_at_inference() -> None:
     np.testing.assert_array_equal(net.forward(x), net.forward(x))
 
 
+def test_dropout_scaled_as_convnetjs_keeps_values_while_training_and_scales_by_drop_prob_after() -> None:
+    """ConvNetJS's dropout, which an imported net keeps: no scaling while training, outputs times
+    drop_prob (not 1 - drop_prob) at inference."""
+    drop_prob = 0.3
+    net = Net([{"type": "input", "out_sx": 1, "out_sy": 1, "out_depth": 1000},
+               {"type": "dropout", "drop_prob": drop_prob, "scaling": "convnetjs"},
+               {"type": "softmax", "num_classes": 2}], dtype=np.float64)  # fmt: skip
+    x = np.full((50, 1000), 2.0)
+    trained = net.layers[1].forward(x, True)
+    kept = trained != 0
+    assert kept.mean() == pytest.approx(1 - drop_prob, abs=0.01)
+    np.testing.assert_array_equal(trained[kept], 2.0)
+    np.testing.assert_allclose(net.layer_output(x, 1), x * drop_prob)
+
+
 def test_dropout_draws_a_new_mask_each_training_pass() -> None:
     net = Net(
         [INPUT2, {"type": "fc", "num_neurons": 50, "drop_prob": 0.5}, {"type": "softmax", "num_classes": 2}]

@@ -269,6 +269,15 @@ NET_CASES: list[tuple[str, list[dict[str, Any]]]] = [
             SOFTMAX3,
         ],
     ),
+    (
+        "convnetjs_geometry",  # windows that do not tile, and a maxout with a channel left over
+        [
+            image_input(8, 7, 2),
+            {"type": "conv", "sx": 3, "filters": 5, "stride": 2, "pad": 1, "activation": "maxout"},
+            {"type": "pool", "sx": 2, "stride": 2},
+            SOFTMAX3,
+        ],
+    ),
 ]
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 from gradcheck import assert_gradients_close, distinct_values, numerical_gradient_array
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from engine import Net, SpecError, desugar
@@ -150,15 +150,16 @@ def spatial_layer(draw: st.DrawFn) -> tuple[int, dict[str, Any]]:
 
 @PROPERTY
 @given(case=spatial_layer(), seed=st.integers(0, 100))
-def test_net_accepts_exactly_the_geometries_that_tile_the_input(
+def test_net_accepts_exactly_the_geometries_convnetjs_computes(
     case: tuple[int, dict[str, Any]], seed: int
 ) -> None:
     size, layer = case
     defs = [{"type": "input", "out_sx": size, "out_sy": size, "out_depth": 2}, layer,
             {"type": "softmax", "num_classes": 2}]  # fmt: skip
     sx, stride, pad = layer["sx"], layer["stride"], layer["pad"]
-    # Both conv and pool refuse a pad as wide as the window (border outputs would see only padding).
-    fits = sx <= size + 2 * pad and pad < sx and (size + 2 * pad - sx) % stride == 0
+    # Any window with an output, floored; pooling refuses a pad as wide as the window (a border window
+    # would hold only padding).
+    fits = sx <= size + 2 * pad and (layer["type"] == "conv" or pad < sx)
     if not fits:
         try:
             Net(defs)
@@ -231,3 +232,49 @@ def test_desugaring_expands_each_layer_by_its_shorthand(hidden: list[dict[str, A
     assert set(sources) == set(range(len(defs)))
     assert [layer["type"] for layer in layers if layer["type"] in ("fc", "input", "svm")] == [
         "input", *["fc"] * len(hidden), "fc", "svm"]  # fmt: skip
+
+
+def convnetjs_window_outputs(x: np.ndarray, layer: dict[str, Any], w: np.ndarray | None) -> np.ndarray:
+    """ConvNetJS's own loops, one output at a time: conv (cross-correlation plus no bias) or max pool.
+    x: (C, H, W), w: (F, C, sy, sx) -> (F or C, H', W')"""
+    size_y, size_x = x.shape[1:]
+    sx, stride, pad = layer["sx"], layer["stride"], layer["pad"]
+    out_y, out_x = (size_y + 2 * pad - sx) // stride + 1, (size_x + 2 * pad - sx) // stride + 1
+    depth = w.shape[0] if w is not None else x.shape[0]
+    out = np.zeros((depth, out_y, out_x))
+    for d in range(depth):
+        for ay in range(out_y):
+            for ax in range(out_x):
+                y, x0 = ay * stride - pad, ax * stride - pad
+                best, total = -99999.0, 0.0
+                for fy in range(sx):
+                    for fx in range(sx):
+                        oy, ox = y + fy, x0 + fx
+                        if 0 <= oy < size_y and 0 <= ox < size_x:
+                            if w is None:
+                                best = max(best, x[d, oy, ox])
+                            else:
+                                total += float(w[d, :, fy, fx] @ x[:, oy, ox])
+                out[d, ay, ax] = best if w is None else total
+    return out
+
+
+@PROPERTY
+@given(case=spatial_layer(), seed=st.integers(0, 100))
+def test_conv_and_pool_compute_what_convnetjs_loops_compute(
+    case: tuple[int, dict[str, Any]], seed: int
+) -> None:
+    size, layer = case
+    assume(layer["sx"] <= size + 2 * layer["pad"] and (layer["type"] == "conv" or layer["pad"] < layer["sx"]))
+    defs = [{"type": "input", "out_sx": size, "out_sy": size, "out_depth": 2}, layer,
+            {"type": "softmax", "num_classes": 2}]  # fmt: skip
+    net = Net(defs, seed=seed, dtype=np.float64)
+    x = np.random.default_rng(seed).standard_normal((2, size, size))
+    spatial = net.layers[1]
+    w = spatial.params["w"] if layer["type"] == "conv" else None
+    got = spatial.forward(x[None], False)
+    got = got.reshape(1, *spatial.out_shape)[0]
+    expected = convnetjs_window_outputs(x, layer, w)
+    if w is not None:
+        expected += spatial.params["b"][:, None, None]
+    np.testing.assert_allclose(got, expected, atol=1e-12)
