@@ -21,6 +21,7 @@ from app.settings import Settings
 from app.spec import JobSpec
 from app.visuals.producer import check_view, view_from_stream
 from engine import Net, Optimizer, SpecError, desugar, make_optimizer
+from engine.convnetjs import from_convnetjs, is_convnetjs
 from engine.datasets import Dataset, make_dataset_from_spec
 from engine.layers import Layer
 from engine.net import describe_layers as engine_describe_layers
@@ -57,8 +58,12 @@ class CheckedJob:
 
 
 def check_job_spec(spec: JobSpec, settings: Settings) -> CheckedJob:
-    """Check `spec` completely; raises SpecInvalid with a ``("body", ...)`` path for the first problem."""
+    """Check `spec` completely; raises SpecInvalid with a ``("body", ...)`` path for the first problem.
+    A ``model`` saved by ConvNetJS (``net.toJSON()``) is converted to netplay's format first: the
+    checked spec holds the converted one (engine.convnetjs)."""
     _check_stream_and_stop(spec, settings)
+    if spec.model is not None and is_convnetjs(spec.model):
+        spec = _imported(spec, settings)
     layer_defs = spec.model.get("layers") if spec.model is not None else spec.layers
     where: Loc = ("body", "model") if spec.model is not None else ("body",)
     if not isinstance(layer_defs, list):
@@ -81,6 +86,21 @@ def check_job_spec(spec: JobSpec, settings: Settings) -> CheckedJob:
     _check_view(spec, layers, dataset)
     memory = job_memory(num_parameters, _values_per_example(layers), batch_size, spec.stream.grid)
     return CheckedJob(spec, layer_defs, definitions, num_parameters, dataset, memory)
+
+
+def _imported(spec: JobSpec, settings: Settings) -> JobSpec:
+    """`spec` with its ConvNetJS model as a netplay.net one (float32, as jobs train)."""
+    layers = spec.model["layers"] if spec.model is not None else []
+    limit = 2 * settings.max_layers  # ConvNetJS spells out the fc a netplay loss layer implies
+    if len(layers) > limit:
+        raise SpecInvalid(
+            ("body", "model", "layers"), f"{len(layers)} ConvNetJS layers; the limit is {limit}"
+        )
+    try:
+        model, _ = from_convnetjs(spec.model, dtype="float32")
+    except SpecError as error:
+        raise SpecInvalid.from_spec_error(error, "body", "model") from None
+    return spec.model_copy(update={"model": model})
 
 
 def _check_stream_and_stop(spec: JobSpec, settings: Settings) -> None:

@@ -145,7 +145,7 @@ def _definitions(
             shape = (shape[0], *_window_out(definition, shape))
         elif kind == "maxout":
             group = _int(record, "group_size", index)
-            defs.append({"type": "maxout", "group_size": group})
+            _activation(defs, {"type": "maxout", "group_size": group})
             shape = (shape[0] // group, shape[1], shape[2])
         elif kind == "dropout":
             defs.append(
@@ -154,12 +154,23 @@ def _definitions(
             if DROPOUT_NOTE not in notes:
                 notes.append(DROPOUT_NOTE)
         elif kind in SHAPE_ONLY:
-            defs.append({"type": kind})
+            _activation(defs, {"type": kind})
         elif kind == "input":
             raise SpecError(f"layer {index} (input): only the first layer may be input", ("layers", index))
         else:  # a loss layer
             defs.append(_loss(kind, records[index - 1], index, shape))
     return defs, weights, notes
+
+
+def _activation(defs: list[dict[str, Any]], layer: dict[str, Any]) -> None:
+    """An activation layer, written as its fc or conv layer's ``activation`` when it follows one (as
+    the definitions given to ConvNetJS's makeLayers read), else as a layer of its own."""
+    before = defs[-1]
+    if before["type"] in ("fc", "conv") and "activation" not in before:
+        before["activation"] = layer["type"]
+        before.update({key: value for key, value in layer.items() if key != "type"})
+    else:
+        defs.append(layer)
 
 
 def _loss(kind: str, before: dict[str, Any], index: int, shape: Shape) -> dict[str, Any]:
@@ -343,7 +354,7 @@ def _record(layer: Layer, notes: list[str]) -> dict[str, Any] | None:
         return {**window, "in_depth": layer.in_shape[0], **base}
     if layer.type == "conv":
         return {**_conv_record(layer), **base}
-    what = "average pooling" if layer.type == "pool" else f"a {layer.type} layer"
+    what = "average pooling" if layer.type == "pool" else f"{layer.type} layer"
     raise SpecError(
         f"{where}: ConvNetJS has no {what}, so this net cannot be written for it", ("layers", d["source"])
     )

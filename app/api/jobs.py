@@ -11,7 +11,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, Request, Response, status
 
 from app.api.deps import AppSettings, Manager, OwnerOnly, RequestClient
-from app.checks import check_job_spec
+from app.checks import SpecInvalid, check_job_spec
 from app.errors import errors
 from app.jobs.inference import job_model, predict
 from app.owners import new_owner_token
@@ -28,7 +28,8 @@ from app.schemas import (
     ResetRequest,
 )
 from app.spec import JobSpec, layer_definitions
-from engine import desugar
+from engine import Net, SpecError, desugar
+from engine.convnetjs import to_convnetjs
 
 router = APIRouter(prefix="/api/jobs", tags=["jobs"])
 
@@ -157,10 +158,27 @@ def delete_job(job_id: str, manager: Manager, _: OwnerOnly) -> Response:
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.get("/{job_id}/model", responses=errors(404, 409))
-def get_job_model(job_id: str, manager: Manager) -> dict:
-    """The net with its current weights (format netplay.net); POST it back as a spec's ``model``."""
-    return job_model(manager, job_id)
+@router.get("/{job_id}/model", responses=errors(404, 409, 422))
+def get_job_model(
+    job_id: str,
+    manager: Manager,
+    model_format: Annotated[
+        Literal["netplay", "convnetjs"],
+        Query(
+            alias="format", description="netplay.net, or ConvNetJS's toJSON() (its Net.fromJSON loads it)."
+        ),
+    ] = "netplay",
+) -> dict:
+    """The net with its current weights; POST it back as a spec's ``model``. As ConvNetJS's JSON, with
+    ``notes`` on what changed (a netplay dropout is left out); 422 when ConvNetJS cannot compute a layer."""
+    model = job_model(manager, job_id)
+    if model_format == "netplay":
+        return model
+    try:
+        saved, notes = to_convnetjs(Net.from_json(model))
+    except SpecError as error:
+        raise SpecInvalid(("query", "format"), error.message) from None
+    return {**saved, "notes": notes} if notes else saved
 
 
 @router.post("/{job_id}/predict", response_model=PredictOut, responses=errors(404, 409, 422))

@@ -94,7 +94,8 @@ async function openLinked(jobId) {
   return true;
 }
 
-/** Apply changes to the data, features or net, and train a new job on them. */
+/** Apply changes to the data, features or net, and train a new job on them; resolves to the new job
+ * (null when the server refused it: the page says why). */
 async function changeData(changes, model = null) {
   Object.assign(state, changes);
   if (state.dataset === "points" && !state.points) state.points = datasetView ? pointsOf(datasetView) : [];
@@ -105,11 +106,13 @@ async function changeData(changes, model = null) {
   showForm();
   saveHash();
   try {
-    await job.replace(jobSpec(state, model));
+    const created = await job.replace(jobSpec(state, model));
     network.showError(null);
     saveHash(); // a linked job was shown until now: the link describes the page's own job again
+    return created;
   } catch (error) {
     showSpecError(error);
+    return null;
   }
 }
 
@@ -328,7 +331,8 @@ function bindControls() {
     boundary.setDiscretize(state.discretize);
     saveHash();
   });
-  $("save-model").addEventListener("click", () => runAction(saveModel));
+  $("save-model").addEventListener("click", () => runAction(() => saveModel("netplay")));
+  $("save-convnetjs").addEventListener("click", () => runAction(() => saveModel("convnetjs")));
   $("load-model").addEventListener("change", () => runAction(loadModel));
   addEventListener("pagehide", () => job.discard());
   addEventListener("hashchange", () => {
@@ -337,17 +341,27 @@ function bindControls() {
   });
 }
 
-async function saveModel() {
-  downloadJson(`netplay-${state.dataset}-${job.id}.json`, await job.model());
+/** Download the job's net: netplay's format, or ConvNetJS's (the server says why a net cannot be). */
+async function saveModel(format) {
+  const name = format === "convnetjs" ? "convnetjs" : "netplay";
+  downloadJson(`${name}-${state.dataset}-${job.id}.json`, await job.model(format));
 }
 
-/** Train the loaded net's weights on the current data (a new job; the link keeps only its layers). */
+/** Train the loaded net's weights on the current data (a new job; the link keeps only its layers). A
+ * net saved by ConvNetJS (`net.toJSON()`) is converted by the server; the page then shows the layers
+ * it became. */
 async function loadModel() {
   const model = await readJsonFile($("load-model"));
   if (!model) return;
-  if (!Array.isArray(model.layers)) throw new Error("not a saved netplay model (no layers)");
-  state.layers = model.layers;
-  await changeData({}, model);
+  if (!Array.isArray(model.layers)) throw new Error("not a saved netplay or ConvNetJS net (no layers)");
+  const fromConvnetjs = model.layers[0]?.layer_type !== undefined;
+  if (!fromConvnetjs) state.layers = model.layers;
+  const created = await changeData({}, model);
+  if (fromConvnetjs && created) {
+    state.layers = created.spec.model.layers;
+    network.show(state.layers);
+    saveHash();
+  }
 }
 
 function animate() {

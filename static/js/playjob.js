@@ -160,9 +160,9 @@ export class PlayJob {
     return api.get(`/api/jobs/${this.id}/metrics`);
   }
 
-  /** The job's saved net (format netplay.net). */
-  model() {
-    return api.get(`/api/jobs/${this.id}/model`);
+  /** The job's saved net: format "netplay" (netplay.net) or "convnetjs" (ConvNetJS's toJSON()). */
+  model(format = "netplay") {
+    return api.get(`/api/jobs/${this.id}/model?format=${format}`);
   }
 
   /** Delete the page's own job as the page goes away (keepalive lets the request outlive the page);

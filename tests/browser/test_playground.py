@@ -10,6 +10,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -241,6 +242,32 @@ def test_a_saved_model_loads_back_as_a_new_job(playground: Page, live_server: st
     assert spec["model"]["params"] == saved["params"] and spec["layers"] is None
 
 
+def test_a_net_saved_by_convnetjs_loads_as_a_new_job_with_its_layers_shown(
+    page: Page, live_server: str, tmp_path: Path
+) -> None:
+    saved = json.loads(CONVNETJS_FIXTURES.read_text())["fc"]["net"]  # 2 inputs, 3 classes
+    file = tmp_path / "convnetjs-net.json"
+    file.write_text(json.dumps(saved))
+    page.set_default_timeout(TIMEOUT)
+    page.goto(f"{live_server}/#dataset=spiral&classes=3")
+    expect(page.locator("#status")).to_have_text("paused")
+    first = job_id(page)
+
+    page.get_by_label("Load model").set_input_files(file)
+
+    second = wait_for_new_job(page, first)
+    model = _api(live_server, "GET", f"/api/jobs/{second}")["spec"]["model"]
+    assert model["imported"]["from"] == "convnetjs"
+    expect(page.locator("#layer-list li")).to_have_count(2)  # fc 6 tanh, fc 4 relu
+    expect(page.locator("#layers")).to_have_value(re.compile(r'"type":"softmax","num_classes":3'))
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Save for ConvNetJS").click()
+    exported = json.loads(download.value.path().read_text())
+    assert [layer["layer_type"] for layer in exported["layers"]] == [
+        layer["layer_type"] for layer in saved["layers"]
+    ]
+
+
 def test_the_page_modules_pure_helpers(page: Page, live_server: str) -> None:
     """State <-> hash, point editing, layer fitting and the neuron-pair cycle, run in the browser."""
     page.goto(live_server + "/static/css/netplay.css")
@@ -352,7 +379,10 @@ def api_job(page: Page, live_server: str) -> Iterator[str]:
             assert client.delete(f"/api/jobs/{item['id']}").status_code in (204, 404)
 
 
-API_JOB_TOKENS: dict[str, str] = {}  # owner token of each `api_job`
+API_JOB_TOKENS: dict[str, str] = {}
+CONVNETJS_FIXTURES = (
+    Path(__file__).resolve().parent.parent / "convnetjs" / "fixtures.json"
+)  # owner token of each `api_job`
 
 
 def job_ids(live_server: str) -> set[str]:
