@@ -48,6 +48,43 @@ def _shapes_layers() -> list[dict[str, Any]]:
     return layers
 
 
+# ConvNetJS's trainer comparison demo (demo/js/trainers.js): a small fc net on 24x24 MNIST crops,
+# trained with each of these, batch 8, L2 decay 0.001. "trainers" lists them, with the demo's names.
+TRAINERS_LAYERS = [
+    {"type": "input", "out_sx": 24, "out_sy": 24, "out_depth": 1},
+    {"type": "fc", "num_neurons": 20, "activation": "relu"},
+    {"type": "fc", "num_neurons": 20, "activation": "relu"},
+    {"type": "softmax", "num_classes": 10},
+]
+_SHARED = {"batch_size": 8, "l2_decay": 0.001}
+COMPARED_TRAINERS = [
+    {"label": "sgd", "trainer": {"method": "sgd", "learning_rate": 0.01, "momentum": 0.0, **_SHARED}},
+    {
+        "label": "sgd+momentum",
+        "trainer": {"method": "sgd", "learning_rate": 0.01, "momentum": 0.9, **_SHARED},
+    },
+    {
+        "label": "adam",
+        "trainer": {
+            "method": "adam",
+            "learning_rate": 0.01,
+            "eps": 1e-8,
+            "beta1": 0.9,
+            "beta2": 0.99,
+            **_SHARED,
+        },
+    },
+    {"label": "adagrad", "trainer": {"method": "adagrad", "learning_rate": 0.01, "eps": 1e-6, **_SHARED}},
+    {
+        "label": "windowgrad",
+        "trainer": {"method": "windowgrad", "learning_rate": 0.01, "eps": 1e-6, "ro": 0.95, **_SHARED},
+    },
+    {"label": "adadelta", "trainer": {"method": "adadelta", "eps": 1e-6, "ro": 0.95, **_SHARED}},
+    {
+        "label": "nesterov",
+        "trainer": {"method": "nesterov", "learning_rate": 0.01, "momentum": 0.9, **_SHARED},
+    },
+]
 PRESETS: list[dict[str, Any]] = [
     _classify2d("quadrants", "ConvNetJS's default 2D net (6 and 2 tanh neurons) on the four quadrants."),
     _classify2d("rings", "The same net on a ring between two regions of the other class."),
@@ -84,6 +121,18 @@ PRESETS: list[dict[str, Any]] = [
             "layers": _shapes_layers(),
             "trainer": dict(CIFAR10_TRAINER),
         },
+    },
+    {
+        "id": "trainers",
+        "title": "ConvNetJS trainer comparison",
+        "description": "The trainers demo: one small fc net on MNIST 24x24 crops, trained by seven trainers.",
+        "spec": {
+            "name": "trainers",
+            "dataset": {"name": "mnist", "crop": 24},
+            "layers": TRAINERS_LAYERS,
+            "trainer": dict(COMPARED_TRAINERS[0]["trainer"]),
+        },
+        "trainers": COMPARED_TRAINERS,
     },
 ]
 

@@ -52,7 +52,10 @@ class Settings(BaseSettings):
     )
     max_jobs_per_minute: int = Field(30, ge=1, description="Jobs one client may create in a minute.")
     max_live_jobs_per_client: int = Field(
-        5, ge=1, description="Jobs one client may have queued or running at once (paused ones are free)."
+        8,
+        ge=1,
+        description="Jobs one client may have queued or running at once (paused ones are free): the "
+        "trainer comparison's seven and one more.",
     )
     clients_per_address: int = Field(
         60,

@@ -71,6 +71,12 @@ def convnet_page(request: Request) -> HTMLResponse:
     return _page(request, "convnet.html", "convnet", ("/api/datasets", "/api/presets"))
 
 
+@router.get("/trainers", response_class=HTMLResponse)
+def trainers_page(request: Request) -> HTMLResponse:
+    """ConvNetJS's trainer comparison: one net, data and seed, trained side by side by several trainers."""
+    return _page(request, "trainers.html", "trainers", ("/api/presets",))
+
+
 @router.get("/jobs", response_class=HTMLResponse)
 def jobs_page(request: Request) -> HTMLResponse:
     """Every job, with links to watch them and loss curves to compare."""

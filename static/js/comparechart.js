@@ -27,9 +27,10 @@ export class CompareChart {
   /**
    * Show one curve per job: `curves` [{id, label, points}] where points are metric history rows
    * ({step, loss, ...}); `metric` is the row key to plot, test figures at the step they were measured.
+   * `perStep`: the x axis is step x perStep (the batch size: examples seen), 1 for steps.
    */
-  show(curves, metric) {
-    const stepOf = metric.startsWith("test_") ? testStep : (point) => point.step;
+  show(curves, metric, perStep = 1) {
+    const stepOf = metric.startsWith("test_") ? (point) => testStep(point) * perStep : (point) => point.step * perStep;
     for (const id of this.colors.keys()) {
       if (!curves.some((curve) => curve.id === id)) this.colors.delete(id);
     }

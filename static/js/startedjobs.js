@@ -1,10 +1,10 @@
-// The jobs this tab's ConvNet page started. Starting another stops them first, as the playground
-// deletes its own: one job trains per page, and a page left for another setup does not leave jobs
-// training for nobody. Kept in sessionStorage, so a reload still knows them.
+// The jobs this tab's page started (the ConvNet page's one job, the trainer comparison's several).
+// Starting others stops them first, as the playground deletes its own: a page left for another setup
+// does not leave jobs training for nobody. Kept in sessionStorage per page, so a reload still knows them.
 
 import { api } from "./api.js";
 
-const KEY = "netplay.convnet.started";
+const KEY = `netplay.${document.body.dataset.page}.started`;
 
 /** Ids of the jobs this tab started and has not stopped yet, oldest first. */
 export function startedJobs() {

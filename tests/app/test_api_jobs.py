@@ -120,6 +120,21 @@ def test_every_preset_is_accepted(make_client: Callable[..., TestClient]) -> Non
     assert [job["queue_position"] for job in jobs] == [None, *range(1, len(presets))]
 
 
+def test_the_trainer_comparison_preset_lists_convnetjs_s_seven_trainers_each_accepted(
+    client: TestClient,
+) -> None:
+    comparison = next(preset for preset in client.get("/api/presets").json() if preset.get("trainers"))
+    labels = [entry["label"] for entry in comparison["trainers"]]
+
+    answers = [
+        client.post("/api/jobs?paused=true", json={**comparison["spec"], "trainer": entry["trainer"]})
+        for entry in comparison["trainers"]
+    ]
+
+    assert labels == ["sgd", "sgd+momentum", "adam", "adagrad", "windowgrad", "adadelta", "nesterov"]
+    assert [answer.status_code for answer in answers] == [201] * 7, [answer.text for answer in answers]
+
+
 def test_list_jobs_filters_by_status_and_pages_newest_first(
     make_client: Callable[..., TestClient], rings_spec: Spec
 ) -> None:

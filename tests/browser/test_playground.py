@@ -609,9 +609,9 @@ def test_the_hidden_space_is_streamed_only_while_its_view_is_open(page: Page, li
     kinds: list[str | None] = []
     socket.on("framereceived", lambda payload: kinds.append(frame_kind(payload)))
     hidden = page.locator("#hidden-details")
-    hidden.scroll_into_view_if_needed()
     page.get_by_role("button", name="Play").click()
     expect(page.locator("#status")).to_have_text("running")
+    hidden.scroll_into_view_if_needed()  # on screen (clicking Play may have scrolled it away)
     socket.wait_for_event("framereceived", predicate=is_frame("hidden"))
 
     with socket.expect_event("framesent", predicate=watching(hidden=False)):
