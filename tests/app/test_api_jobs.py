@@ -301,6 +301,8 @@ def test_patch_learning_rate_is_shown_and_applied_by_the_running_worker(
     job_id = create(client, rings_spec)["id"]
     started(client, job_id, wait_for_job)
     trained = client.get(f"/api/jobs/{job_id}/model").json()
+    trained_at = client.get(f"/api/jobs/{job_id}").json()["step"]  # the model is of this step or before
+    wait_for_job(client, job_id, lambda job: job["step"] > trained_at)  # a busy machine steps slowly
 
     response = client.patch(f"/api/jobs/{job_id}", json={"trainer": {"learning_rate": 0.0, "momentum": 0.0}})
     shown = client.get(f"/api/jobs/{job_id}").json()["trainer"]
