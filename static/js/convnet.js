@@ -8,6 +8,7 @@ import {
 } from "./convspec.js";
 import { DrawPad } from "./drawpad.js";
 import { LayerView } from "./layerviz.js";
+import { downloadJson, readJsonFile } from "./modelfile.js";
 import { renderConfusion, renderProbabilities, renderSamples } from "./predictions.js";
 import { tokenFor } from "./owners.js";
 import { rememberStarted, startedJobs, stopStarted } from "./startedjobs.js";
@@ -84,6 +85,18 @@ async function chooseDataset(spec, { keepNet = false } = {}) {
   if (!state.job) writeHash();
 }
 
+/** The job spec of the forms, with `net`: {layers} from the editor or {model} from a file. */
+function formSpec(net) {
+  return {
+    name: `convnet ${state.dataset.name}`,
+    dataset: state.dataset,
+    ...net,
+    trainer: trainer.read(),
+    stream: { image_every: 1.0, sample: 0 },
+    pause_when_unwatched: pauseWhenUnwatched(),
+  };
+}
+
 async function start() {
   let layers;
   try {
@@ -92,24 +105,40 @@ async function start() {
     $("layers-error").textContent = `not valid JSON: ${error.message}`;
     return;
   }
+  await startFrom(formSpec({ layers }));
+}
+
+/** Start a job of `spec` (one start at a time: each stops the jobs the others started); resolves to
+ * the job, or null when the server refused it (a 422 is shown under the net). */
+async function startFrom(spec) {
   $("layers-error").textContent = "";
-  const spec = {
-    name: `convnet ${state.dataset.name}`,
-    dataset: state.dataset,
-    layers,
-    trainer: trainer.read(),
-    stream: { image_every: 1.0, sample: 0 },
-    pause_when_unwatched: pauseWhenUnwatched(),
-  };
-  $("start").disabled = true; // one start at a time: each stops the jobs the others started
+  $("start").disabled = true;
   try {
-    await startJob(spec);
+    return await startJob(spec);
   } catch (error) {
     if (error.status === 422) $("layers-error").textContent = error.message;
     else showError(error);
+    return null;
   } finally {
     $("start").disabled = false;
   }
+}
+
+/** Train a saved net (netplay's or ConvNetJS's `net.toJSON()`) on the chosen data, from its weights;
+ * the editor then shows its layers (a ConvNetJS net as the server converted it). */
+async function loadModel() {
+  const model = await readJsonFile($("load-model"));
+  if (!model) return;
+  if (!Array.isArray(model.layers)) throw new Error("not a saved netplay or ConvNetJS net (no layers)");
+  const job = await startFrom(formSpec({ model }));
+  if (job) $("layers").value = formatLayers(job.spec.model.layers);
+}
+
+/** Download the job's net: netplay's format, or ConvNetJS's (the server says why a net cannot be). */
+async function saveModel(format) {
+  if (!state.job) throw new Error("Start training (or open a job) first.");
+  const model = await api.get(`/api/jobs/${state.job}/model?format=${format}`);
+  downloadJson(`${format}-${state.dataset?.name ?? "net"}-${state.job}.json`, model);
 }
 
 /**
@@ -129,6 +158,7 @@ async function startJob(spec) {
   await api.post(`/api/jobs/${job.id}/resume`);
   state.formJob = job.id;
   attach(job.id, true);
+  return job;
 }
 
 /** Show `jobId` live; `playing`: whether the person wants it to play (null: not known, see unwatched.js). */
@@ -331,6 +361,9 @@ async function init() {
 $("dataset").addEventListener("change", (event) => chooseDataset(JSON.parse(event.target.value)).catch(showError));
 $("upload").addEventListener("change", (event) => uploadChosen(event.target.files));
 $("reset-net").addEventListener("click", () => chooseDataset(state.dataset).catch(showError));
+$("save-model").addEventListener("click", () => saveModel("netplay").catch(showError));
+$("save-convnetjs").addEventListener("click", () => saveModel("convnetjs").catch(showError));
+$("load-model").addEventListener("change", () => loadModel().catch(showError));
 $("start").addEventListener("click", start);
 $("toggle").addEventListener("click", toggleRun);
 trainer.onChange(changeTrainer);

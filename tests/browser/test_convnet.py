@@ -93,6 +93,7 @@ def test_convnet_drawing_pad_predicts_class_probabilities(page: Page, live_serve
     start_xo(page, live_server, SMALL_NET)
     job = job_id(page)
     expect(page.locator(".prediction-card").first).to_be_visible()
+    page.locator("#pad").scroll_into_view_if_needed()  # clicking Start may have scrolled it away
     box = page.locator("#pad").bounding_box()
     for (x0, y0), (x1, y1) in (((0.2, 0.2), (0.8, 0.8)), ((0.8, 0.2), (0.2, 0.8))):
         page.mouse.move(box["x"] + x0 * box["width"], box["y"] + y0 * box["height"])
@@ -151,6 +152,36 @@ def test_convnet_lists_uploads_uses_any_and_deletes_only_its_own(
     listed = {item["file"] for item in httpx.get(f"{live_server}/api/datasets/uploads").json()["items"]}
     assert their_file in listed and my_file not in listed
     httpx.delete(f"{live_server}/api/datasets/uploads/{their_file}", headers=AS_TEACHER).raise_for_status()
+
+
+def test_convnet_loads_a_convnetjs_net_and_saves_it_in_both_formats(
+    page: Page, live_server: str, tmp_path: Path
+) -> None:
+    fixtures = Path(__file__).resolve().parent.parent / "convnetjs" / "fixtures.json"
+    saved = json.loads(fixtures.read_text())["xo"]["net"]  # made by ConvNetJS for 9x9 two-class images
+    file = tmp_path / "xo-from-convnetjs.json"
+    file.write_text(json.dumps(saved))
+    page.goto(f"{live_server}/convnet#dataset=xo")
+    expect(page.locator("#dataset-info")).to_contain_text("9×9×1")
+
+    page.get_by_label("Load model").set_input_files(file)
+
+    expect(page.locator("#job-status")).to_contain_text("running")
+    job = job_id(page)
+    assert (
+        httpx.get(f"{live_server}/api/jobs/{job}").json()["spec"]["model"]["imported"]["from"] == "convnetjs"
+    )
+    expect(page.locator("#layers")).to_have_value(re.compile(r'"type":"conv","sx":3,"sy":3,"stride":2'))
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Save for ConvNetJS").click()
+    exported = json.loads(download.value.path().read_text())
+    assert [layer["layer_type"] for layer in exported["layers"]] == [
+        layer["layer_type"] for layer in saved["layers"]
+    ]
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Save model").click()
+    assert json.loads(download.value.path().read_text())["format"] == "netplay.net"
+    httpx.post(f"{live_server}/api/jobs/{job}/stop", headers=AS_TEACHER).raise_for_status()
 
 
 def status_of(live_server: str, job: str) -> dict:

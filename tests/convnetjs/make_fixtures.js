@@ -54,6 +54,12 @@ const NETS = {
     { type: "fc", num_neurons: 8, activation: "tanh" },
     { type: "regression", num_neurons: 3 },
   ],
+  xo: [ // fits netplay's xo images (9x9, two classes): the ConvNet page's Load model test
+    { type: "input", out_sx: 9, out_sy: 9, out_depth: 1 },
+    { type: "conv", sx: 3, filters: 4, stride: 2, activation: "relu" },
+    { type: "pool", sx: 2, stride: 2 },
+    { type: "softmax", num_classes: 2 },
+  ],
 };
 
 function randomVolume(sx, sy, depth) {
