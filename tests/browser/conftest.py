@@ -14,7 +14,8 @@ import os
 import re
 import subprocess
 import sys
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
@@ -110,6 +111,16 @@ def page(browser: object, request: pytest.FixtureRequest) -> Iterator[object]:
         page.screenshot(path=str(FAILURES / f"{request.node.name}.png"), full_page=True)
     context.close()
     assert not errors, f"JavaScript errors on the page: {errors}"
+
+
+def eventually(check: Callable[[], object], timeout: float = 30.0) -> object:
+    """Poll a server-side condition until it holds, and return its value (a page's wait_for_function
+    cannot await a fetch); fail after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while not (result := check()):
+        assert time.monotonic() < deadline, "condition not met in time"
+        time.sleep(0.05)
+    return result
 
 
 def own(page: object, job: dict) -> None:

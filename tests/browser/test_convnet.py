@@ -6,15 +6,13 @@ from __future__ import annotations
 
 import json
 import re
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import httpx
 import numpy as np
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import AS_TEACHER, own
+from tests.browser.conftest import AS_TEACHER, eventually, own
 
 # A net small enough to learn X versus O in a few seconds.
 SMALL_NET = [
@@ -186,15 +184,6 @@ def test_convnet_loads_a_convnetjs_net_and_saves_it_in_both_formats(
 
 def status_of(live_server: str, job: str) -> dict:
     return httpx.get(f"{live_server}/api/jobs/{job}").json()
-
-
-def eventually(check: Callable[[], object], timeout: float = 15.0) -> object:
-    """Poll a server-side condition until it holds (or fail after `timeout` seconds)."""
-    deadline = time.monotonic() + timeout
-    while not (result := check()):
-        assert time.monotonic() < deadline, "condition not met in time"
-        time.sleep(0.05)
-    return result
 
 
 def test_convnet_stops_the_job_it_started_when_it_starts_another(page: Page, live_server: str) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import re
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -16,7 +15,7 @@ import httpx
 import pytest
 from playwright.sync_api import Page, WebSocketRoute, expect
 
-from tests.browser.conftest import AS_TEACHER, own
+from tests.browser.conftest import AS_TEACHER, eventually, own
 
 TIMEOUT = 15_000
 
@@ -37,15 +36,6 @@ def _api(base: str, method: str, path: str) -> object:
     with urllib.request.urlopen(request, timeout=10) as response:
         body = response.read()
     return json.loads(body) if body else None
-
-
-def eventually(check: Callable[[], object], timeout: float = TIMEOUT / 1000) -> object:
-    """Poll a server-side condition (the page's wait_for_function cannot await a fetch)."""
-    deadline = time.monotonic() + timeout
-    while not (result := check()):
-        assert time.monotonic() < deadline, "condition not met in time"
-        time.sleep(0.05)
-    return result
 
 
 def open_playground(page: Page, live_server: str) -> None:
@@ -442,18 +432,18 @@ def test_new_data_on_a_linked_job_trains_a_job_of_the_page_own(
     page.goto(f"{live_server}/#job={api_job}")
     expect(page.locator("#status")).to_have_text("paused")
     page.get_by_role("radio", name="moons").click()
-    own = wait_for_new_job(page, api_job)
+    page_job = wait_for_new_job(page, api_job)
     expect(page.locator("#job-linked")).to_be_hidden()
     page.wait_for_function("new URLSearchParams(location.hash.slice(1)).get('dataset') === 'moons'")
     assert "job" not in hash_state(page)
-    spec = _api(live_server, "GET", f"/api/jobs/{own}")["spec"]
+    spec = _api(live_server, "GET", f"/api/jobs/{page_job}")["spec"]
     assert spec["layers"][1]["num_neurons"] == 5 and spec["trainer"]["method"] == "adam"
     linked = _api(live_server, "GET", f"/api/jobs/{api_job}")
     assert linked["status"] == "paused"  # left as it was
 
     page.goto(live_server + "/jobs")
     assert httpx.get(f"{live_server}/api/jobs/{api_job}").status_code == 200
-    eventually(lambda: httpx.get(f"{live_server}/api/jobs/{own}").status_code == 404)  # the page's own
+    eventually(lambda: httpx.get(f"{live_server}/api/jobs/{page_job}").status_code == 404)  # the page's own
 
 
 def test_an_unknown_job_link_says_so_and_trains_a_new_job(page: Page, live_server: str) -> None:
@@ -462,10 +452,10 @@ def test_an_unknown_job_link_says_so_and_trains_a_new_job(page: Page, live_serve
     expect(page.locator("#toast")).to_contain_text("job 'nope' not found")
     expect(page.locator("#status")).to_have_text("paused")
     assert "job" not in hash_state(page)
-    own = job_id(page)
+    page_job = job_id(page)
     page.get_by_role("button", name="Play").click()
     page.wait_for_function(f"{STEP} > 0")
-    _api(live_server, "DELETE", f"/api/jobs/{own}")
+    _api(live_server, "DELETE", f"/api/jobs/{page_job}")
 
 
 def test_the_state_of_a_job_made_from_a_saved_model(page: Page, live_server: str) -> None:

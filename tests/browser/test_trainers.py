@@ -4,11 +4,10 @@ stopping the previous one."""
 
 from __future__ import annotations
 
-import time
-
 import httpx
 from playwright.sync_api import Page, expect
 
+from tests.browser.conftest import eventually
 from tests.browser.test_jobs import CURVES_DRAWN, swatch_color
 
 TIMEOUT = 30_000
@@ -56,10 +55,9 @@ def test_trainers_train_one_setup_side_by_side_and_a_new_comparison_stops_the_la
     second = {row.get_attribute("data-id") for row in rows.all()}
     page.click("#run")  # again: the second comparison's jobs stop, three new ones take their place
 
-    deadline = time.monotonic() + TIMEOUT / 1000
-    while not all(job["status"] == "stopped" for job in jobs(live_server).values() if job["id"] in second):
-        assert time.monotonic() < deadline, "the previous comparison's jobs did not stop"
-        time.sleep(0.05)
+    eventually(
+        lambda: all(job["status"] == "stopped" for job in jobs(live_server).values() if job["id"] in second)
+    )
     expect(rows).to_have_count(3)
     page.wait_for_function(
         "(old) => [...document.querySelectorAll('#results tbody tr')]"
