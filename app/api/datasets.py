@@ -103,6 +103,9 @@ async def upload_dataset(
     except SpecInvalid as error:
         target.unlink(missing_ok=True)
         raise SpecInvalid(("body", "file"), error.msg) from None
+    except BaseException:  # a full disk, a cancelled request: no partial file stays behind
+        target.unlink(missing_ok=True)
+        raise
     finally:
         space.done(target)
     token, owner_hash = new_owner_token()

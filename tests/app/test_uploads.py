@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from app.api import datasets as datasets_api
 from app.settings import Settings
 from tests.app.test_api_datasets import npz_bytes, upload, uploaded_files
 from tests.app.test_owners import bearer
@@ -105,3 +106,16 @@ def test_an_upload_a_live_job_reads_is_kept_until_the_job_finishes(
     assert client.post(f"/api/jobs/{job['id']}/stop").status_code == 200
     wait_for_job(client, job["id"], lambda state: state["status"] == "stopped")
     assert client.delete(f"/api/datasets/uploads/{file}").status_code == 204
+
+
+def test_an_upload_that_fails_unexpectedly_leaves_no_partial_file(
+    client: TestClient, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def disk_full(*_: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(datasets_api, "_check_upload", disk_full)
+    with pytest.raises(OSError, match="No space left"):
+        upload(client, "halves.npz", npz_bytes())
+
+    assert uploaded_files(settings) == []
