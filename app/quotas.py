@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from app.settings import Settings
+from app.store import JobRecord
 
 WINDOW_SECONDS = 60.0
 CLIENT_ID_LENGTH = 64
@@ -93,3 +94,10 @@ def _live_message(limit: int, who: str) -> str:
         f"at most {limit} jobs may train at once from {who}: pause or stop one of them first "
         "(a paused job keeps everything)"
     )
+
+
+def check_resume(quota: CreationQuota, record: JobRecord, live: Callable[[str, str | None], int]) -> None:
+    """TooMany unless a paused or interrupted job fits its creator's share of jobs training at once
+    again (whoever resumes it, over REST or its socket)."""
+    if record.status in ("paused", "interrupted") and record.address is not None:
+        quota.check_live(Client(record.address, record.client), live)

@@ -15,7 +15,7 @@ from app.checks import SpecInvalid, check_job_spec
 from app.errors import errors
 from app.jobs.inference import job_model, predict
 from app.owners import new_owner_token
-from app.quotas import Client, CreationQuota
+from app.quotas import CreationQuota, check_resume
 from app.schemas import (
     JobCreated,
     JobDetail,
@@ -111,10 +111,7 @@ def pause_job(job_id: str, manager: Manager, _: OwnerOnly) -> JobOut:
 def resume_job(job_id: str, manager: Manager, _: OwnerOnly, request: Request) -> JobOut:
     """Resume a paused job, or an interrupted one from its last checkpoint (queued if no slot is free);
     it must fit its creator's share of jobs training at once."""
-    record = manager.get(job_id)
-    if record.status in ("paused", "interrupted") and record.address is not None:
-        quota: CreationQuota = request.app.state.quota
-        quota.check_live(Client(record.address, record.client), manager.live_jobs)
+    check_resume(request.app.state.quota, manager.get(job_id), manager.live_jobs)
     manager.resume(job_id)
     return _out(manager, job_id)
 

@@ -36,6 +36,7 @@ from app.jobs.manager import JobManager, JobNotFound
 from app.jobs.snapshot import snapshot
 from app.jobs.states import JobConflict
 from app.owners import Forbidden, bearer_token, check_owner, may_change
+from app.quotas import TooMany, check_resume
 from app.spec import TrainerChange
 from app.visuals.producer import FRAME_KINDS as PRODUCER_KINDS
 
@@ -142,8 +143,11 @@ async def _receive_controls(
             else:
                 owner_hash = (await run_in_threadpool(manager.get, job_id)).owner_hash
                 check_owner(job_id, owner_hash, token, admin_token)
+                if message["type"] == "resume":
+                    record = await run_in_threadpool(manager.get, job_id)
+                    check_resume(websocket.app.state.quota, record, manager.live_jobs)
                 await run_in_threadpool(_apply_control, manager, job_id, subscriber.id, message)
-        except (SpecInvalid, JobConflict, JobNotFound, Forbidden, ValueError) as error:
+        except (SpecInvalid, JobConflict, JobNotFound, Forbidden, TooMany, ValueError) as error:
             subscriber.put(json.dumps({"type": "error", "message": _message(error)}))
 
 

@@ -183,6 +183,23 @@ def test_resuming_counts_against_the_share_of_the_page_that_made_the_job(
     assert allowed.status_code == 200 and allowed.json()["status"] in ("queued", "running")
 
 
+def test_resuming_over_the_socket_counts_against_the_same_share(
+    make_client: Callable[..., TestClient], rings_spec: dict
+) -> None:
+    client = make_client(max_live_jobs_per_client=1)
+    page = {"x-netplay-client": "page-1"}
+    client.post("/api/jobs", json=rings_spec, headers=page)
+    waiting = client.post("/api/jobs?paused=true", json=rings_spec, headers=page).json()
+
+    with client.websocket_connect(f"/api/jobs/{waiting['id']}/stream?kinds=") as ws:
+        ws.receive_text()
+        ws.send_text(json.dumps({"type": "resume"}))
+        refused = next_of(ws, "error")
+
+    assert refused["message"].startswith("at most 1 jobs may train at once from this page")
+    assert client.get(f"/api/jobs/{waiting['id']}").json()["status"] == "paused"
+
+
 def test_a_job_stored_before_owners_existed_is_anyone_s(anyone: TestClient, rings_spec: dict) -> None:
     manager = anyone.app.state.manager
     settings = anyone.app.state.settings
