@@ -113,6 +113,16 @@ def test_a_script_may_give_its_token_with_the_socket_handshake(anyone: TestClien
         assert next_of(ws, "status")["status"] in ("queued", "running")
 
 
+def until(ws: Any, kind: str) -> list[dict[str, Any]]:
+    """The JSON messages up to and including the next one of type `kind` (frames skipped)."""
+    messages = []
+    while not messages or messages[-1]["type"] != kind:
+        raw = ws.receive()
+        if raw.get("text") is not None:
+            messages.append(json.loads(raw["text"]))
+    return messages
+
+
 def next_of(ws: Any, kind: str) -> dict[str, Any]:
     """The next JSON message of type `kind` (frames and other messages skipped)."""
     while True:
@@ -184,7 +194,7 @@ def test_resuming_counts_against_the_share_of_the_page_that_made_the_job(
 
 
 def test_resuming_over_the_socket_counts_against_the_same_share(
-    make_client: Callable[..., TestClient], rings_spec: dict
+    make_client: Callable[..., TestClient], rings_spec: dict, teacher_token: str
 ) -> None:
     client = make_client(max_live_jobs_per_client=1)
     page = {"x-netplay-client": "page-1"}
@@ -194,9 +204,12 @@ def test_resuming_over_the_socket_counts_against_the_same_share(
     with client.websocket_connect(f"/api/jobs/{waiting['id']}/stream?kinds=") as ws:
         ws.receive_text()
         ws.send_text(json.dumps({"type": "resume"}))
-        refused = next_of(ws, "error")
+        # answered in order: whatever the resume brought comes before this auth message's answer
+        ws.send_text(json.dumps({"type": "auth", "token": teacher_token}))
+        answers = until(ws, "auth")
 
-    assert refused["message"].startswith("at most 1 jobs may train at once from this page")
+    errors = [answer["message"] for answer in answers if answer["type"] == "error"]
+    assert errors and errors[0].startswith("at most 1 jobs may train at once from this page")
     assert client.get(f"/api/jobs/{waiting['id']}").json()["status"] == "paused"
 
 
