@@ -236,12 +236,24 @@ def raw_request(url: str, data: bytes) -> socket.socket:
     return connection
 
 
+def read_response(connection: socket.socket) -> str:
+    """One whole HTTP response from `connection` (its head and body may arrive in separate reads)."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        data += connection.recv(4096) or b"\r\n\r\n"
+    head, _, body = data.partition(b"\r\n\r\n")
+    length = int(re.search(rb"content-length: *(\d+)", head, re.IGNORECASE).group(1))
+    while len(body) < length and (chunk := connection.recv(4096)):
+        body += chunk
+    return (head + b"\r\n\r\n" + body).decode()
+
+
 def test_a_body_that_never_arrives_is_given_up_and_connections_are_capped(tmp_path: Path) -> None:
     with running_server(tmp_path, body_timeout_seconds="0.5", max_connections="4") as (_, url):
         host = url.removeprefix("http://")
         head = f"POST /api/jobs HTTP/1.1\r\nHost: {host}\r\ncontent-type: application/json\r\n"
         with contextlib.closing(raw_request(url, f"{head}content-length: 100\r\n\r\n{{".encode())) as stalled:
-            answer = stalled.recv(4096).decode()  # the server's answer: it comes after the deadline
+            answer = read_response(stalled)  # the server's answer: it comes after the deadline
         with contextlib.ExitStack() as connections:
             for _ in range(4):
                 connections.enter_context(contextlib.closing(raw_request(url, b"")))
