@@ -6,13 +6,13 @@ import numpy as np
 
 from app.checks import SpecInvalid
 from app.schemas import PredictRequest
-from engine.datasets import Dataset, apply_features
+from engine.datasets import IMAGE_KINDS, Dataset, apply_features
 
 
 def prepare_inputs(data: Dataset, request: PredictRequest) -> np.ndarray:
     """Net inputs for `request`: (N, F) from 2D points through the dataset's feature map, or
     (N, depth, sy, sx) images normalised and centre-cropped like the test split."""
-    if data.kind == "image":
+    if data.kind in IMAGE_KINDS:
         if request.images is None:
             raise SpecInvalid(("body", "images"), f"dataset {data.name} takes images, not points")
         return _prepare_images(data, request.images)

@@ -6,6 +6,8 @@ import copy
 from typing import Any
 
 from engine.demo_nets import (
+    AUTOENCODER_LAYERS,
+    AUTOENCODER_TRAINER,
     CIFAR10_LAYERS,
     CIFAR10_TRAINER,
     CLASSIFY2D_LAYERS,
@@ -133,6 +135,18 @@ PRESETS: list[dict[str, Any]] = [
             "trainer": dict(COMPARED_TRAINERS[0]["trainer"]),
         },
         "trainers": COMPARED_TRAINERS,
+    },
+    {
+        "id": "autoencoder",
+        "title": "ConvNetJS autoencoder",
+        "description": "MNIST through a 2-number code and back: fc 50, fc 2, fc 50, regression 784.",
+        "spec": {
+            "name": "autoencoder",
+            "dataset": {"name": "mnist", "target": "input", "normalize": False},
+            "layers": AUTOENCODER_LAYERS,
+            "trainer": AUTOENCODER_TRAINER,
+            "stream": {"image_every": 0.25, "predictions": 10},
+        },
     },
 ]
 

@@ -37,6 +37,8 @@ if str(ROOT) not in sys.path:
 
 import engine  # noqa: E402
 from engine.demo_nets import (  # noqa: E402
+    AUTOENCODER_LAYERS,
+    AUTOENCODER_TRAINER,
     CIFAR10_LAYERS,
     CIFAR10_TRAINER,
     CLASSIFY2D_LAYERS,
@@ -75,6 +77,11 @@ class Workload:
         return (d["out_depth"], d["out_sy"], d["out_sx"])
 
     @property
+    def regression(self) -> bool:
+        """An autoencoder: its targets are its inputs, flattened."""
+        return self.layer_defs[-1]["type"] == "regression"
+
+    @property
     def num_classes(self) -> int:
         return int(self.layer_defs[-1]["num_classes"])
 
@@ -104,6 +111,7 @@ WORKLOADS: dict[str, Workload] = {
         ),
         Workload("mnist", MNIST_LAYERS, MNIST_TRAINER, forward="images", train_target=0.8),
         Workload("cifar10", CIFAR10_LAYERS, CIFAR10_TRAINER, forward="images", train_target=0.8),
+        Workload("autoencoder", AUTOENCODER_LAYERS, AUTOENCODER_TRAINER, forward="images", train_target=None),
     )
 }
 
@@ -131,7 +139,10 @@ def make_data(workload: Workload, num_batches: int = TRAIN_BATCHES, seed: int = 
     rng = np.random.default_rng(seed)
     n = workload.batch_size * num_batches
     x = rng.standard_normal((n, *workload.input_shape), dtype=np.float32)
-    y = rng.integers(0, workload.num_classes, size=n, dtype=np.int64)
+    if workload.regression:
+        y = x.reshape(n, -1).copy()
+    else:
+        y = rng.integers(0, workload.num_classes, size=n, dtype=np.int64)
     step = workload.batch_size
     batches = [
         (np.ascontiguousarray(x[i : i + step]), np.ascontiguousarray(y[i : i + step]))
@@ -200,6 +211,11 @@ def torch_model(torch: Any, workload: Workload) -> Any:
             nn.Conv2d(8, 16, 5, stride=1, padding=2), nn.ReLU(), nn.MaxPool2d(3, stride=3),
             nn.Flatten(), nn.Linear(16 * 4 * 4, 10),
         )  # fmt: skip
+    if workload.name == "autoencoder":
+        return nn.Sequential(
+            nn.Flatten(), nn.Linear(28 * 28, 50), nn.Tanh(), nn.Linear(50, 2), nn.Linear(2, 50), nn.Tanh(),
+            nn.Linear(50, 28 * 28),
+        )  # fmt: skip
     if workload.name == "cifar10":
         return nn.Sequential(
             nn.Conv2d(3, 16, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2, stride=2),
@@ -231,7 +247,7 @@ def torch_train(torch: Any, workload: Workload, data: Data) -> Callable[[int], N
     torch.manual_seed(0)
     model = torch_model(torch, workload)
     optimizer = torch_optimizer(torch, workload, model)
-    loss_fn = torch.nn.CrossEntropyLoss()
+    loss_fn = regression_loss if workload.regression else torch.nn.CrossEntropyLoss()
     batches = [(torch.from_numpy(x), torch.from_numpy(y)) for x, y in data.batches]
     count = len(batches)
 
@@ -246,15 +262,21 @@ def torch_train(torch: Any, workload: Workload, data: Data) -> Callable[[int], N
     return run
 
 
+def regression_loss(out: Any, y: Any) -> Any:
+    """ConvNetJS's regression loss: half the squared error summed over outputs, averaged over the batch."""
+    return 0.5 * ((out - y) ** 2).sum(dim=1).mean()
+
+
 def torch_forward(torch: Any, workload: Workload, data: Data) -> Callable[[int], None]:
     torch.manual_seed(0)
     model = torch_model(torch, workload).eval()
     x = torch.from_numpy(data.forward_x)
+    out = (lambda values: values) if workload.regression else (lambda values: torch.softmax(values, dim=1))
 
     def run(calls: int) -> None:
         with torch.no_grad():
             for _ in range(calls):
-                torch.softmax(model(x), dim=1)
+                out(model(x))
 
     return run
 

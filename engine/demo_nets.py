@@ -40,3 +40,15 @@ CIFAR10_LAYERS: list[LayerDef] = [
     {"type": "softmax", "num_classes": 10},
 ]
 CIFAR10_TRAINER = {"method": "adadelta", "batch_size": 4, "l2_decay": 0.0001}
+
+# ConvNetJS's autoencoder demo (demo/autoencoder.html): MNIST through a 2-neuron code and back, the target
+# being the input itself. The demo trains with adadelta; adam separates the digits' codes in a fraction
+# of the steps, so netplay starts with it.
+AUTOENCODER_LAYERS: list[LayerDef] = [
+    {"type": "input", "out_sx": 28, "out_sy": 28, "out_depth": 1},
+    {"type": "fc", "num_neurons": 50, "activation": "tanh"},
+    {"type": "fc", "num_neurons": 2},
+    {"type": "fc", "num_neurons": 50, "activation": "tanh"},
+    {"type": "regression", "num_neurons": 28 * 28},
+]
+AUTOENCODER_TRAINER = {"method": "adam", "learning_rate": 0.001, "batch_size": 50, "l2_decay": 0.001}

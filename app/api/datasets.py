@@ -24,7 +24,7 @@ from app.settings import Settings
 from app.uploads import QuotaFull, StoredUpload, UploadSpace
 from app.visuals.images import display_image
 from engine import SpecError
-from engine.datasets import Dataset, check_idx_file, list_datasets
+from engine.datasets import IMAGE_KINDS, Dataset, check_idx_file, list_datasets
 
 router = APIRouter(prefix="/api/datasets", tags=["datasets"])
 
@@ -69,16 +69,17 @@ def _query_value(text: str) -> Any:
 
 
 def _images(data: Dataset) -> list[dict[str, Any]] | None:
-    if data.kind != "image":
+    if data.kind not in IMAGE_KINDS:
         return None
     shown = display_image(data, data.X_train[:PREVIEW_IMAGES])  # one call for the whole batch
+    labels = data.labels[0] if data.labels is not None else data.y_train
     return [
         {
             "label": int(label),
             "shape": list(pixels.shape),
             "pixels": base64.b64encode(pixels.tobytes()).decode("ascii"),
         }
-        for pixels, label in zip(shown, data.y_train[:PREVIEW_IMAGES], strict=True)
+        for pixels, label in zip(shown, labels[:PREVIEW_IMAGES], strict=True)
     ]
 
 

@@ -1,4 +1,4 @@
-"""The HTML pages: the 2D playground, the ConvNet page and the jobs page (templates/, static/).
+"""The HTML pages: the playground, the ConvNet, trainers, autoencoder and jobs pages (templates/, static/).
 
 Each page names its entry module; the page head lists every module that entry imports, directly or
 not, as ``modulepreload`` links, so the browser fetches them all at once instead of discovering them
@@ -75,6 +75,12 @@ def convnet_page(request: Request) -> HTMLResponse:
 def trainers_page(request: Request) -> HTMLResponse:
     """ConvNetJS's trainer comparison: one net, data and seed, trained side by side by several trainers."""
     return _page(request, "trainers.html", "trainers", ("/api/presets",))
+
+
+@router.get("/autoencoder", response_class=HTMLResponse)
+def autoencoder_page(request: Request) -> HTMLResponse:
+    """ConvNetJS's autoencoder: images squeezed through a 2-number code, the codes and rebuilt images live."""
+    return _page(request, "autoencoder.html", "autoencoder", ("/api/datasets", "/api/presets"))
 
 
 @router.get("/jobs", response_class=HTMLResponse)

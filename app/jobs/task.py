@@ -4,9 +4,9 @@ A task trains only when the worker's scheduler gives it a slice (`run_slice`). I
 own cadences, in wall time: a progress message (carrying the checkpoint of the same step) every
 ``stream.progress_every`` seconds, or less often when checkpoints of a big net cost more than
 `CHECKPOINT_SHARE` of the time; each watched frame kind at its own rate (the boundary at the stream's
-fps, neuron thumbnails and the hidden-space mesh at most `SECONDARY_FPS`, image visuals every
-``stream.image_every`` seconds); frames of a kind nobody shows are never computed. The first report of a
-fresh placement goes out right after its first step.
+fps, neuron thumbnails and the hidden-space mesh at most `SECONDARY_FPS`, the visuals of every other
+job (images, autoencoders) every ``stream.image_every`` seconds); frames of a kind nobody shows are never
+computed. The first report of a fresh placement goes out right after its first step.
 """
 
 from __future__ import annotations
@@ -31,8 +31,9 @@ Send = Callable[[Message], None]
 
 
 def frame_intervals(stream: StreamSpec, kinds: tuple[str, ...]) -> dict[str, float]:
-    """Seconds between two frames of each kind (``confusion`` included for image jobs)."""
-    if "activations" in kinds:
+    """Seconds between two frames of each kind (``confusion`` included for jobs without a boundary; it
+    is sent only by classifiers)."""
+    if "boundary" not in kinds:
         return dict.fromkeys((*kinds, "confusion"), stream.image_every)
     secondary = 1.0 / min(stream.fps, SECONDARY_FPS)
     return {kind: secondary if kind in SECONDARY_KINDS else 1.0 / stream.fps for kind in kinds}

@@ -27,6 +27,15 @@ is the test split, or the validation split when there is no test split, or else 
 - ``samples`` (only when ``predictions`` > 0; ``"items"``: `images.top_predictions` rows, top 3):
   ``images`` (P, sy, sx, 3) uint8 pixels. Successive calls walk through the eval split.
 
+Autoencode sets (kinds ``codes``, ``reconstructions``), with ``"classes"`` (the names of the labels):
+
+- ``codes`` (``"layer"``: the bottleneck, `autoencoder.bottleneck`; ``"count"``: its width): ``codes``
+  (P, min(2, width)) float32, the bottleneck's first two outputs for the first P (at most
+  `autoencoder.MAX_CODES`) images of the eval split, and ``labels`` (P,) int32, their classes.
+- ``reconstructions`` (only when ``predictions`` > 0; ``"items"``: ``[{"index", "label"}]``): the first
+  ``predictions`` images of the eval split, always the same ones, as ``originals`` and the net's
+  ``reconstructions``, both (P, sy, sx, 3) uint8 pixels.
+
 `VisualProducer.confusion` is a plain JSON message (kind ``confusion``). Everything runs the net at
 inference, so producing frames never changes training (weights, optimizer state, the net's random
 generator).
@@ -42,6 +51,7 @@ import numpy as np
 
 from app.frames import encode_frame, quantize
 from app.spec import StreamSpec
+from app.visuals import autoencoder
 from app.visuals.images import (
     confusion_matrix,
     conv_filters,
@@ -65,6 +75,7 @@ PLANE_FRAME_KINDS = ("classify2d", "regress2d", "regress1d")
 FRAME_KINDS = {
     **dict.fromkeys(PLANE_FRAME_KINDS, ("boundary", "neurons", "hidden")),
     "image": ("activations", "filters", "samples"),
+    "autoencode": ("codes", "reconstructions"),
 }
 # Inclusive bounds of the view's integer fields; `sample` is bounded by the eval split instead.
 BOUNDS = {"grid": (8, 256), "neuron_grid": (8, 64), "predictions": (0, 64)}
@@ -101,11 +112,13 @@ def _check_int(name: str, value: Any, lo: int, hi: int) -> None:
 
 
 def _eval_split(data: Dataset) -> tuple[np.ndarray, np.ndarray]:
-    """(X, y) of the first non-empty split of test, validation, train; X as the net takes it."""
-    for X, y in ((data.X_test, data.y_test), (data.X_val, data.y_val)):
+    """(X, labels) of the first non-empty split of test, validation, train; X as the net takes it,
+    labels (N,) the classes (of an autoencode set too, whose targets are its images)."""
+    labels = data.labels or (data.y_train, data.y_val, data.y_test)
+    for X, y in ((data.X_test, labels[2]), (data.X_val, labels[1])):
         if len(X):
             return data.eval_inputs(X), y
-    return data.eval_inputs(data.X_train), data.y_train
+    return data.eval_inputs(data.X_train), labels[0]
 
 
 def check_view(view: VisualView, layers: Sequence[Layer], data: Dataset) -> None:
@@ -248,6 +261,27 @@ class VisualProducer:
         items = top_predictions(self.net, self.eval_X, self.eval_y, indices, TOP_K)
         images = display_image(self.data, self.eval_X[indices])
         return encode_frame("samples", {**meta, "items": items}, {"images": images})
+
+    def _codes_frame(self, meta: dict[str, Any]) -> bytes:
+        layer = autoencoder.bottleneck(self.net.layers)
+        values = autoencoder.codes(self.net, self.eval_X, layer)
+        labels = self.eval_y[: len(values)].astype(np.int32)
+        width = int(np.prod(self.net.layers[layer].out_shape))
+        return encode_frame(
+            "codes", {**meta, "layer": layer, "count": width}, {"codes": values, "labels": labels}
+        )
+
+    def _reconstructions_frame(self, meta: dict[str, Any]) -> bytes | None:
+        count = min(self.view.predictions, len(self.eval_X))
+        if not count:
+            return None
+        shown = self.eval_X[:count]
+        items = [{"index": index, "label": int(self.eval_y[index])} for index in range(count)]
+        arrays = {
+            "originals": display_image(self.data, shown),
+            "reconstructions": autoencoder.reconstructions(self.net, self.data, shown),
+        }
+        return encode_frame("reconstructions", {**meta, "items": items}, arrays)
 
     def confusion(self, step: int, predicted: np.ndarray, y: np.ndarray) -> dict[str, Any]:
         """JSON message ``{"type": "confusion", "step", "matrix": C x C counts (row = true class,

@@ -13,7 +13,7 @@ augmented mini-batches. Conventions for shapes, dtypes and scaling are in `engin
 
 from engine.datasets.batches import BatchIterator, eval_batches, train_batches
 from engine.datasets.catalogue import CATALOGUE, list_datasets, make_dataset, make_dataset_from_spec
-from engine.datasets.dataset import KINDS, Dataset
+from engine.datasets.dataset import IMAGE_KINDS, KINDS, Dataset
 from engine.datasets.features import DEFAULT_FEATURES, FEATURES, apply_features, feature_catalogue
 from engine.datasets.idx import check_idx_file, encode_idx, load_idx
 from engine.datasets.imagezip import load_image_zip
@@ -25,6 +25,7 @@ __all__ = [
     "CATALOGUE",
     "DEFAULT_FEATURES",
     "FEATURES",
+    "IMAGE_KINDS",
     "KINDS",
     "MAX_FILE_BYTES",
     "Augmentation",

@@ -133,7 +133,10 @@ def image_dataset(
     params: Mapping[str, Any],
     rng: np.random.Generator,
 ) -> Dataset:
-    """An image set: X: (N, C, H, W) float32 in [0, 1], y: (N,) labels; split, normalised, centre-cropped."""
+    """An image set: X: (N, C, H, W) float32 in [0, 1], y: (N,) labels; split, normalised, centre-cropped.
+    With ``params["target"] == "input"`` it is an autoencode set (see `autoencode_dataset`)."""
+    if params.get("target") == "input":
+        return autoencode_dataset(name, X, y, class_names, params, rng)
     _, channels, height, width = X.shape
     augmentation = _augmentation(params, height, width)
     (X_train, X_val, X_test), (y_train, y_val, y_test), mean, std = _split_normalised(X, y, params, rng)
@@ -159,6 +162,44 @@ def image_dataset(
     )
 
 
+def autoencode_dataset(
+    name: str,
+    X: np.ndarray,
+    y: np.ndarray,
+    class_names: tuple[str, ...],
+    params: Mapping[str, Any],
+    rng: np.random.Generator,
+) -> Dataset:
+    """An image set whose targets are its images: X: (N, C, H, W) float32 in [0, 1], y: (N,) labels
+    (kept in ``labels``); the targets are each split's X, normalised as X is, flattened to (N, C*H*W)."""
+    for option in ("crop", "flip"):
+        if params.get(option):
+            raise SpecError(
+                f"{option}: must be off when target is input (the target is the very image the net sees)",
+                (option,),
+            )
+    _, channels, height, width = X.shape
+    (X_train, X_val, X_test), labels, mean, std = _split_normalised(X, y, params, rng)
+    targets = [part.reshape(part.shape[0], -1) for part in (X_train, X_val, X_test)]  # views of X
+    return Dataset(
+        name=name,
+        kind="autoencode",
+        X_train=X_train,
+        y_train=targets[0],
+        X_val=X_val,
+        y_val=targets[1],
+        X_test=X_test,
+        y_test=targets[2],
+        input_shape=(width, height, channels),
+        num_classes=0,
+        class_names=class_names,
+        norm_mean=_as_tuple(mean),
+        norm_std=_as_tuple(std),
+        labels=labels,
+        params=dict(params),
+    )
+
+
 def vector_dataset(
     name: str,
     X: np.ndarray,
@@ -173,6 +214,10 @@ def vector_dataset(
             raise SpecError(
                 f"{option}: only applies to images, and this file holds (N, D) vectors", (option,)
             )
+    if params.get("target") == "input":
+        raise SpecError(
+            "target: input only applies to images, and this file holds (N, D) vectors", ("target",)
+        )
     (X_train, X_val, X_test), (y_train, y_val, y_test), mean, std = _split_normalised(X, y, params, rng)
     return Dataset(
         name=name,

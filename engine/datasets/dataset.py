@@ -6,6 +6,10 @@ Conventions, the same for every set:
   ``(N, 1)``; images: ``(N, depth, sy, sx)`` (NCHW); other vectors (an ``.npz`` of ``(N, D)``): ``(N, D)``.
 - Classification labels are int64 ``(N,)`` in ``0 .. num_classes - 1``; regression targets are float32
   ``(N, K)``.
+- ``autoencode`` sets are image sets whose targets are their own pixels: ``y`` is ``X`` flattened,
+  float32 ``(N, depth * sy * sx)``, so the net ends in a regression layer of that size; ``num_classes``
+  is 0 while ``class_names`` and ``labels`` keep the images' classes, which only colour the plots. They
+  take no crop or flip (a target must be the very image the net sees).
 - ``X_val``/``y_val`` always exist; they are empty (``(0, ...)``) when ``val_fraction`` is 0, the default
   for 2D sets. ``X_test``/``y_test`` likewise when ``test_fraction`` is 0.
 - Images: pixels are first scaled to [0, 1] (uint8 / 255, sklearn digits / 16), then, when ``normalize``
@@ -26,7 +30,9 @@ import numpy as np
 
 from engine.datasets.preprocess import Augmentation, centre_crop
 
-KINDS = ("classify2d", "regress2d", "regress1d", "image", "vector")
+KINDS = ("classify2d", "regress2d", "regress1d", "image", "autoencode", "vector")
+# The kinds whose inputs are images (N, depth, sy, sx).
+IMAGE_KINDS = ("image", "autoencode")
 
 
 @dataclass(frozen=True, eq=False)
@@ -37,7 +43,8 @@ class Dataset:
     ``extent`` is ``(xmin, xmax, ymin, ymax)`` of the square the 2D points live in (the boundary grid
     is drawn over it; for ``regress1d`` it is the plot window); None for images.
     ``points_*`` are the raw 2D coordinates ``(N, 2)`` before the feature map (``(N, 1)`` for 1D
-    regression); None for images and vectors.
+    regression); None for images and vectors. ``labels`` holds the class labels ``(N,)`` int64 of the
+    train, validation and test splits when the targets are something else (autoencode sets), else None.
     """
 
     name: str
@@ -59,6 +66,7 @@ class Dataset:
     augmentation: Augmentation = field(default_factory=Augmentation)
     norm_mean: tuple[float, ...] | None = None
     norm_std: tuple[float, ...] | None = None
+    labels: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
     params: Mapping[str, Any] = field(default_factory=dict)
 
     @property

@@ -170,6 +170,10 @@ def classes_param(default: int, minimum: int, maximum: int, description: str) ->
     return Param("classes", "int", default, description, minimum, maximum)
 
 
+# An image set's targets: its labels (classification), or its own pixels (kind "autoencode").
+TARGETS = ("label", "input")
+
+
 def image_params(max_crop: int) -> tuple[Param, ...]:
     return (
         Param(
@@ -177,4 +181,11 @@ def image_params(max_crop: int) -> tuple[Param, ...]:
         ),
         Param("flip", "bool", False, "Random horizontal flips of training images."),
         Param("normalize", "bool", True, "Standardise each channel with training-split mean and std."),
+        Param(
+            "target",
+            "choice",
+            "label",
+            "What the net learns to output: the image's label, or the image itself (an autoencoder).",
+            choices=TARGETS,
+        ),
     )

@@ -1,6 +1,6 @@
-// Class colours from the stylesheet's --class-0..7 variables, as CSS strings and as RGB triples.
+// Class colours from the stylesheet's --class-0..9 variables (ten: a digit each), as CSS strings and RGB triples.
 
-const COUNT = 8;
+const COUNT = 10;
 let cache = null;
 
 function parseHex(text) {
@@ -16,7 +16,7 @@ function palette() {
   return cache;
 }
 
-/** The CSS colour of class `label` (labels past 7 wrap around). */
+/** The CSS colour of class `label` (labels past 9 wrap around). */
 export function classColor(label) {
   return palette()[Math.round(label) % COUNT];
 }

@@ -8,6 +8,7 @@ import { measuredOn, testStep } from "./figures.js";
 const FIGURES = {
   ms_per_example: (v) => (v === null || v === undefined ? "–" : `${fixed(v, 3)} ms`),
   loss: (v) => fixed(v, 4),
+  test_loss: (v) => fixed(v, 4),
   train_accuracy: percent,
   val_accuracy: percent,
   test_accuracy: percent,
@@ -18,6 +19,7 @@ const FIGURES = {
 
 // Where each held-out figure was measured: [step key, examples key (or null), split, noun].
 const NOTES = {
+  test_loss: ["test_step", "test_examples", "test", "test images"],
   test_accuracy: ["test_step", "test_examples", "test", "test images"],
   val_accuracy: ["val_step", null, "val", "validation images"],
 };

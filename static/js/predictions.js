@@ -5,7 +5,7 @@ import { percent } from "./numbers.js";
 const CARD_SIDE = 64; // CSS pixels of a card's image
 
 /** A canvas showing an RGB uint8 image (sy, sx, 3) starting at `offset` of `pixels`. */
-function imageCanvas(pixels, offset, sx, sy, label) {
+export function imageCanvas(pixels, offset, sx, sy, label) {
   const canvas = document.createElement("canvas");
   canvas.width = sx;
   canvas.height = sy;

@@ -199,6 +199,27 @@ def test_image_jobs_stream_activations_filters_samples_and_confusion(stream_clie
         )
 
 
+def test_the_autoencoder_preset_streams_codes_and_reconstructions_and_predicts_images(
+    stream_client: TestClient,
+) -> None:
+    preset = next(entry for entry in stream_client.get("/api/presets").json() if entry["id"] == "autoencoder")
+    spec = {**preset["spec"], "dataset": {**preset["spec"]["dataset"], "n_samples": 300}}
+    job_id = create(stream_client, spec)
+    with stream_client.websocket_connect(f"/api/jobs/{job_id}/stream") as ws:
+        snapshot = json.loads(ws.receive_text())
+        assert snapshot["dataset"]["kind"] == "autoencode" and snapshot["dataset"]["num_classes"] == 0
+        header, arrays = first(ws, "codes")
+        assert header["count"] == 2 and arrays["codes"].shape == (snapshot["dataset"]["n_test"], 2)
+        header, arrays = first(ws, "reconstructions")
+        assert arrays["originals"].shape == arrays["reconstructions"].shape == (10, 28, 28, 3)
+        progress = first(ws, "progress", lambda body: body["test_loss"] is not None)
+        assert progress["loss"] > 0
+        assert progress["train_accuracy"] is None and progress["test_accuracy"] is None
+    answer = stream_client.post(f"/api/jobs/{job_id}/predict", json={"images": [[[0.5] * 28] * 28]})
+    assert answer.status_code == 200, answer.text
+    assert len(answer.json()["outputs"][0]) == 28 * 28 and answer.json()["predicted"] is None
+
+
 def test_a_viewer_of_a_paused_job_gets_its_current_boundary(stream_client: TestClient) -> None:
     job_id = create(stream_client, rings_spec())
     deadline = time.monotonic() + DEADLINE
