@@ -53,6 +53,19 @@ FUSED = {
         {"type": "fc", "num_neurons": 8, "activation": "tanh"},
         {"type": "regression", "num_neurons": 2},
     ],
+    # The first fc takes an image flattened in (depth, y, x) order, as the layered fc does.
+    "image_input": [
+        {"type": "input", "out_sx": 2, "out_sy": 2, "out_depth": 1},
+        {"type": "fc", "num_neurons": 3, "activation": "relu"},
+        {"type": "softmax", "num_classes": 2},
+    ],
+    "autoencoder": [
+        {"type": "input", "out_sx": 3, "out_sy": 2, "out_depth": 2},
+        {"type": "fc", "num_neurons": 5, "activation": "tanh"},
+        {"type": "fc", "num_neurons": 2},
+        {"type": "fc", "num_neurons": 5, "activation": "tanh"},
+        {"type": "regression", "num_neurons": 12},
+    ],
 }
 
 LAYERED = {
@@ -84,9 +97,9 @@ LAYERED = {
         {"type": "softmax", "num_classes": 2},
     ],
     "activation_on_the_input": [vector_input(2), {"type": "tanh"}, {"type": "softmax", "num_classes": 2}],
-    "image_input": [
-        {"type": "input", "out_sx": 2, "out_sy": 2, "out_depth": 1},
-        {"type": "fc", "num_neurons": 3, "activation": "relu"},
+    "conv": [
+        {"type": "input", "out_sx": 3, "out_sy": 3, "out_depth": 1},
+        {"type": "conv", "sx": 2, "filters": 2},
         {"type": "softmax", "num_classes": 2},
     ],
 }
@@ -133,7 +146,7 @@ def test_fused_gradients_and_outputs_match_the_layered_path(name: str, dtype: ty
     assert fused.layers[-1].out.shape == (9, fused.num_outputs)
 
 
-@pytest.mark.parametrize("name", ["classify2d", "relu_mlp", "regression"])
+@pytest.mark.parametrize("name", ["classify2d", "relu_mlp", "regression", "autoencoder"])
 def test_fused_training_follows_the_layered_trajectory(name: str) -> None:
     fused, layered = fused_and_layered(FUSED[name])
     trainer = {"method": "sgd", "learning_rate": 0.01, "momentum": 0.9, "batch_size": 10, "l2_decay": 0.001}
