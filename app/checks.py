@@ -18,7 +18,7 @@ import numpy as np
 
 from app.jobs.capacity import job_memory
 from app.settings import Settings
-from app.spec import JobSpec
+from app.spec import JobSpec, WeightChange, layer_definitions
 from app.visuals.producer import check_view, view_from_stream
 from engine import Net, Optimizer, SpecError, desugar, make_optimizer
 from engine.convnetjs import from_convnetjs, is_convnetjs
@@ -131,6 +131,26 @@ def check_view_change(changes: dict[str, Any], settings: Settings) -> None:
     if isinstance(grid, int) and not isinstance(grid, bool) and grid > settings.max_grid:
         raise SpecInvalid(
             ("body", "view", "grid"), f"must be <= {settings.max_grid} (a server limit), got {grid}"
+        )
+
+
+def check_weight_change(spec: dict[str, Any], change: WeightChange) -> None:
+    """That `change` addresses one weight of the (stored) spec's net; SpecInvalid naming the field."""
+    layers = plan_layers(desugar(layer_definitions(spec)))
+    if change.layer >= len(layers):
+        raise SpecInvalid(("body", "layer"), f"the net has layers 0..{len(layers) - 1}, got {change.layer}")
+    layer = layers[change.layer]
+    shapes = layer.param_shapes()
+    if change.param not in shapes:
+        raise SpecInvalid(("body", "layer"), f"layer {change.layer} ({layer.type}) has no weights")
+    shape = shapes[change.param]
+    if len(change.index) != len(shape) or any(
+        not 0 <= i < size for i, size in zip(change.index, shape, strict=True)
+    ):
+        raise SpecInvalid(
+            ("body", "index"),
+            f"layer {change.layer}'s {change.param} has shape {list(shape)}: give {len(shape)} "
+            f"indices within it, got {change.index}",
         )
 
 

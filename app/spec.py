@@ -55,6 +55,19 @@ class TrainerSpec(TrainerChange):
     method: Literal["sgd", "nesterov", "adagrad", "adadelta", "adam", "rmsprop", "windowgrad"] = "sgd"
 
 
+class WeightChange(BaseModel):
+    """One weight or bias of a job's net, set to a new value while it trains (TF Playground's click on a
+    link). ``param`` is ``w`` or ``b``; ``index`` addresses one entry of it: an fc layer's ``w`` is
+    (inputs, neurons), its ``b`` (neurons,); a conv layer's ``w`` is (filters, depth, sy, sx)."""
+
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+
+    layer: int = Field(ge=0, description="Index of the layer in the desugared net (GET /api/jobs/{id}).")
+    param: Literal["w", "b"]
+    index: list[int] = Field(max_length=4)
+    value: float = Field(ge=-1e6, le=1e6)
+
+
 class StopSpec(BaseModel):
     """When a job completes: the first condition met ends it. With none given it trains until stopped
     (or the server's step and time limits)."""

@@ -27,7 +27,7 @@ from app.schemas import (
     PredictRequest,
     ResetRequest,
 )
-from app.spec import JobSpec, layer_definitions
+from app.spec import JobSpec, WeightChange, layer_definitions
 from engine import Net, SpecError, desugar
 from engine.convnetjs import to_convnetjs
 
@@ -145,6 +145,14 @@ def patch_job(job_id: str, patch: JobPatch, manager: Manager, _: OwnerOnly) -> J
         manager.change_trainer(job_id, patch.trainer.settings())
     if patch.keep is not None:
         manager.set_keep(job_id, patch.keep)
+    return _out(manager, job_id)
+
+
+@router.post("/{job_id}/weights", response_model=JobOut, responses=errors(403, 404, 409, 422))
+def set_job_weight(job_id: str, change: WeightChange, manager: Manager, _: OwnerOnly) -> JobOut:
+    """Set one weight or bias of a queued, running or paused job (TF Playground's click on a link): its
+    viewers get a ``weight`` message and fresh frames; a queued job gets it when it starts."""
+    manager.set_weight(job_id, change)
     return _out(manager, job_id)
 
 

@@ -3,17 +3,18 @@
 Server to client: text messages are JSON objects with a ``type``; the first is always a ``snapshot``
 (the job, its spec and desugared layers, its metric history so far, the dataset's points or shape, the
 current view), so a late viewer sees the whole curve. Then ``progress``, ``status``, ``trainer``,
-``view``, ``reset``, ``lagged`` and ``error`` messages, ``predictions``/``confusion`` visuals, and
-binary visual frames (format in app.frames).
+``view``, ``weight`` (a weight set by hand), ``reset``, ``lagged`` and ``error`` messages,
+``predictions``/``confusion`` visuals, and binary visual frames (format in app.frames).
 
 Client to server: ``{"type": "pause" | "resume" | "step"}``,
 ``{"type": "set_trainer", "trainer": {"learning_rate": 0.01}}``,
-``{"type": "set_view", "view": {"hidden_layer": 4, "hidden_neurons": [0, 1], "sample": 3, ...}}`` and
-``{"type": "watch", "kinds": ["boundary", "neurons"]}`` (the frame kinds this viewer shows, null for
-all; also the ``kinds`` query parameter, comma-separated, at connection). Frames of a kind no viewer
-shows are never computed. Pause, resume, step, set_trainer and set_view change the job: they need the
-job's owner token or the teacher's, in the handshake's ``Authorization: Bearer`` header or given once
-with ``{"type": "auth", "token": ...}`` (answered
+``{"type": "set_view", "view": {"hidden_layer": 4, "hidden_neurons": [0, 1], "sample": 3, ...}}``,
+``{"type": "set_weight", "layer": 1, "param": "w", "index": [0, 2], "value": 0.5}`` (as ``POST
+/api/jobs/{id}/weights``) and ``{"type": "watch", "kinds": ["boundary", "neurons"]}`` (the frame kinds
+this viewer shows, null for all; also the ``kinds`` query parameter, comma-separated, at connection).
+Frames of a kind no viewer shows are never computed. Pause, resume, step, set_trainer, set_view and
+set_weight change the job: they need the job's owner token or the teacher's, in the handshake's
+``Authorization: Bearer`` header or given once with ``{"type": "auth", "token": ...}`` (answered
 ``{"type": "auth", "may_change": true|false}``; see app.owners). A bad or refused message gets an
 ``error`` message on this socket only; the socket stays open.
 """
@@ -37,12 +38,12 @@ from app.jobs.snapshot import snapshot
 from app.jobs.states import JobConflict
 from app.owners import Forbidden, bearer_token, check_owner, may_change
 from app.quotas import TooMany, check_resume
-from app.spec import TrainerChange
+from app.spec import TrainerChange, WeightChange
 from app.visuals.producer import FRAME_KINDS as PRODUCER_KINDS
 
 router = APIRouter(prefix="/api/jobs", tags=["stream"])
 
-CONTROL_TYPES = ("pause", "resume", "step", "set_trainer", "set_view", "watch", "auth")
+CONTROL_TYPES = ("pause", "resume", "step", "set_trainer", "set_view", "set_weight", "watch", "auth")
 FRAME_KINDS = frozenset({*(kind for kinds in PRODUCER_KINDS.values() for kind in kinds), "confusion"})
 
 
@@ -172,17 +173,25 @@ def _apply_control(manager: JobManager, job_id: str, subscriber_id: int, message
     elif kind == "step":
         manager.step(job_id)
     elif kind == "set_trainer":
-        try:
-            changes = TrainerChange.model_validate(message.get("trainer")).settings()
-        except ValidationError as error:
-            first = error.errors()[0]
-            raise ValueError(f"trainer.{'.'.join(map(str, first['loc']))}: {first['msg']}") from None
+        changes = _validated(TrainerChange, message.get("trainer"), "trainer.").settings()
         manager.change_trainer(job_id, changes)
+    elif kind == "set_weight":
+        fields = {key: value for key, value in message.items() if key != "type"}
+        manager.set_weight(job_id, _validated(WeightChange, fields, ""))
     else:
         view = message.get("view")
         if not isinstance(view, dict):
             raise ValueError('view must be an object, e.g. {"hidden_layer": 4}')
         manager.change_view(job_id, view, subscriber_id)
+
+
+def _validated(model: Any, value: Any, prefix: str) -> Any:
+    """`value` as a `model`; ValueError naming the first bad field (``trainer.learning_rate: ...``)."""
+    try:
+        return model.model_validate(value)
+    except ValidationError as error:
+        first = error.errors()[0]
+        raise ValueError(f"{prefix}{'.'.join(map(str, first['loc'])) or 'message'}: {first['msg']}") from None
 
 
 def _message(error: Exception) -> str:

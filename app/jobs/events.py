@@ -60,6 +60,8 @@ class WorkerEvents:
                 job.view = rest[0]
                 table.store.update(job_id, view=job.view)
                 table.emit(job_id, {"type": "view", "view": job.view})
+            elif kind == "weight":
+                table.emit(job_id, {"type": "weight", **rest[0]})
             elif kind == "rejected":
                 table.call_hub(table.hub.send_to, job_id, rest[0], {"type": "error", "message": rest[1]})
 

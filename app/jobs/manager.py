@@ -24,6 +24,7 @@ from app.checks import (
     check_job_spec,
     check_trainer_change,
     check_view_change,
+    check_weight_change,
     load_dataset,
 )
 from app.hub import Hub, Watch
@@ -39,7 +40,7 @@ from app.jobs.table import JobNotFound, JobTable
 from app.jobs.viewers import Stale
 from app.quotas import Client
 from app.settings import Settings
-from app.spec import JobSpec
+from app.spec import JobSpec, WeightChange
 from app.store import JobRecord, JobStore
 from engine.datasets import Dataset
 
@@ -295,6 +296,25 @@ class JobManager:
                 table.command(
                     job, {"op": "set_view", "job": job_id, "changes": changes, "reply_to": reply_to}
                 )
+
+    def set_weight(self, job_id: str, change: WeightChange) -> JobRecord:
+        """Set one weight of a queued, running or paused job's net. A running job's worker applies it
+        at once, a paused job visits one for it; this waits until it is applied (then every viewer
+        has a ``weight`` message and fresh frames). A queued job gets it when it starts."""
+        table = self.table
+        table.prefetch(job_id)
+
+        def send(request: int) -> bool:
+            with table.lock:
+                job = table.live(job_id, "edit")
+                transition(job_id, job.status, "edit")
+                check_weight_change(job.spec.model_dump(), change)
+                command = {"op": "set_weight", "job": job_id, **change.model_dump(), "request": request}
+                table.command(job, command)
+                return job.status != "queued"
+
+        table.answers.ask(job_id, send)
+        return self.get(job_id)
 
     def reset(self, job_id: str, seed: int | None) -> JobRecord:
         """Start over from fresh weights with the same spec (and a new seed if given). A job that was

@@ -20,6 +20,8 @@ of a job, and commands for a job it does not hold are ignored.
 - ``{"op": "render", "job"}``: the frames the viewers show, now (a paused job).
 - ``{"op": "set_trainer", "job", "changes", "reply_to"}``, ``{"op": "set_view", "job", "changes",
   "reply_to"}``: live changes; ``reply_to`` (a viewer id, or None) gets the error of a bad one.
+- ``{"op": "set_weight", "job", "layer", "param", "index", "value", "request"}``: write one entry of
+  a layer's ``w`` or ``b`` (the server checked the address against the net), then answer `request`.
 - ``{"op": "watch", "job", "kinds"}``: the frame kinds some viewer shows now ([]: nobody watches).
 - ``{"op": "predict", "job", "request", "inputs"}``: run the net on `inputs`, answer with `request`;
   ``{"op": "checkpoint", "job", "request"}``: answer with a checkpoint of the newest weights.
@@ -34,8 +36,10 @@ Worker -> server: tuples ``(kind, job, run, ...)``:
 - ``("frame", job, run, kind, data)``: an encoded binary frame (`app.frames`);
 - ``("visual", job, run, kind, message)``: a JSON visual (``confusion``);
 - ``("trainer", job, run, settings)``, ``("view", job, run, view)``: after a change;
+- ``("weight", job, run, change)``: after ``set_weight``: ``{"layer", "param", "index", "value",
+  "step"}`` (then a progress with only a checkpoint, which holds it);
 - ``("rejected", job, run, reply_to, message)``: a change the worker could not apply;
-- ``("answer", job, run, request, value)``: to ``predict`` and ``checkpoint``;
+- ``("answer", job, run, request, value)``: to ``predict``, ``checkpoint`` and ``set_weight``;
 - ``("parked", job, run, progress, checkpoint)``: after ``park``; the worker holds nothing of it now;
 - ``("done", job, run, outcome, progress, checkpoint)``: the job ended (``outcome``: ``{"status":
   completed|failed, "stop_reason", "error"}``) and was forgotten. After a failure there is no
@@ -47,9 +51,9 @@ from __future__ import annotations
 from typing import Any
 
 # Frame kinds sent at most this often even when the stream asks for more frames per second: the
-# neuron thumbnails and the hidden-space mesh change slowly and cost more than the boundary.
+# neuron thumbnails, the weights and the hidden-space mesh change slowly and cost more than the boundary.
 SECONDARY_FPS = 10.0
-SECONDARY_KINDS = ("neurons", "hidden")
+SECONDARY_KINDS = ("neurons", "weights", "hidden")
 
 Command = dict[str, Any]
 Message = tuple[Any, ...]

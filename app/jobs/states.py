@@ -26,6 +26,7 @@ Event = Literal[
     "step",  # one training step of a paused job
     "change",  # new trainer settings
     "view",  # new view choices (hidden layer, sample...)
+    "edit",  # a weight set by hand
     "stop",
     "complete",  # a stop condition was met
     "fail",
@@ -53,6 +54,7 @@ TRANSITIONS: dict[tuple[str, str], str] = {
     ("paused", "step"): "paused",
     **{(status, "change"): status for status in LIVE},
     **{(status, "view"): status for status in ("queued", "running", "paused")},
+    **{(status, "edit"): status for status in ("queued", "running", "paused")},
     **{(status, "stop"): "stopped" for status in LIVE},
     ("running", "complete"): "completed",
     ("paused", "complete"): "completed",

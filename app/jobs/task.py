@@ -174,6 +174,8 @@ class JobTask:
             self._send(("answer", self.job, self.run_id, command["request"], self._checkpoint()))
         elif op in ("set_trainer", "set_view"):
             self._change(op, command)
+        elif op == "set_weight":
+            self._set_weight(command)
 
     def _watch(self, kinds: list[str] | None) -> None:
         added = set(self.intervals) if kinds is None else set(kinds)
@@ -195,6 +197,21 @@ class JobTask:
             self._send(("rejected", self.job, self.run_id, command.get("reply_to"), str(error)))
             return
         self._send(("view", self.job, self.run_id, dataclasses.asdict(view)))
+        for kind in self.next_frame:
+            self.next_frame[kind] = 0.0
+        if self.paused:
+            self._send_frames(force=False)
+
+    def _set_weight(self, command: Command) -> None:
+        """Write one weight into the net (the server checked the address), tell the viewers, save it
+        with a checkpoint, and redraw every frame at once."""
+        layer, param, index = command["layer"], command["param"], tuple(command["index"])
+        values = self.run.net.layers[layer].params[param]
+        values[index] = command["value"]
+        change = {"layer": layer, "param": param, "index": list(index), "value": float(values[index])}
+        self._send(("weight", self.job, self.run_id, {**change, "step": self.run.step}))
+        self._send(("progress", self.job, self.run_id, None, self._checkpoint()))
+        self._send(("answer", self.job, self.run_id, command["request"], change))
         for kind in self.next_frame:
             self.next_frame[kind] = 0.0
         if self.paused:

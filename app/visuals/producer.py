@@ -12,6 +12,9 @@ Frame kinds (every header also has ``"step"``; quantised arrays carry their ``ra
   one array ``layer<i>`` per shown layer, the input features first (``layer0``), each (K, grid, grid)
   ((K, 1, grid) for regress1d) uint8 quantised over that layer's own range. Not sent when the hidden
   layers hold more than 64 neurons.
+- ``weights`` (``"layers"``: ``[{"layer", "shape"}]``, every fc layer, the loss layer's own fc
+  included): ``w<i>`` (inputs, neurons) and ``b<i>`` (neurons,) float32 of each, exact (the network
+  diagram draws a link per weight and edits them one by one).
 - ``hidden`` (classify2d with a hidden layer; ``"layer"``, ``"neurons"``: [a, b]): ``mesh``
   (2 * 11, 50, 2) float32, ``points`` (N, 2) float32 and ``labels`` (N,) int32 (see
   `plane.hidden_space`).
@@ -73,7 +76,7 @@ from engine.layers import Layer
 PLANE_FRAME_KINDS = ("classify2d", "regress2d", "regress1d")
 # The frame kinds of each data kind, in the order a viewer is sent them.
 FRAME_KINDS = {
-    **dict.fromkeys(PLANE_FRAME_KINDS, ("boundary", "neurons", "hidden")),
+    **dict.fromkeys(PLANE_FRAME_KINDS, ("boundary", "neurons", "weights", "hidden")),
     "image": ("activations", "filters", "samples"),
     "autoencode": ("codes", "reconstructions"),
 }
@@ -223,6 +226,17 @@ class VisualProducer:
             return None
         neuron_meta = {**meta, "grid": self.view.neuron_grid, "layers": _layer_rows(neurons)}
         return encode_frame("neurons", neuron_meta, _quantized_layers(neurons))
+
+    def _weights_frame(self, meta: dict[str, Any]) -> bytes | None:
+        dense = [(index, layer) for index, layer in enumerate(self.net.layers) if layer.type == "fc"]
+        if not dense:
+            return None
+        arrays: dict[str, np.ndarray] = {}
+        for index, layer in dense:
+            arrays[f"w{index}"] = layer.params["w"].astype(np.float32)
+            arrays[f"b{index}"] = layer.params["b"].astype(np.float32)
+        rows = [{"layer": index, "shape": list(layer.params["w"].shape)} for index, layer in dense]
+        return encode_frame("weights", {**meta, "layers": rows}, arrays)
 
     def _hidden_frame(self, meta: dict[str, Any]) -> bytes | None:
         chosen = hidden_view(self.view, self.net.layers) if self.data.kind == "classify2d" else None

@@ -247,12 +247,13 @@ def _decoded(frame: bytes) -> tuple[dict, dict]:
 def test_plane_frames_decode_to_the_computed_visuals(circle: Dataset, circle_net: Net) -> None:
     producer = VisualProducer(circle_net, circle, VisualView(grid=12, neuron_grid=8))
     frames = [_decoded(frame) for frame in producer.frames(step=42)]
-    assert [header["type"] for header, _ in frames] == ["boundary", "neurons", "hidden"]
+    assert [header["type"] for header, _ in frames] == ["boundary", "neurons", "weights", "hidden"]
     for header, _ in frames:
         assert header["step"] == 42
         assert header["extent"] == list(circle.extent)
         assert header["classes"] == ["A", "B"]
-    (boundary_header, boundary_arrays), (neuron_header, neuron_arrays), (_, hidden_arrays) = frames
+    (boundary_header, boundary_arrays), (neuron_header, neuron_arrays), weights, hidden = frames
+    hidden_arrays = hidden[1]
     assert boundary_header["grid"] == 12
     assert boundary_header["arrays"][0]["range"] == [0.0, 1.0]
     np.testing.assert_allclose(boundary_arrays["probs"], boundary(circle_net, circle, 12), atol=QUANTUM)
@@ -263,6 +264,14 @@ def test_plane_frames_decode_to_the_computed_visuals(circle: Dataset, circle_net
     expected = hidden_space(circle_net, circle, 4, (0, 1))
     for name in ("mesh", "points", "labels"):
         np.testing.assert_array_equal(hidden_arrays[name], expected[name])
+    weights_header, weight_arrays = weights
+    dense = [index for index, layer in enumerate(circle_net.layers) if layer.type == "fc"]
+    assert weights_header["layers"] == [
+        {"layer": index, "shape": list(circle_net.layers[index].params["w"].shape)} for index in dense
+    ]
+    for index in dense:  # exact: a diagram edits them one by one
+        np.testing.assert_array_equal(weight_arrays[f"w{index}"], circle_net.layers[index].params["w"])
+        np.testing.assert_array_equal(weight_arrays[f"b{index}"], circle_net.layers[index].params["b"])
 
 
 def test_regression_boundary_frames_carry_values_with_their_range() -> None:
@@ -322,7 +331,7 @@ def test_only_the_asked_kinds_are_made_and_kinds_a_job_lacks_give_no_frame(
 
     chosen = [decode_frame(frame)[0]["type"] for frame in plane.frames(1, kinds=["hidden", "boundary"])]
 
-    assert plane.kinds == ("boundary", "neurons", "hidden")
+    assert plane.kinds == ("boundary", "neurons", "weights", "hidden")
     assert chosen == ["hidden", "boundary"]
     assert plane.frame("activations", 1) is None  # an image kind on a 2D job
     assert no_hidden.frame("hidden", 1) is None
@@ -353,6 +362,6 @@ def test_set_view_changes_what_the_next_frames_show(circle: Dataset, circle_net:
     producer = VisualProducer(circle_net, circle)
     view = producer.set_view(grid=16, hidden_layer=2, hidden_neurons=[5, 3], sample=39)
     assert view == VisualView(grid=16, hidden_layer=2, hidden_neurons=(5, 3), sample=39)
-    boundary_frame, _, hidden_frame = (decode_frame(frame)[0] for frame in producer.frames(0))
+    boundary_frame, _, _, hidden_frame = (decode_frame(frame)[0] for frame in producer.frames(0))
     assert boundary_frame["arrays"][0]["shape"] == [2, 16, 16]
     assert (hidden_frame["layer"], hidden_frame["neurons"]) == (2, [5, 3])
