@@ -26,7 +26,7 @@ import numpy as np
 
 from engine.datasets.preprocess import Augmentation, centre_crop
 
-KINDS = ("classify2d", "regress2d", "regress1d", "image", "vector")
+KINDS = ("classify2d", "regress2d", "regress1d", "image", "vector", "painting")
 
 
 @dataclass(frozen=True, eq=False)
@@ -38,6 +38,7 @@ class Dataset:
     is drawn over it; for ``regress1d`` it is the plot window); None for images.
     ``points_*`` are the raw 2D coordinates ``(N, 2)`` before the feature map (``(N, 1)`` for 1D
     regression); None for images and vectors.
+    ``picture`` is the painted picture (sy, sx, 3) uint8 of a painting set; None for every other kind.
     """
 
     name: str
@@ -60,6 +61,7 @@ class Dataset:
     norm_mean: tuple[float, ...] | None = None
     norm_std: tuple[float, ...] | None = None
     params: Mapping[str, Any] = field(default_factory=dict)
+    picture: np.ndarray | None = None
 
     @property
     def is_classification(self) -> bool:
@@ -90,4 +92,5 @@ class Dataset:
             "extent": list(self.extent) if self.extent is not None else None,
             "features": list(self.features),
             "augmentation": {"crop": self.augmentation.crop, "flip": self.augmentation.flip},
+            "picture_shape": list(self.picture.shape) if self.picture is not None else None,
         }
