@@ -1,4 +1,4 @@
-"""The HTML pages: the 2D playground, the ConvNet page and the jobs page (templates/, static/).
+"""The HTML pages: the 2D playground, the ConvNet, trainers, painting and jobs pages (templates/, static/).
 
 Each page names its entry module; the page head lists every module that entry imports, directly or
 not, as ``modulepreload`` links, so the browser fetches them all at once instead of discovering them
@@ -75,6 +75,12 @@ def convnet_page(request: Request) -> HTMLResponse:
 def trainers_page(request: Request) -> HTMLResponse:
     """ConvNetJS's trainer comparison: one net, data and seed, trained side by side by several trainers."""
     return _page(request, "trainers.html", "trainers", ("/api/presets",))
+
+
+@router.get("/painting", response_class=HTMLResponse)
+def painting_page(request: Request) -> HTMLResponse:
+    """ConvNetJS's image painting: a net learns (x, y) -> (r, g, b) of a picture, drawn as it trains."""
+    return _page(request, "painting.html", "painting", ("/api/presets", "/api/datasets"))
 
 
 @router.get("/jobs", response_class=HTMLResponse)
