@@ -99,3 +99,20 @@ def test_an_uploaded_picture_is_painted_and_listed(page: Page, live_server: str)
     assert row[4 * 2] < 20 and row[4 * 45] > 200  # black on the left, red on the right
     expect(page.locator("#uploads-list li")).to_have_count(1)
     expect(page.locator("#uploads-list li").first).to_contain_text("halves.png")
+
+
+def test_a_painting_job_linked_from_another_page_opens_here_read_only(page: Page, live_server: str) -> None:
+    page.set_default_timeout(TIMEOUT)
+    preset = next(p for p in httpx.get(f"{live_server}/api/presets").json() if p["id"] == "painting")
+    spec = {**preset["spec"], "dataset": {"name": "painting", "picture": "rings", "size": 32}}
+    created = httpx.post(f"{live_server}/api/jobs?paused=true", json=spec).json()
+
+    page.goto(f"{live_server}/#job={created['id']}")  # the playground sends it to the page that draws it
+
+    page.wait_for_url(f"**/painting#job={created['id']}")
+    page.wait_for_function(f"{DRAWN_STEP} === 0")
+    expect(page.locator("#job-id")).to_have_text(created["id"])
+    expect(page.locator("#job-readonly")).to_be_visible()  # someone else's: watched, not driven
+    expect(page.locator("#picture")).to_have_value("rings")
+    expect(page.locator("#size")).to_have_value("32")
+    assert httpx.get(f"{live_server}/api/jobs/{created['id']}").json()["status"] == "paused"
