@@ -20,7 +20,7 @@ from engine.datasets.painting import pixel_coordinates
 from tests.app.conftest import poll, poll_job
 from tests.app.test_api_datasets import upload, uploaded_files
 from tests.app.test_stream import first
-from tests.datasets.test_painting import NOISE_PNG, bomb_png, png_bytes
+from tests.datasets.test_painting_set import NOISE_PNG, bomb_png, png_bytes
 
 
 def painting_spec(**dataset: Any) -> dict[str, Any]:

@@ -19,7 +19,7 @@ EXPECTED_NAMES = {
     "image_zip", "painting",
 }  # fmt: skip
 REPO_ROOT = Path(__file__).resolve().parents[2]
-# The painting set holds nothing out by default (tests/datasets/test_painting.py covers it).
+# The painting set holds nothing out by default (tests/datasets/test_painting_set.py covers it).
 CHEAP_DEFAULTS = [
     name for name, entry in CATALOGUE.items() if entry.source == "generated" and entry.kind != "painting"
 ]
