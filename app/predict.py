@@ -10,8 +10,9 @@ from engine.datasets import IMAGE_KINDS, Dataset, apply_features
 
 
 def prepare_inputs(data: Dataset, request: PredictRequest) -> np.ndarray:
-    """Net inputs for `request`: (N, F) from 2D points through the dataset's feature map, or
-    (N, depth, sy, sx) images normalised and centre-cropped like the test split."""
+    """Net inputs for `request`: (N, F) from 2D points through the dataset's feature map ((N, 2) pixel
+    coordinates as given for a painting), or (N, depth, sy, sx) images normalised and centre-cropped like
+    the test split."""
     if data.kind in IMAGE_KINDS:
         if request.images is None:
             raise SpecInvalid(("body", "images"), f"dataset {data.name} takes images, not points")
@@ -26,7 +27,7 @@ def prepare_inputs(data: Dataset, request: PredictRequest) -> np.ndarray:
         raise SpecInvalid(("body", "points"), rows) from None
     if points.ndim != 2 or points.shape[1] != width:
         raise SpecInvalid(("body", "points"), rows)
-    if data.kind == "regress1d":
+    if data.kind in ("regress1d", "painting"):
         return points
     return apply_features(points, data.features)
 

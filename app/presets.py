@@ -87,6 +87,14 @@ COMPARED_TRAINERS = [
         "trainer": {"method": "nesterov", "learning_rate": 0.01, "momentum": 0.9, **_SHARED},
     },
 ]
+# ConvNetJS's image painting demo (demo/image_regression.html): (x, y) in, seven fc layers of 20 relu,
+# (r, g, b) out by regression; sgd with learning rate 0.01, momentum 0.9, batch 5, no decay.
+PAINTING_LAYERS = [
+    {"type": "input", "out_sx": 1, "out_sy": 1, "out_depth": 2},
+    *({"type": "fc", "num_neurons": 20, "activation": "relu"} for _ in range(7)),
+    {"type": "regression", "num_neurons": 3},
+]
+PAINTING_TRAINER = {"method": "sgd", "learning_rate": 0.01, "momentum": 0.9, "batch_size": 5, "l2_decay": 0.0}
 PRESETS: list[dict[str, Any]] = [
     _classify2d("quadrants", "ConvNetJS's default 2D net (6 and 2 tanh neurons) on the four quadrants."),
     _classify2d("rings", "The same net on a ring between two regions of the other class."),
@@ -144,8 +152,19 @@ PRESETS: list[dict[str, Any]] = [
             "name": "autoencoder",
             "dataset": {"name": "mnist", "target": "input", "normalize": False},
             "layers": AUTOENCODER_LAYERS,
-            "trainer": AUTOENCODER_TRAINER,
+            "trainer": dict(AUTOENCODER_TRAINER),
             "stream": {"image_every": 0.25, "predictions": 10},
+        },
+    },
+    {
+        "id": "painting",
+        "title": "ConvNetJS image painting",
+        "description": "The image regression demo: seven fc layers of 20 relu learn (x, y) -> (r, g, b).",
+        "spec": {
+            "name": "painting",
+            "dataset": {"name": "painting"},
+            "layers": PAINTING_LAYERS,
+            "trainer": dict(PAINTING_TRAINER),
         },
     },
 ]

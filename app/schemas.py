@@ -165,7 +165,7 @@ class PredictOut(BaseModel):
 
 
 class DatasetPreview(BaseModel):
-    """What a dataset looks like: its 2D points, or a few sample images."""
+    """What a dataset looks like: its 2D points, a few sample images, or the picture a painting paints."""
 
     name: str
     kind: str
@@ -177,6 +177,9 @@ class DatasetPreview(BaseModel):
     points: dict[str, Any] | None = Field(None, description="train/test: [[x, y, label], ...] (2D sets).")
     images: list[dict[str, Any]] | None = Field(
         None, description="Samples: {label, shape: [sy, sx, 3], pixels: base64 uint8 RGB}."
+    )
+    picture: dict[str, Any] | None = Field(
+        None, description="A painting's picture: {shape: [sy, sx, 3], pixels: base64 uint8 RGB}."
     )
 
 

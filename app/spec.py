@@ -86,7 +86,7 @@ class StreamSpec(BaseModel):
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     grid: int = Field(100, ge=8, description="Side of the decision-boundary grid (2D jobs).")
-    fps: float = Field(30.0, gt=0, description="Most visual frames per second for 2D jobs.")
+    fps: float = Field(30.0, gt=0, description="Most visual frames per second for 2D and painting jobs.")
     neuron_grid: int = Field(24, ge=8, le=64, description="Side of each neuron's thumbnail grid.")
     hidden_layer: int | None = Field(
         None, ge=0, description="Layer of the hidden-space view (default: last)."

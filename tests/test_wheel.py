@@ -14,12 +14,17 @@ from pathlib import Path
 import httpx
 
 REPO = Path(__file__).resolve().parent.parent
-PAGES = ("/", "/convnet", "/jobs", "/docs", "/redoc")
+PAGES = ("/", "/convnet", "/painting", "/jobs", "/docs", "/redoc")
+
+
+# Nothing of the checkout on the path: with PYTHONPATH at the checkout, the fresh venv's pip would take
+# the netplay.egg-info that building the wheel leaves there for an installed netplay, and skip the wheel.
+CLEAN_ENV = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
 
 
 def run(*command: str | Path, cwd: Path) -> None:
     result = subprocess.run(
-        [str(part) for part in command], cwd=cwd, capture_output=True, text=True, timeout=600
+        [str(part) for part in command], cwd=cwd, capture_output=True, text=True, timeout=600, env=CLEAN_ENV
     )
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
 
@@ -41,10 +46,9 @@ def test_the_wheel_in_a_fresh_venv_serves_every_page_and_file(tmp_path: Path) ->
     bin_dir = tmp_path / "venv" / "bin"
     run(bin_dir / "pip", "install", "--quiet", "--disable-pip-version-check", wheel, cwd=tmp_path)
 
-    environment = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
     server = subprocess.Popen(
         [bin_dir / "netplay", "--data-dir", tmp_path / "data", "serve", "--port", "0"],
-        cwd=tmp_path, env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        cwd=tmp_path, env=CLEAN_ENV, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
     try:
         match = re.search(r"open (http://\S+)/", server.stdout.readline())

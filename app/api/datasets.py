@@ -1,5 +1,5 @@
-"""REST routes for datasets: the catalogue, previews, and uploads of IDX, npz and zip files (stored,
-listed and deleted; see app.uploads for the quota and who may delete)."""
+"""REST routes for datasets: the catalogue, previews, and uploads of IDX, npz and zip files and of PNG or
+JPEG pictures to paint (stored, listed and deleted; see app.uploads for the quota and who may delete)."""
 
 from __future__ import annotations
 
@@ -41,7 +41,8 @@ def list_all_datasets() -> list[dict[str, Any]]:
 @router.get("/{name}/preview", response_model=DatasetPreview)
 def preview_dataset(name: str, request: Request, settings: AppSettings) -> DatasetPreview:
     """The dataset built with the query's parameters (``?noise=0.2&n_samples=300``; JSON values are
-    parsed, so ``features=["x1","x2","x1x2"]`` works): its points, or a few sample images."""
+    parsed, so ``features=["x1","x2","x1x2"]`` works): its points, a few sample images, or the picture a
+    painting set paints (the original a painting page draws beside the net's)."""
     params = {key: _query_value(value) for key, value in request.query_params.items()}
     try:
         data = load_dataset({**params, "name": name}, settings.uploads_dir)
@@ -58,6 +59,7 @@ def preview_dataset(name: str, request: Request, settings: AppSettings) -> Datas
         sizes={"train": len(data.X_train), "val": len(data.X_val), "test": len(data.X_test)},
         points=dataset_view(data).get("points"),
         images=_images(data),
+        picture=_picture(data),
     )
 
 
@@ -83,14 +85,23 @@ def _images(data: Dataset) -> list[dict[str, Any]] | None:
     ]
 
 
+def _picture(data: Dataset) -> dict[str, Any] | None:
+    if data.picture is None:
+        return None
+    return {
+        "shape": list(data.picture.shape),
+        "pixels": base64.b64encode(data.picture.tobytes()).decode("ascii"),
+    }
+
+
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=UploadCreated, responses=errors(422))
 async def upload_dataset(
     file: UploadFile, request: Request, settings: AppSettings, manager: Manager
 ) -> UploadCreated:
-    """Store an uploaded .npz, .zip (one folder per class) or IDX file and check that it loads; the
-    answer has the dataset spec to put in a job, and the owner token that deletes the file. Refused
-    (422 on ``file``) past `NETPLAY_MAX_UPLOAD_BYTES` or when the uploads folder would go past
-    `NETPLAY_MAX_UPLOADS_BYTES`."""
+    """Store an uploaded .npz, .zip (one folder per class), IDX file or .png/.jpg picture (a painting)
+    and check that it loads; the answer has the dataset spec to put in a job, and the owner token that
+    deletes the file. Refused (422 on ``file``) past `NETPLAY_MAX_UPLOAD_BYTES` or when the uploads
+    folder would go past `NETPLAY_MAX_UPLOADS_BYTES`."""
     name = _safe_name(file.filename or "upload")
     kind = _kind_of(name)
     space: UploadSpace = request.app.state.uploads
@@ -202,7 +213,8 @@ def _kind_of(name: str) -> str:
     kind = _kind(name)
     if kind is None:
         raise SpecInvalid(
-            ("body", "file"), "must be a .npz, a .zip of class folders, or an IDX file (*-ubyte[.gz])"
+            ("body", "file"),
+            "must be a .npz, a .zip of class folders, an IDX file (*-ubyte[.gz]), or a .png/.jpg picture",
         )
     return kind
 
@@ -213,6 +225,8 @@ def _kind(name: str) -> str | None:
         return "npz"
     if lower.endswith(".zip"):
         return "image_zip"
+    if lower.endswith((".png", ".jpg", ".jpeg")):
+        return "painting"
     if "ubyte" in lower or lower.endswith((".idx", ".gz")):
         return "idx"
     return None

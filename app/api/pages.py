@@ -1,4 +1,4 @@
-"""The HTML pages: the playground, the ConvNet, trainers, autoencoder and jobs pages (templates/, static/).
+"""The HTML pages: the playground, the ConvNet, trainers, autoencoder, painting and jobs pages.
 
 Each page names its entry module; the page head lists every module that entry imports, directly or
 not, as ``modulepreload`` links, so the browser fetches them all at once instead of discovering them
@@ -81,6 +81,12 @@ def trainers_page(request: Request) -> HTMLResponse:
 def autoencoder_page(request: Request) -> HTMLResponse:
     """ConvNetJS's autoencoder: images squeezed through a 2-number code, the codes and rebuilt images live."""
     return _page(request, "autoencoder.html", "autoencoder", ("/api/datasets", "/api/presets"))
+
+
+@router.get("/painting", response_class=HTMLResponse)
+def painting_page(request: Request) -> HTMLResponse:
+    """ConvNetJS's image painting: a net learns (x, y) -> (r, g, b) of a picture, drawn as it trains."""
+    return _page(request, "painting.html", "painting", ("/api/presets", "/api/datasets"))
 
 
 @router.get("/jobs", response_class=HTMLResponse)

@@ -3,10 +3,11 @@
 A task trains only when the worker's scheduler gives it a slice (`run_slice`). Its reports follow their
 own cadences, in wall time: a progress message (carrying the checkpoint of the same step) every
 ``stream.progress_every`` seconds, or less often when checkpoints of a big net cost more than
-`CHECKPOINT_SHARE` of the time; each watched frame kind at its own rate (the boundary at the stream's
-fps, neuron thumbnails and the hidden-space mesh at most `SECONDARY_FPS`, the visuals of every other
-job (images, autoencoders) every ``stream.image_every`` seconds); frames of a kind nobody shows are never
-computed. The first report of a fresh placement goes out right after its first step.
+`CHECKPOINT_SHARE` of the time; each watched frame kind at its own rate (the boundary and a painting's
+picture at the stream's fps, neuron thumbnails, weights and the hidden-space mesh at most
+`SECONDARY_FPS`, image and autoencoder visuals every ``stream.image_every`` seconds); frames of a kind
+nobody shows are never computed. The first report of a fresh placement goes out right after its first
+step.
 """
 
 from __future__ import annotations
@@ -30,10 +31,14 @@ CHECKPOINT_SHARE = 0.05
 Send = Callable[[Message], None]
 
 
+# The visuals of image and autoencoder jobs: paced by ``stream.image_every``, the rest by ``stream.fps``.
+IMAGE_EVERY_KINDS = frozenset({"activations", "filters", "samples", "codes", "reconstructions"})
+
+
 def frame_intervals(stream: StreamSpec, kinds: tuple[str, ...]) -> dict[str, float]:
-    """Seconds between two frames of each kind (``confusion`` included for jobs without a boundary; it
-    is sent only by classifiers)."""
-    if "boundary" not in kinds:
+    """Seconds between two frames of each kind (``confusion`` included for image and autoencoder jobs;
+    it is sent only by classifiers)."""
+    if IMAGE_EVERY_KINDS.intersection(kinds):
         return dict.fromkeys((*kinds, "confusion"), stream.image_every)
     secondary = 1.0 / min(stream.fps, SECONDARY_FPS)
     return {kind: secondary if kind in SECONDARY_KINDS else 1.0 / stream.fps for kind in kinds}

@@ -39,6 +39,14 @@ Autoencode sets (kinds ``codes``, ``reconstructions``), with ``"classes"`` (the 
   ``predictions`` images of the eval split, always the same ones, as ``originals`` and the net's
   ``reconstructions``, both (P, sy, sx, 3) uint8 pixels.
 
+Painting sets (kind ``painting``, ConvNetJS's image_regression demo):
+
+- ``painting`` (``"shape"``: [sy, sx] of the picture): ``image`` (sy, sx, 3) uint8, the net's colour
+  prediction at every pixel's coordinates (`engine.datasets.painting.pixel_coordinates`), clipped to
+  [0, 1] and scaled to 0..255: the picture as the net paints it now. Sent at the stream's fps, as the
+  boundary is. The original is not in the frame (it never changes): the dataset preview
+  (``GET /api/datasets/painting/preview``) has it, so a page can draw it before any job exists.
+
 `VisualProducer.confusion` is a plain JSON message (kind ``confusion``). Everything runs the net at
 inference, so producing frames never changes training (weights, optimizer state, the net's random
 generator).
@@ -71,6 +79,7 @@ from app.visuals.plane import (
 )
 from engine import Net, SpecError
 from engine.datasets import Dataset
+from engine.datasets.painting import pixel_coordinates
 from engine.layers import Layer
 
 PLANE_FRAME_KINDS = ("classify2d", "regress2d", "regress1d")
@@ -79,6 +88,7 @@ FRAME_KINDS = {
     **dict.fromkeys(PLANE_FRAME_KINDS, ("boundary", "neurons", "weights", "hidden")),
     "image": ("activations", "filters", "samples"),
     "autoencode": ("codes", "reconstructions"),
+    "painting": ("painting",),
 }
 # Inclusive bounds of the view's integer fields; `sample` is bounded by the eval split instead.
 BOUNDS = {"grid": (8, 256), "neuron_grid": (8, 64), "predictions": (0, 64)}
@@ -166,6 +176,8 @@ class VisualProducer:
         self.data = data
         self.eval_X, self.eval_y = _eval_split(data)
         self._next_prediction = 0
+        # every pixel's (x, y), (sy * sx, 2): made once, a painting frame only runs the net on it
+        self._pixels = pixel_coordinates(*data.picture.shape[:2]) if data.picture is not None else None
         self.view = self._checked(view if view is not None else VisualView())
 
     def set_view(self, **changes: Any) -> VisualView:
@@ -247,6 +259,12 @@ class VisualProducer:
         return encode_frame(
             "hidden", {**meta, "layer": hidden["layer"], "neurons": hidden["neurons"]}, arrays
         )
+
+    def _painting_frame(self, meta: dict[str, Any]) -> bytes:
+        height, width, _ = self.data.picture.shape
+        colours = np.clip(np.nan_to_num(self.net.forward(self._pixels), nan=0.0), 0.0, 1.0)
+        image = np.rint(colours * 255.0).astype(np.uint8).reshape(height, width, 3)
+        return encode_frame("painting", {**meta, "shape": [height, width]}, {"image": image})
 
     def _filters_frame(self, meta: dict[str, Any]) -> bytes | None:
         filters = conv_filters(self.net)

@@ -13,6 +13,7 @@ import numpy as np
 
 from engine.datasets.dataset import Dataset
 from engine.datasets.features import apply_features
+from engine.datasets.painting import paint_examples
 from engine.datasets.preprocess import Augmentation, centre_crop, channel_stats, normalise
 from engine.datasets.split import split_indices
 from engine.errors import SpecError
@@ -239,3 +240,30 @@ def vector_dataset(
 
 def _as_tuple(values: np.ndarray | None) -> tuple[float, ...] | None:
     return None if values is None else tuple(float(v) for v in values)
+
+
+def painting_dataset(
+    name: str, pixels: np.ndarray, params: Mapping[str, Any], rng: np.random.Generator
+) -> Dataset:
+    """A painting set: every pixel of `pixels` (H, W, 3) uint8 one example, X (N, 2) coordinates, y (N, 3)
+    colours (`painting.paint_examples`), split at random (by default everything trains)."""
+    X, y = paint_examples(pixels)
+    train, val, test = _split(X.shape[0], params, rng, None)
+    pixels = pixels.copy()
+    pixels.setflags(write=False)
+    return Dataset(
+        name=name,
+        kind="painting",
+        X_train=X[train],
+        y_train=y[train],
+        X_val=X[val],
+        y_val=y[val],
+        X_test=X[test],
+        y_test=y[test],
+        input_shape=(1, 1, 2),
+        num_classes=0,
+        class_names=(),
+        features=("x", "y"),
+        params=dict(params),
+        picture=pixels,
+    )

@@ -18,6 +18,7 @@ from engine.datasets.assemble import (
     class_letters,
     image_dataset,
     line_dataset,
+    painting_dataset,
     points_dataset,
     vector_dataset,
 )
@@ -26,6 +27,7 @@ from engine.datasets.idx import load_idx
 from engine.datasets.images import SHAPE_CLASSES, XO_CLASSES, make_shapes, make_xo
 from engine.datasets.imagezip import load_image_zip
 from engine.datasets.npzfile import load_npz
+from engine.datasets.painting import load_picture
 from engine.datasets.sources import Loaded
 from engine.errors import SpecError
 
@@ -173,3 +175,12 @@ def build_image_zip(params: Params, data_dir: Path | None) -> Dataset:
     size = params["size"] or None
     loaded = load_image_zip(params["file"], data_dir=folder, size=size, color=params["color"])
     return _from_file("image_zip", loaded, params, rng)
+
+
+def build_painting(params: Params, data_dir: Path | None) -> Dataset:
+    """A picture to paint: the uploaded ``file`` when given, else the named ``picture``."""
+    rng = _rng(params)
+    file = params["file"]
+    folder = _need_data_dir(data_dir, "file") if file is not None else None
+    pixels = load_picture(params["picture"], params["size"], file=file, data_dir=folder)
+    return painting_dataset("painting", pixels, params, rng)

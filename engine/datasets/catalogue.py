@@ -19,6 +19,7 @@ from engine.datasets.entries import (
     classification_entries,
     file_entries,
     generated_image_entries,
+    painting_entries,
     regression_entries,
 )
 from engine.datasets.params import check_params
@@ -32,6 +33,7 @@ CATALOGUE: dict[str, Entry] = {
         *generated_image_entries(),
         *bundled_entries(),
         *file_entries(),
+        *painting_entries(),
     )
 }
 

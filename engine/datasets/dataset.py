@@ -30,7 +30,7 @@ import numpy as np
 
 from engine.datasets.preprocess import Augmentation, centre_crop
 
-KINDS = ("classify2d", "regress2d", "regress1d", "image", "autoencode", "vector")
+KINDS = ("classify2d", "regress2d", "regress1d", "image", "autoencode", "vector", "painting")
 # The kinds whose inputs are images (N, depth, sy, sx).
 IMAGE_KINDS = ("image", "autoencode")
 
@@ -45,6 +45,7 @@ class Dataset:
     ``points_*`` are the raw 2D coordinates ``(N, 2)`` before the feature map (``(N, 1)`` for 1D
     regression); None for images and vectors. ``labels`` holds the class labels ``(N,)`` int64 of the
     train, validation and test splits when the targets are something else (autoencode sets), else None.
+    ``picture`` is the painted picture (sy, sx, 3) uint8 of a painting set; None for every other kind.
     """
 
     name: str
@@ -68,6 +69,7 @@ class Dataset:
     norm_std: tuple[float, ...] | None = None
     labels: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
     params: Mapping[str, Any] = field(default_factory=dict)
+    picture: np.ndarray | None = None
 
     @property
     def is_classification(self) -> bool:
@@ -98,4 +100,5 @@ class Dataset:
             "extent": list(self.extent) if self.extent is not None else None,
             "features": list(self.features),
             "augmentation": {"crop": self.augmentation.crop, "flip": self.augmentation.flip},
+            "picture_shape": list(self.picture.shape) if self.picture is not None else None,
         }

@@ -2,8 +2,8 @@
 
 Parameter conventions shared by all entries: ``seed`` fixes everything random; ``test_fraction`` and
 ``val_fraction`` are shares of each class (2D sets default to a 50/50 train/test split and no validation
-split, image sets to 70/10/20); 2D sets take ``features``; image sets take ``crop``, ``flip`` and
-``normalize``.
+split, image sets to 70/10/20, the painting set to no held-out pixels at all); 2D sets take
+``features``; image sets take ``crop``, ``flip`` and ``normalize``.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from typing import Any
 from engine.datasets import builders, bundled, regression, toy2d
 from engine.datasets.builders import Builder
 from engine.datasets.imagezip import COLORS
+from engine.datasets.painting import PICTURES
 from engine.datasets.params import (
     Param,
     classes_param,
@@ -210,3 +211,17 @@ def file_entries() -> list[Entry]:
         Entry("image_zip", "image", "file", "A zip with one folder of PNG/JPEG images per class.", image_zip,
               builders.build_image_zip, requires=("PIL",)),
     ]  # fmt: skip
+
+
+def painting_entries() -> list[Entry]:
+    """ConvNetJS's image painting: a picture's pixels, (x, y) -> (r, g, b)."""
+    params = (
+        Param("picture", "choice", "scene", "Which picture: scene and rings are drawn here, china and flower "
+              "are scikit-learn's sample photos.", choices=PICTURES),
+        Param("size", "int", 48, "Longest side of the picture in pixels (it is scaled to it).", 8, 128),
+        Param("file", "file", None, "An uploaded PNG or JPEG in the data dir, painted instead of picture."),
+        *split_params(0.0, 0.0),
+        seed_param(),
+    )  # fmt: skip
+    description = "Paint a picture: every pixel one example, (x, y) -> (r, g, b) (ConvNetJS's demo)."
+    return [Entry("painting", "painting", "generated", description, params, builders.build_painting)]

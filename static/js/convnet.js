@@ -13,6 +13,7 @@ import { renderConfusion, renderProbabilities, renderSamples } from "./predictio
 import { tokenFor } from "./owners.js";
 import { rememberStarted, startedJobs, stopStarted } from "./startedjobs.js";
 import { UploadList } from "./uploads.js";
+import { jobPage } from "./jobpages.js";
 import { pauseWhenUnwatched, PlayIntent } from "./unwatched.js";
 
 const $ = (id) => document.getElementById(id);
@@ -45,6 +46,7 @@ const uploads = new UploadList({ list: $("uploads-list"), summary: $("uploads-su
     chooseDataset(spec).catch(showError);
   },
   onError: showError,
+  accepts: (spec) => spec.name !== "painting", // pictures are the painting page's
 });
 
 function showError(error) {
@@ -177,7 +179,7 @@ function attach(jobId, playing = null) {
 async function onSnapshot(snapshot) {
   const { job, spec, history } = snapshot;
   if (snapshot.dataset.kind !== "image") {
-    location.replace(`/#job=${job.id}`); // a 2D job: the playground draws it
+    location.replace(jobPage(snapshot.dataset.kind, job.id)); // a 2D job or a painting: its page draws it
     return;
   }
   // The last history point's held-out figures come with the step they were measured at (the job's

@@ -5,15 +5,16 @@
 // (its own, or every job with the teacher's token).
 
 import { measuredOn } from "./figures.js";
+import { jobPage } from "./jobpages.js";
 import { count, fixed, percent } from "./numbers.js";
 
 const RUNNING = ["running", "queued"];
 const RESUMABLE = ["paused", "interrupted"];
 const COLUMNS = ["select", "job", "status", "dataset", "step", "loss", "train", "test", "speed", "trainer", "actions"];
 
-/** Where a job is watched live: image jobs on the ConvNet page, the others on the playground. */
+/** Where a job is watched live (jobpages.js); `kinds` maps data set names to their kinds. */
 export function watchUrl(job, kinds) {
-  return kinds[job.dataset] === "image" ? `/convnet#job=${job.id}` : `/#job=${job.id}`;
+  return jobPage(kinds[job.dataset], job.id);
 }
 
 /** A job's name for people: its own, or its data set and id. */

@@ -12,6 +12,7 @@ import { classColor } from "./classcolors.js";
 import { downloadJson, readJsonFile } from "./modelfile.js";
 import { watchShown } from "./onscreen.js";
 import { testStep } from "./figures.js";
+import { jobPage } from "./jobpages.js";
 
 const $ = (id) => document.getElementById(id);
 const DATA_KEYS = ["noise", "n_samples", "test_fraction", "classes"];
@@ -67,8 +68,8 @@ function linkedJobId() {
 }
 
 /**
- * Show the job a link names, with its setup in every control, without creating a job; image jobs go
- * to the ConvNet page. Resolves to false (after saying why) when there is no such job.
+ * Show the job a link names, with its setup in every control, without creating a job; image and
+ * painting jobs go to their own pages. Resolves to false (after saying why) when there is no such job.
  */
 async function openLinked(jobId) {
   let detail;
@@ -80,8 +81,9 @@ async function openLinked(jobId) {
   }
   const entry = catalogue.find((item) => item.name === detail.dataset)
     ?? (await api.get("/api/datasets").catch(() => [])).find((item) => item.name === detail.dataset);
-  if (entry?.kind === "image") {
-    location.replace(`/convnet#job=${detail.id}`);
+  const page = jobPage(entry?.kind, detail.id);
+  if (!page.startsWith("/#")) {
+    location.replace(page);
     return true;
   }
   Object.assign(state, stateFromJob(detail, entry?.params), { discretize: state.discretize });

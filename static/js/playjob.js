@@ -25,18 +25,25 @@ import { PlayIntent } from "./unwatched.js";
 // The frame kinds the playground always shows; "hidden" only while its view is open and on screen.
 const KINDS = ["boundary", "neurons"];
 
+// The painting page drives its one job the same way, with its own frame kinds and no hidden space.
+
 /** The job the page shows, and the calls that drive it. */
 export class PlayJob {
-  /** @param {object} handlers JobStream handlers (onSnapshot, onMessage, onFrame, onConnection) */
-  constructor(handlers) {
+  /**
+   * @param {object} handlers JobStream handlers (onSnapshot, onMessage, onFrame, onConnection)
+   * @param {{kinds?: string[], hidden?: boolean}} options the frame kinds the page always shows, and
+   *   whether it can show the hidden space (the playground's defaults)
+   */
+  constructor(handlers, { kinds = KINDS, hidden = true } = {}) {
     this.handlers = handlers;
+    this.baseKinds = kinds;
     this.id = null;
     this.owned = false; // created by this page (then deleted with it), not opened by its link
     this.mayChange = false; // this browser may change the job (the server's word once the stream has it)
     this.stream = null;
     this.status = null; // the job's last status ({status, pause_reason, ...})
     this.intent = new PlayIntent((error) => toast(error.message));
-    this.hiddenShown = true;
+    this.hiddenShown = hidden;
     this.queue = Promise.resolve(); // replacements run one after another, in the order asked
     this.latest = null;
   }
@@ -83,7 +90,7 @@ export class PlayJob {
 
   /** The frame kinds the page shows now. */
   get kinds() {
-    return this.hiddenShown ? [...KINDS, "hidden"] : KINDS;
+    return this.hiddenShown ? [...this.baseKinds, "hidden"] : this.baseKinds;
   }
 
   /**

@@ -1,7 +1,8 @@
-// The ConvNet page's list of uploaded files: each with its size, a Use button (a .npz or a .zip is a
-// whole data set; IDX images need their labels file, so those are used as they are uploaded) and a
-// Delete button where this browser may delete it (its own uploads, or all with the teacher's token),
-// and how much of the server's uploads quota they take.
+// A page's list of uploaded files (the ConvNet page's data sets, the painting page's pictures): each
+// with its size, a Use button (a .npz, a .zip or a picture is a whole data set; IDX images need their
+// labels file, so those are used as they are uploaded) and a Delete button where this browser may
+// delete it (its own uploads, or all with the teacher's token), and how much of the server's uploads
+// quota all of them take.
 
 import { api } from "./api.js";
 import { count } from "./numbers.js";
@@ -14,7 +15,9 @@ function megabytes(bytes) {
 export class UploadList {
   /**
    * @param {{list: HTMLUListElement, summary: HTMLElement}} elements
-   * @param {{onUse: (spec: object, label: string) => void, onError: (error: Error) => void}} handlers
+   * @param {{onUse: (spec: object, label: string) => void, onError: (error: Error) => void,
+   *   accepts?: (spec: object) => boolean}} handlers `accepts`: which uploads the page lists, by the
+   *   dataset spec that uses them (default: all)
    */
   constructor(elements, handlers) {
     this.elements = elements;
@@ -23,7 +26,9 @@ export class UploadList {
 
   /** Fetch the list again and show it. */
   async refresh() {
-    const { items, used, limit } = await api.get("/api/datasets/uploads");
+    const { items: all, used, limit } = await api.get("/api/datasets/uploads");
+    const accepts = this.handlers.accepts ?? (() => true);
+    const items = all.filter((item) => accepts(item.dataset));
     this.elements.summary.textContent = `Uploaded files (${count(items.length)}, ${megabytes(used)} of ${megabytes(limit)})`;
     this.elements.list.replaceChildren(...items.reverse().map((item) => this.row(item)));
   }

@@ -191,7 +191,7 @@ def test_upload_with_an_unsupported_extension_is_rejected(client: TestClient, se
     assert response.status_code == 422
     assert response.json()["detail"][0] == {
         "loc": ["body", "file"],
-        "msg": "must be a .npz, a .zip of class folders, or an IDX file (*-ubyte[.gz])",
+        "msg": "must be a .npz, a .zip of class folders, an IDX file (*-ubyte[.gz]), or a .png/.jpg picture",
         "type": "value_error",
     }
     assert uploaded_files(settings) == []
