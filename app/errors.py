@@ -21,6 +21,7 @@ from app.jobs.manager import JobNotFound
 from app.jobs.states import JobConflict
 from app.owners import Forbidden
 from app.quotas import TooMany
+from app.ready import UnknownReadyNet
 from app.security import MULTIPART_ROUTES, SAFE_METHODS
 from engine import SpecError
 
@@ -34,7 +35,7 @@ class ErrorOut(BaseModel):
 MEANINGS = {
     400: "The Host header names a host this server does not answer to, or the body cannot be read.",
     403: "It belongs to someone else (send its owner token), or the request came from another site.",
-    404: "No such job or upload.",
+    404: "No such job, upload or ready net.",
     408: "The request body stopped arriving.",
     409: "The job's state does not allow it now; the detail says why.",
     413: "The request body is over the limit.",
@@ -111,6 +112,7 @@ def add_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(SpecInvalid, _spec_invalid)
     app.add_exception_handler(SpecError, _spec_error)
     app.add_exception_handler(JobNotFound, _not_found)
+    app.add_exception_handler(UnknownReadyNet, _not_found)
     app.add_exception_handler(JobConflict, _conflict)
     app.add_exception_handler(Forbidden, _forbidden)
     app.add_exception_handler(TooMany, _too_many)

@@ -3,6 +3,7 @@
 One connection shared by the server's threads behind a lock (SQLite serialises writers anyway); WAL
 mode lets readers go on while a checkpoint is written. JSON columns hold the spec, the latest progress,
 the metric history, the view choices and the checkpoint, which are always read and written whole.
+``ready_jobs`` names the jobs that are the server's ready nets (app.ready).
 `save_state` writes a job's progress, history and checkpoint in one transaction, so a stored job never
 shows a step its stored checkpoint cannot go back to (a failed job's last progress excepted: it never
 goes back). Checkpoints are stored as the JSON text the workers made. A database made by an older
@@ -47,6 +48,10 @@ CREATE TABLE IF NOT EXISTS uploads (
     file TEXT PRIMARY KEY,
     created REAL NOT NULL,
     owner_hash TEXT
+);
+CREATE TABLE IF NOT EXISTS ready_jobs (
+    name TEXT PRIMARY KEY,
+    job_id TEXT NOT NULL REFERENCES jobs (id) ON DELETE CASCADE
 );
 CREATE TABLE IF NOT EXISTS checkpoints (
     job_id TEXT PRIMARY KEY REFERENCES jobs (id) ON DELETE CASCADE,
@@ -252,6 +257,18 @@ class JobStore:
         """Remove a job, its history and its checkpoint."""
         with self._lock:
             self._db.execute("DELETE FROM jobs WHERE id = ?", (job_id,))
+
+    def ready_job(self, name: str) -> str | None:
+        """The id of the job that is the server's ready net `name` (app.ready), None when there is none
+        (never made, or deleted: deleting the job forgets it)."""
+        with self._lock:
+            row = self._db.execute("SELECT job_id FROM ready_jobs WHERE name = ?", (name,)).fetchone()
+        return row["job_id"] if row is not None else None
+
+    def set_ready_job(self, name: str, job_id: str) -> None:
+        """Make the stored job `job_id` the ready net `name`."""
+        with self._lock:
+            self._db.execute("INSERT OR REPLACE INTO ready_jobs (name, job_id) VALUES (?, ?)", (name, job_id))
 
     def add_upload(self, file: str, owner_hash: str) -> None:
         """Remember who uploaded `file` (the hash of its owner token)."""

@@ -9,6 +9,7 @@ import numpy as np
 
 from engine.definitions import LayerDef, desugar
 from engine.errors import SpecError
+from engine.inspection import Inspection, inspect
 from engine.layers import Layer, LossLayer, batch_shape, build_layer
 from engine.mlp_step import MLPStep
 from engine.parameters import FlatParameters, bind_parameters
@@ -210,6 +211,12 @@ class Net:
             out = layer.forward(out, False)
             outputs.append(out)
         return outputs
+
+    def inspect(self, x: Any, y: Any) -> Inspection:
+        """Every layer's output at inference for x (N, *input_shape) and the gradient of the loss of
+        labels y with respect to it, and to each conv layer's filters; training state is left as it
+        was (see engine.inspection)."""
+        return inspect(self, x, y)
 
     def layer_output(self, x: Any, index: int) -> np.ndarray:
         """Output of layer `index` at inference, e.g. hidden units over a grid of 2D points:

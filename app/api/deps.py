@@ -1,5 +1,5 @@
-"""What route handlers get injected: the job manager, the settings, the creating client, and the check
-that a request may change the job it names (app.owners)."""
+"""What route handlers get injected: the job manager, the ready nets, the settings, the creating
+client, and the check that a request may change the job it names (app.owners)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from app.jobs.manager import JobManager
 from app.owners import check_owner
 from app.quotas import Client
+from app.ready import ReadyNets
 from app.settings import Settings
 
 # Documents the bearer scheme in OpenAPI (the docs' Authorize button); a missing token is not an error
@@ -21,6 +22,11 @@ bearer = HTTPBearer(auto_error=False, description="A job's owner token, or the t
 def get_manager(request: Request) -> JobManager:
     """The app's job manager (made in the lifespan)."""
     return request.app.state.manager
+
+
+def get_ready_nets(request: Request) -> ReadyNets:
+    """The app's ready nets (made in the lifespan)."""
+    return request.app.state.ready
 
 
 def get_settings(request: Request) -> Settings:
@@ -35,6 +41,7 @@ def get_client(request: Request) -> Client:
 
 
 Manager = Annotated[JobManager, Depends(get_manager)]
+Ready = Annotated[ReadyNets, Depends(get_ready_nets)]
 AppSettings = Annotated[Settings, Depends(get_settings)]
 RequestClient = Annotated[Client, Depends(get_client)]
 

@@ -1,14 +1,15 @@
 """Pure-NumPy visual computations for the live stream and the producer that encodes them as frames.
 
 `plane` covers 2D and 1D sets (boundary, neuron thumbnails, hidden space), `images` the image sets
-(activations, filters, predictions, confusion matrix), `producer` turns them into `app.frames` frames.
+(activations and their gradients, filters, predictions, confusion matrix), `producer` turns them into
+`app.frames` frames.
 """
 
 from app.visuals.images import (
     confusion_matrix,
     conv_filters,
     display_image,
-    layer_activations,
+    layer_gradients,
     top_predictions,
 )
 from app.visuals.plane import (
@@ -33,7 +34,7 @@ __all__ = [
     "default_hidden_view",
     "display_image",
     "hidden_space",
-    "layer_activations",
+    "layer_gradients",
     "net_inputs",
     "neuron_grids",
     "neuron_layers",

@@ -1,7 +1,8 @@
 """What the image pages draw (ConvNetJS's MNIST and CIFAR-10 demos): one test image's activations in
-every layer, the conv filters, the top predictions for a few test images, the confusion matrix, and
-images un-normalised for display. Everything runs the net at inference (no dropout, running batchnorm
-statistics), so nothing here changes training.
+every layer and the gradients of its loss, the conv filters, the top predictions for a few test images,
+the confusion matrix, and images un-normalised for display. Everything runs the net at inference (no
+dropout, running batchnorm statistics) and `Net.inspect` leaves training state alone, so nothing here
+changes training.
 """
 
 from __future__ import annotations
@@ -15,21 +16,31 @@ from engine import Net
 from engine.datasets import Dataset
 
 
-def layer_activations(net: Net, image: np.ndarray) -> list[dict[str, Any]]:
-    """Every layer's output for one image, input and loss layer included.
+def layer_gradients(net: Net, image: np.ndarray, label: int) -> dict[str, Any]:
+    """One image's pass through the net with the gradients of its loss for `label`.
 
-    image: (1, depth, sy, sx) -> ``[{"layer": i, "type": ..., "values": (depth_i, sy_i, sx_i) float32}]``;
-    fc-like outputs (1, K) come as (K, 1, 1).
+    image: (1, depth, sy, sx) -> ``{"loss": float, "layers": [{"layer": i, "type", "values": (depth_i,
+    sy_i, sx_i) float32 output, "grads": like values, d loss / d output}], "filters": [{"layer": i,
+    "values": (F, C, sy, sx) float32 d loss / d filters}] (conv layers in order)}``; fc-like outputs
+    (1, K) come as (K, 1, 1).
     """
-    outputs = net.activations(image)
-    return [
+    inspection = net.inspect(image, np.array([label]))
+    layers = [
         {
             "layer": index,
             "type": layer.type,
             "values": np.asarray(output[0], dtype=np.float32).reshape(layer.out_shape),
+            "grads": np.asarray(grad[0], dtype=np.float32).reshape(layer.out_shape),
         }
-        for index, (layer, output) in enumerate(zip(net.layers, outputs, strict=True))
+        for index, (layer, output, grad) in enumerate(
+            zip(net.layers, inspection.outputs, inspection.output_grads, strict=True)
+        )
     ]
+    filters = [
+        {"layer": index, "values": grads.astype(np.float32)}
+        for index, grads in sorted(inspection.filter_grads.items())
+    ]
+    return {"loss": inspection.loss, "layers": layers, "filters": filters}
 
 
 def conv_filters(net: Net) -> list[dict[str, Any]]:

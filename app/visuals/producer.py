@@ -22,9 +22,15 @@ Frame kinds (every header also has ``"step"``; quantised arrays carry their ``ra
 Image sets (kinds ``activations``, ``filters``, ``samples``), all with ``"classes"``; "the eval split"
 is the test split, or the validation split when there is no test split, or else the training split:
 
-- ``activations`` (``"sample"``: index into the eval split, ``"label"``, ``"layers"``:
-  ``[{"layer", "type", "shape"}]``): ``image`` (sy, sx, 3) uint8 pixels of the sample, then one array
-  ``layer<i>`` per layer (input and loss layer included), (depth, sy, sx) uint8 quantised per layer.
+- ``activations`` (``"sample"``: index into the eval split, ``"label"``, ``"loss"``: the sample's loss
+  for its label at inference, ``"layers"``: ``[{"layer", "type", "shape"}]``, ``"filter_grads"``:
+  ``[{"layer", "shape"}]`` of the conv layers): ``image`` (sy, sx, 3) uint8 pixels of the sample, then
+  per layer (input and loss layer included) ``layer<i>``, its output, and ``grad<i>``, the gradient of
+  the sample's loss with respect to that output, both (depth, sy, sx) uint8; then per conv layer
+  ``filter_grad<i>``, the gradient of that loss with respect to its filters, (F, C, sy, sx) uint8.
+  Outputs are quantised over each array's own range, gradients over a range symmetric about 0
+  (``[-m, m]``, m the largest magnitude) so that their sign can be read. A softmax's output gradient is
+  -1 / p at the label and 0 elsewhere (see `engine.inspection`).
 - ``filters`` (only for nets with conv layers; ``"layers"``: ``[{"layer", "shape"}]``): one array
   ``layer<i>`` per conv layer, (F, C, sy, sx) uint8 quantised per layer.
 - ``samples`` (only when ``predictions`` > 0; ``"items"``: `images.top_predictions` rows, top 3):
@@ -48,8 +54,8 @@ Painting sets (kind ``painting``, ConvNetJS's image_regression demo):
   (``GET /api/datasets/painting/preview``) has it, so a page can draw it before any job exists.
 
 `VisualProducer.confusion` is a plain JSON message (kind ``confusion``). Everything runs the net at
-inference, so producing frames never changes training (weights, optimizer state, the net's random
-generator).
+inference and `Net.inspect` restores the gradient buffer it borrows, so producing frames never changes
+training (weights, gradients, optimizer state, the net's random generator).
 """
 
 from __future__ import annotations
@@ -60,14 +66,14 @@ from typing import Any
 
 import numpy as np
 
-from app.frames import encode_frame, quantize
+from app.frames import QuantizedArray, encode_frame, quantize
 from app.spec import StreamSpec
 from app.visuals import autoencoder
 from app.visuals.images import (
     confusion_matrix,
     conv_filters,
     display_image,
-    layer_activations,
+    layer_gradients,
     top_predictions,
 )
 from app.visuals.plane import (
@@ -166,6 +172,17 @@ def _layer_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def _quantized_layers(rows: list[dict[str, Any]]) -> dict[str, Any]:
     return {f"layer{row['layer']}": quantize(row["values"]) for row in rows}
+
+
+def quantize_signed(values: np.ndarray) -> QuantizedArray:
+    """`quantize` over [-m, m], m the largest finite magnitude: 0 sits mid-range whatever the values."""
+    finite = np.abs(values[np.isfinite(values)])
+    bound = float(finite.max()) if finite.size else 0.0
+    return quantize(values, -bound, bound)
+
+
+def _signed_layers(rows: list[dict[str, Any]], prefix: str, key: str) -> dict[str, Any]:
+    return {f"{prefix}{row['layer']}": quantize_signed(row[key]) for row in rows}
 
 
 class VisualProducer:
@@ -274,15 +291,24 @@ class VisualProducer:
 
     def _activations_frame(self, meta: dict[str, Any]) -> bytes:
         sample = self.view.sample
-        rows = layer_activations(self.net, self.eval_X[sample : sample + 1])
-        image = display_image(self.data, self.eval_X[sample])
+        label = int(self.eval_y[sample])
+        traced = layer_gradients(self.net, self.eval_X[sample : sample + 1], label)
+        rows, filters = traced["layers"], traced["filters"]
         frame_meta = {
             **meta,
             "sample": sample,
-            "label": int(self.eval_y[sample]),
+            "label": label,
+            "loss": traced["loss"],
             "layers": _layer_rows(rows),
+            "filter_grads": _layer_rows(filters),
         }
-        return encode_frame("activations", frame_meta, {"image": image, **_quantized_layers(rows)})
+        arrays = {
+            "image": display_image(self.data, self.eval_X[sample]),
+            **_quantized_layers(rows),
+            **_signed_layers(rows, "grad", "grads"),
+            **_signed_layers(filters, "filter_grad", "values"),
+        }
+        return encode_frame("activations", frame_meta, arrays)
 
     def _samples_frame(self, meta: dict[str, Any]) -> bytes | None:
         if not self.view.predictions:

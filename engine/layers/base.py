@@ -84,6 +84,12 @@ class Layer:
         """dout: like the output -> dx like the input (None when no earlier layer needs it)."""
         raise NotImplementedError
 
+    def inference_backward(self, dout: np.ndarray) -> np.ndarray | None:
+        """`backward` of the last forward pass made at inference (``training=False``): the same for
+        layers that compute the same function in both modes. Parameter gradients it leaves in
+        ``grads`` are those of the inference function."""
+        return self.backward(dout)
+
 
 class WeightedLayer(Layer):
     """A layer with weights ``w`` and biases ``b`` initialised as ConvNetJS does."""

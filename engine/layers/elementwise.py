@@ -119,3 +119,9 @@ class Dropout(Layer):
         if not self.need_dx:
             return None
         return dout if self.mask is None else dout * self.mask
+
+    def inference_backward(self, dout: np.ndarray) -> np.ndarray | None:
+        if not self.need_dx:
+            return None
+        convnetjs = self.definition["scaling"] == "convnetjs"
+        return dout * dout.dtype.type(self.definition["drop_prob"]) if convnetjs else dout

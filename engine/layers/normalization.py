@@ -48,3 +48,13 @@ class BatchNorm(Layer):
         self.grads["gamma"][...] = dgamma
         self.grads["beta"][...] = dbeta
         return dx if self.need_dx else None
+
+    def inference_backward(self, dout: np.ndarray) -> np.ndarray | None:
+        # At inference each channel is scaled by gamma / sqrt(running_var + eps): no batch statistics
+        # to differentiate through. gamma and beta gradients are not computed here.
+        if not self.need_dx:
+            return None
+        scale = self.params["gamma"] / np.sqrt(
+            self.buffers["running_var"] + dout.dtype.type(self.definition["eps"])
+        )
+        return dout * (scale if dout.ndim == 2 else scale[:, None, None])

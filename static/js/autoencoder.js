@@ -9,6 +9,7 @@ import { imageDatasets, preview } from "./convspec.js";
 import { TrainingStats } from "./convstats.js";
 import { count } from "./numbers.js";
 import { tokenFor } from "./owners.js";
+import { jobPage } from "./jobpages.js";
 import { imageCanvas } from "./predictions.js";
 import { rememberStarted, stopStarted } from "./startedjobs.js";
 import { pauseWhenUnwatched, PlayIntent } from "./unwatched.js";
@@ -85,7 +86,7 @@ function attach(jobId, playing = null) {
 
 function onSnapshot({ job, spec, history, dataset }) {
   if (dataset.kind !== "autoencode") {
-    location.replace(`${dataset.kind === "image" ? "/convnet" : "/"}#job=${job.id}`); // drawn by another page
+    location.replace(jobPage(dataset.kind, job.id)); // drawn by another page
     return;
   }
   state.dataset = spec.dataset;

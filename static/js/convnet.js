@@ -11,6 +11,7 @@ import { LayerView } from "./layerviz.js";
 import { downloadJson, readJsonFile } from "./modelfile.js";
 import { renderConfusion, renderProbabilities, renderSamples } from "./predictions.js";
 import { tokenFor } from "./owners.js";
+import { ReadyNet } from "./readynet.js";
 import { rememberStarted, startedJobs, stopStarted } from "./startedjobs.js";
 import { UploadList } from "./uploads.js";
 import { jobPage } from "./jobpages.js";
@@ -38,7 +39,8 @@ let preset = null; // the ConvNetJS MNIST preset's spec
 const stats = new TrainingStats($("stats"), $("loss-chart"));
 const layerView = new LayerView($("layers-view"));
 const trainer = new TrainerForm($("trainer"));
-const pad = new DrawPad($("pad"), () => state.job && predictDrawing());
+const ready = new ReadyNet($("ready-note")); // the pad's net until this page shows a job
+const pad = new DrawPad($("pad"), () => padTarget() && predictDrawing());
 const intent = new PlayIntent(showError); // resumes the job after an unwatched pause (unwatched.js)
 const uploads = new UploadList({ list: $("uploads-list"), summary: $("uploads-summary") }, {
   onUse: (spec, label) => {
@@ -165,6 +167,7 @@ async function startJob(spec) {
 
 /** Show `jobId` live; `playing`: whether the person wants it to play (null: not known, see unwatched.js). */
 function attach(jobId, playing = null) {
+  ready.stop();
   stream?.close();
   state.job = jobId;
   state.status = null;
@@ -310,14 +313,21 @@ function drawLoop() {
   requestAnimationFrame(drawLoop);
 }
 
+/** The job the pad predicts with: the one on show, else the server's ready digit net; null: none yet. */
+function padTarget() {
+  if (state.job) return state.jobImage ? { job: state.job, image: state.jobImage } : null;
+  return ready.target;
+}
+
 async function predictDrawing() {
-  if (!state.job || !state.jobImage) {
+  const target = padTarget();
+  if (!target) {
     $("pad-result").textContent = "Start training (or open a job) first.";
     return;
   }
-  const { sx, sy, depth } = state.jobImage;
+  const { sx, sy, depth } = target.image;
   try {
-    const answer = await api.post(`/api/jobs/${state.job}/predict`, { images: [pad.pixels(sx, sy, depth)] });
+    const answer = await api.post(`/api/jobs/${target.job}/predict`, { images: [pad.pixels(sx, sy, depth)] });
     renderProbabilities($("pad-result"), answer.outputs[0], answer.class_names);
   } catch (error) {
     showError(error);
@@ -354,6 +364,7 @@ async function init() {
   trainer.fill(preset.trainer);
   uploads.refresh().catch(showError);
   if (!openFromHash()) {
+    ready.start().catch(showError);
     const name = new URLSearchParams(location.hash.slice(1)).get("dataset");
     const entry = datasets.find((candidate) => candidate.name === name);
     await chooseDataset(entry && entry.name !== preset.dataset.name ? { name } : preset.dataset);

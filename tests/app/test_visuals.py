@@ -16,16 +16,17 @@ from app.visuals import (
     default_hidden_view,
     display_image,
     hidden_space,
-    layer_activations,
+    layer_gradients,
     net_inputs,
     neuron_grids,
     neuron_layers,
     plane_grid,
     top_predictions,
 )
-from engine import Net, SpecError
+from engine import Net, SpecError, make_optimizer
 from engine.datasets import Dataset, apply_features, make_dataset
 from engine.demo_nets import CLASSIFY2D_LAYERS, MNIST_LAYERS
+from engine.training import TrainingRun
 
 FEATURES = ["x1", "x2", "x1sq", "sinx2"]
 QUANTUM = 1 / 255 / 2 + 1e-6
@@ -191,17 +192,28 @@ def test_default_hidden_view_is_the_last_layer_with_two_neurons(circle_net: Net)
     assert default_hidden_view(_points_net(2, [], SOFTMAX2).layers) is None
 
 
-def test_layer_activations_of_one_image(xo: Dataset, mnist_net: Net) -> None:
+def test_layer_gradients_of_one_image(xo: Dataset, mnist_net: Net) -> None:
     image = xo.X_test[:1]
-    rows = layer_activations(mnist_net, image)
+    traced = layer_gradients(mnist_net, image, 1)
+    rows = traced["layers"]
     shapes = [(row["out_depth"], row["out_sy"], row["out_sx"]) for row in mnist_net.describe()]
     assert [row["values"].shape for row in rows] == shapes
+    assert [row["grads"].shape for row in rows] == shapes
     assert shapes[0] == (1, 24, 24)
     assert shapes[-1] == (2, 1, 1)
     assert [row["type"] for row in rows] == [layer.type for layer in mnist_net.layers]
+    inspection = mnist_net.inspect(image, np.array([1]))
+    assert traced["loss"] == inspection.loss
     for row in rows:
         expected = mnist_net.layer_output(image, row["layer"])
         np.testing.assert_allclose(row["values"], expected.reshape(row["values"].shape), rtol=1e-5)
+        expected_grad = inspection.output_grads[row["layer"]]
+        np.testing.assert_array_equal(row["grads"], expected_grad.reshape(row["grads"].shape))
+    assert [(row["layer"], row["values"].shape) for row in traced["filters"]] == [
+        (1, (8, 1, 5, 5)),
+        (4, (16, 8, 5, 5)),
+    ]
+    np.testing.assert_array_equal(traced["filters"][1]["values"], inspection.filter_grads[4])
     filters = conv_filters(mnist_net)
     assert [(row["layer"], row["values"].shape) for row in filters] == [(1, (8, 1, 5, 5)), (4, (16, 8, 5, 5))]
 
@@ -283,6 +295,15 @@ def test_regression_boundary_frames_carry_values_with_their_range() -> None:
     np.testing.assert_allclose(arrays["values"], values, atol=(values.max() - values.min()) * QUANTUM)
 
 
+def assert_signed(header: dict, arrays: dict, name: str, expected: np.ndarray) -> None:
+    """Array `name` of a frame is `expected` quantised over [-m, m], m its largest magnitude."""
+    bound = float(np.abs(expected).max())
+    assert bound > 0, f"{name}: an all-zero gradient proves nothing"
+    (entry,) = [entry for entry in header["arrays"] if entry["name"] == name]
+    assert entry["range"] == pytest.approx([-bound, bound])
+    np.testing.assert_allclose(arrays[name], expected, atol=2 * bound * QUANTUM)
+
+
 def test_image_frames_decode_to_the_computed_visuals(xo: Dataset, mnist_net: Net) -> None:
     producer = VisualProducer(mnist_net, xo, VisualView(sample=2, predictions=3))
     frames = [_decoded(frame) for frame in producer.frames(step=5)]
@@ -291,11 +312,19 @@ def test_image_frames_decode_to_the_computed_visuals(xo: Dataset, mnist_net: Net
     assert activation_header["sample"] == 2
     assert activation_header["label"] == xo.y_test[2]
     np.testing.assert_array_equal(activations["image"], display_image(xo, xo.X_test[2]))
-    rows = layer_activations(mnist_net, xo.X_test[2:3])
-    for row, described in zip(rows, activation_header["layers"], strict=True):
+    traced = layer_gradients(mnist_net, xo.X_test[2:3], int(xo.y_test[2]))
+    assert activation_header["loss"] == pytest.approx(traced["loss"])
+    for row, described in zip(traced["layers"], activation_header["layers"], strict=True):
         assert described == {"layer": row["layer"], "type": row["type"], "shape": list(row["values"].shape)}
         atol = np.ptp(row["values"]) * QUANTUM
         np.testing.assert_allclose(activations[f"layer{row['layer']}"], row["values"], atol=atol)
+        assert_signed(activation_header, activations, f"grad{row['layer']}", row["grads"])
+    assert activation_header["filter_grads"] == [
+        {"layer": 1, "shape": [8, 1, 5, 5]},
+        {"layer": 4, "shape": [16, 8, 5, 5]},
+    ]
+    for row in traced["filters"]:
+        assert_signed(activation_header, activations, f"filter_grad{row['layer']}", row["values"])
     weights = mnist_net.conv_filters(1)
     np.testing.assert_allclose(filters["layer1"], weights, atol=np.ptp(weights) * QUANTUM)
     assert [item["index"] for item in sample_header["items"]] == [0, 1, 2]
@@ -304,13 +333,41 @@ def test_image_frames_decode_to_the_computed_visuals(xo: Dataset, mnist_net: Net
     assert [item["index"] for item in next_header["items"]] == [3, 4, 5]
 
 
-def test_producing_frames_leaves_training_state_alone(xo: Dataset) -> None:
-    net = Net([*MNIST_LAYERS[:-1], {"type": "fc", "num_neurons": 4, "drop_prob": 0.5}, SOFTMAX2], seed=0)
-    weights = net.flat.values.copy()
-    rng_state = net.rng.bit_generator.state
-    VisualProducer(net, xo).frames(0)
-    np.testing.assert_array_equal(net.flat.values, weights)
-    assert net.rng.bit_generator.state == rng_state
+def _training_run(data: Dataset) -> TrainingRun:
+    """A run whose state has every kind frames could disturb: dropout (the generator), batchnorm
+    (running statistics), Adam's moments, and layers that skip their input gradient in training."""
+    layers = [
+        *MNIST_LAYERS[:2],
+        {"type": "batchnorm"},
+        *MNIST_LAYERS[2:-1],
+        {"type": "fc", "num_neurons": 4, "drop_prob": 0.5},
+        SOFTMAX2,
+    ]
+    net = Net(layers, seed=0)
+    return TrainingRun(net, make_optimizer(net, {"method": "adam", "batch_size": 4}), data, seed=0)
+
+
+def test_producing_frames_between_steps_leaves_training_bit_for_bit_the_same(xo: Dataset) -> None:
+    plain, watched = _training_run(xo), _training_run(xo)
+    producer = VisualProducer(watched.net, xo, VisualView(sample=3))
+    for _ in range(6):
+        plain.train_step()
+        assert len(producer.frames(watched.step)) == 3
+        watched.train_step()
+    assert plain.step == watched.step == 6
+    np.testing.assert_array_equal(watched.net.flat.values, plain.net.flat.values)
+    np.testing.assert_array_equal(watched.net.flat.grads, plain.net.flat.grads)
+    for ours, theirs in zip(watched.net.layers, plain.net.layers, strict=True):
+        for name, buffer in theirs.buffers.items():
+            np.testing.assert_array_equal(ours.buffers[name], buffer)
+    assert watched.net.rng.bit_generator.state == plain.net.rng.bit_generator.state
+    assert watched.checkpoint()["optimizer"] == plain.checkpoint()["optimizer"]
+    # the gradient buffer between a backward and the optimizer's step (where a frame may come) is kept
+    batch = xo.X_train[:4]
+    watched.net.compute_gradients(batch, xo.y_train[:4])
+    grads = watched.net.flat.grads.copy()
+    producer.frames(watched.step)
+    np.testing.assert_array_equal(watched.net.flat.grads, grads)
 
 
 def test_confusion_message(xo: Dataset, mnist_net: Net) -> None:

@@ -4,7 +4,8 @@ The browser is ``$NETPLAY_CHROMIUM`` or /usr/bin/chromium (Playwright cannot dow
 Without it these tests fail with the install command to run (it is an install step, like any
 package: the README's test command installs it), never skip. A failing test leaves a screenshot in
 ``tests/browser/failures/``. Any JavaScript error on a page fails the test that caused it. Every job is
-deleted after each test, so tests never wait on each other's jobs for a training slot.
+deleted after each test, so tests never wait on each other's jobs for a training slot; all but the
+server's ready digit net, which is trained once before the first test (`ready_digits`).
 """
 
 from __future__ import annotations
@@ -60,12 +61,31 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         process.stderr.close()
 
 
+# Seconds the ready digit net may take to reach its stop condition on a busy machine (it stops by
+# itself after app.ready.DIGITS_MAX_SECONDS of training; queueing and loading come on top).
+READY_TRAINING_SECONDS = 300
+
+
+@pytest.fixture(scope="session")
+def ready_digits(live_server: str) -> dict:
+    """The server's ready digit net (GET /api/ready/digits), trained to its stop condition before the
+    first test: every ConvNet page opened without a job asks for it, and finished it holds none of the
+    two training slots the tests share. The job as the route answered."""
+    job = httpx.get(f"{live_server}/api/ready/digits").json()
+    url = f"{live_server}/api/jobs/{job['id']}"
+    eventually(lambda: httpx.get(url).json()["status"] == "completed", timeout=READY_TRAINING_SECONDS)
+    return job
+
+
 @pytest.fixture(autouse=True)
-def no_jobs_left(live_server: str) -> Iterator[None]:
-    """Delete every job after each test, so no test waits for a slot a previous test's job holds."""
+def no_jobs_left(live_server: str, ready_digits: dict) -> Iterator[None]:
+    """Delete every job after each test but the ready digit net, so no test waits for a slot a
+    previous test's job holds."""
     yield
     jobs = httpx.get(f"{live_server}/api/jobs", params={"limit": 500}).json()["items"]
     for job in jobs:
+        if job["id"] == ready_digits["id"]:
+            continue
         httpx.delete(
             f"{live_server}/api/jobs/{job['id']}", headers=AS_TEACHER
         )  # 404: a page deleted it first

@@ -37,6 +37,32 @@ ACTIVATIONS_DRAWN = """() => {
 }"""
 
 
+# True once layer 1's (conv) filter gradients are drawn in both signs: red (positive) and blue
+# (negative) pixels.
+FILTER_GRADIENTS_DRAWN = """() => {
+  const canvas = document.querySelector('[data-layer="1"] .filter-grads canvas');
+  if (!canvas) return false;
+  const data = canvas.getContext("2d").getImageData(0, 0, canvas.width, canvas.height).data;
+  let red = false, blue = false;
+  for (let i = 0; i < data.length; i += 4) {
+    red = red || data[i] > data[i + 2];
+    blue = blue || data[i + 2] > data[i];
+  }
+  return red && blue;
+}"""
+
+
+def draw_a_stroke(page: Page) -> None:
+    """Two crossing strokes on the drawing pad."""
+    page.locator("#pad").scroll_into_view_if_needed()  # clicking Start may have scrolled it away
+    box = page.locator("#pad").bounding_box()
+    for (x0, y0), (x1, y1) in (((0.2, 0.2), (0.8, 0.8)), ((0.8, 0.2), (0.2, 0.8))):
+        page.mouse.move(box["x"] + x0 * box["width"], box["y"] + y0 * box["height"])
+        page.mouse.down()
+        page.mouse.move(box["x"] + x1 * box["width"], box["y"] + y1 * box["height"], steps=6)
+        page.mouse.up()
+
+
 def start_xo(page: Page, live_server: str, layers: list[dict]) -> None:
     page.goto(f"{live_server}/convnet#dataset=xo")
     expect(page.locator("#dataset-info")).to_contain_text("9×9×1")
@@ -56,6 +82,12 @@ def test_convnet_trains_xo_shows_layers_predictions_loss_and_pauses(page: Page, 
     page.wait_for_function(ACTIVATIONS_DRAWN)
     expect(page.locator("[data-layer='1'] .layer-maps canvas")).to_have_count(4)
     expect(page.locator("[data-layer='1'] .layer-filters canvas")).to_have_count(1)
+    # beside them, as ConvNetJS's MNIST page: activation gradients per channel, filter gradients
+    expect(page.locator("[data-layer='1'] .layer-grads canvas")).to_have_count(4)
+    expect(page.locator("[data-layer='5'] .layer-grads canvas")).to_have_count(1)  # softmax: one strip
+    page.wait_for_function(FILTER_GRADIENTS_DRAWN)
+    expect(page.locator("[data-layer='1'] .grad-range")).to_have_text(re.compile(r"^gradients ±\d"))
+    expect(page.locator("[data-layer='1'] .filter-grads")).to_contain_text("filter gradients ±")
 
     cards = page.locator(".prediction-card")
     expect(cards).to_have_count(8)
@@ -91,18 +123,29 @@ def test_convnet_drawing_pad_predicts_class_probabilities(page: Page, live_serve
     start_xo(page, live_server, SMALL_NET)
     job = job_id(page)
     expect(page.locator(".prediction-card").first).to_be_visible()
-    page.locator("#pad").scroll_into_view_if_needed()  # clicking Start may have scrolled it away
-    box = page.locator("#pad").bounding_box()
-    for (x0, y0), (x1, y1) in (((0.2, 0.2), (0.8, 0.8)), ((0.8, 0.2), (0.2, 0.8))):
-        page.mouse.move(box["x"] + x0 * box["width"], box["y"] + y0 * box["height"])
-        page.mouse.down()
-        page.mouse.move(box["x"] + x1 * box["width"], box["y"] + y1 * box["height"], steps=6)
-        page.mouse.up()
+    with page.expect_request(f"**/api/jobs/{job}/predict"):  # the page's own job, not the ready net
+        draw_a_stroke(page)
     bars = page.locator("#pad-result .prob-bars li")
     expect(bars).to_have_count(2)
     expect(bars.first).to_contain_text("x")
     expect(bars.first).to_contain_text("%")
+    expect(page.locator("#ready-note")).to_be_hidden()
     httpx.post(f"{live_server}/api/jobs/{job}/stop", headers=AS_TEACHER).raise_for_status()
+
+
+def test_a_fresh_convnet_page_answers_a_drawing_with_the_ready_digit_net(
+    page: Page, live_server: str, ready_digits: dict
+) -> None:
+    metrics = httpx.get(f"{live_server}/api/jobs/{ready_digits['id']}").json()["metrics"]
+    page.goto(f"{live_server}/convnet")
+    note = page.locator("#ready-note")
+    accuracy = f"{100 * metrics['test_accuracy']:.1f}% test accuracy (step {metrics['test_step']:,})"
+    expect(note).to_contain_text(f"ready digit net (MNIST), {accuracy}")
+    with page.expect_request(f"**/api/jobs/{ready_digits['id']}/predict"):  # nobody pressed Start
+        draw_a_stroke(page)
+    expect(page.locator("#pad-result .prob-bars li")).to_have_count(10)  # a bar per digit
+    expect(page.locator("#pad-result .prob-bars li.hit")).to_have_text(re.compile(r"^\d[\d.]+%$"))
+    assert [job["id"] for job in httpx.get(f"{live_server}/api/jobs").json()["items"]] == [ready_digits["id"]]
 
 
 def test_convnet_uploads_an_npz_set_and_fits_the_default_net_to_it(
