@@ -48,6 +48,7 @@ export class BoundaryView {
     this.extent = [-3, 3, -3, 3];
     this.points = { train: [], test: [] };
     this.discretize = false;
+    this.showTest = true;
     this.pending = null; // newest undrawn boundary frame
     this.lastFrame = null;
     this.overlayDirty = true;
@@ -72,6 +73,12 @@ export class BoundaryView {
   setPoints(points, extent) {
     this.points = points;
     this.extent = extent;
+    this.overlayDirty = true;
+  }
+
+  /** Draw the test points (ringed) or only the training points. */
+  setShowTest(on) {
+    this.showTest = on;
     this.overlayDirty = true;
   }
 
@@ -117,6 +124,7 @@ export class BoundaryView {
     drawAxes(ctx, canvas, this.extent, px, py);
     const radius = canvas.width / 110;
     for (const [split, rows] of Object.entries(this.points)) {
+      if (split === "test" && !this.showTest) continue;
       for (const [x, y, label] of rows) {
         ctx.beginPath();
         ctx.arc(px(x), py(y), radius, 0, 2 * Math.PI);

@@ -79,6 +79,13 @@ export class NetworkDiagram {
     this.layout();
   }
 
+  /** Lay the same net out again (the box changed size) and redraw its newest frames. */
+  relayout() {
+    if (!this.columns.length) return;
+    this.layout();
+    this.dirty = { weights: true, neurons: true };
+  }
+
   /** Whether clicks may edit weights (false: someone else's job, watched read only). */
   setEditable(editable) {
     this.editable = editable;
@@ -111,7 +118,7 @@ export class NetworkDiagram {
     const tallest = Math.max(...this.columns.map((column) => column.count));
     const node = Math.max(NODE_MIN, Math.min(NODE_MAX, Math.floor(300 / tallest) - 6));
     const step = node + Math.max(4, Math.round(node / 3));
-    const top = 34; // room for the column headings and buttons
+    const top = 56; // room for the toolbar and the column headings
     const height = top + tallest * step + 8;
     root.style.height = `${height}px`;
     this.svg = document.createElementNS(SVG, "svg");
@@ -210,7 +217,7 @@ export class NetworkDiagram {
   nodeName(column, c, k) {
     if (column.kind === "input") return this.names.inputs[k] ?? `input ${k}`;
     if (column.kind === "output") return `output ${this.names.outputs[k] ?? k}`;
-    return `layer ${c}, neuron ${k}`;
+    return `layer ${column.shown}, neuron ${k}`; // the net's own layer numbers, as the hidden space says
   }
 
   /** The SVG paths of the links into column `c` (one per weight, at most MAX_LINKS). */
@@ -337,15 +344,21 @@ export class NetworkDiagram {
     const root = this.root.getBoundingClientRect();
     input.style.left = `${Math.max(0, event.clientX - root.left - 30)}px`;
     input.style.top = `${Math.max(0, event.clientY - root.top - 12)}px`;
-    input.addEventListener("keydown", (key) => {
-      if (key.key === "Escape") input.remove();
-      if (key.key !== "Enter") return;
+    let open = true; // removing the box blurs it, and its blur handler must not remove it twice
+    const close = () => {
+      if (!open) return;
+      open = false;
       input.remove();
+    };
+    input.addEventListener("keydown", (key) => {
+      if (key.key === "Escape") close();
+      if (key.key !== "Enter") return;
+      close();
       // What was typed goes to the server as a number (null when it is not one): it says what is wrong.
       const value = input.value.trim() === "" ? null : Number(input.value);
       this.handlers.onEdit({ ...target, value: Number.isFinite(value) ? value : input.value });
     });
-    input.addEventListener("blur", () => input.remove());
+    input.addEventListener("blur", close);
     this.root.append(input);
     input.focus();
     input.select();

@@ -98,6 +98,24 @@ export class NetworkEditor {
     this.commit(layers);
   }
 
+  /** A change from the network diagram: {op: "add-layer" | "remove-layer" | "add-neuron" |
+   * "remove-neuron", hidden}, `hidden` the hidden fc layer's number (0 = the first). */
+  reshape({ op, hidden }) {
+    if (op === "add-layer") {
+      this.addLayer();
+      return;
+    }
+    const dense = this.layers.flatMap((layer, index) => (layer.type === "fc" ? [index] : []));
+    const index = dense[hidden];
+    if (index === undefined) return;
+    if (op === "remove-layer") {
+      this.remove(index);
+      return;
+    }
+    const neurons = this.layers[index].num_neurons + (op === "add-neuron" ? 1 : -1);
+    if (neurons >= 1 && neurons <= MAX_HIDDEN_NEURONS) this.update(index, { num_neurons: neurons });
+  }
+
   update(index, changes) {
     const layers = this.layers.map((layer, i) => (i === index ? { ...layer, ...changes } : layer));
     if (changes.activation === "none") delete layers[index].activation;

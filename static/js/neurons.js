@@ -1,6 +1,6 @@
-// What the hidden layers compute: a thumbnail of every neuron over the input plane ("neurons" frames,
-// hover one to see it large) and ConvNetJS's hidden-space view ("hidden" frames: the plane's mesh and
-// the training points mapped into two neurons of one layer).
+// What the hidden layers compute: the paint of a neuron's picture over the input plane (the network
+// diagram draws one per neuron from "neurons" frames) and ConvNetJS's hidden-space view ("hidden"
+// frames: the plane's mesh and the training points mapped into two neurons of one layer).
 
 import { classColor } from "./classcolors.js";
 
@@ -8,7 +8,8 @@ import { classColor } from "./classcolors.js";
 const LOW = [245, 147, 34];
 const HIGH = [8, 119, 189];
 
-function paintNeuron(canvas, values, offset, side) {
+/** Paint one neuron's quantised outputs (side x side codes from `offset` of `values`) on `canvas`. */
+export function paintNeuron(canvas, values, offset, side) {
   const ctx = canvas.getContext("2d");
   const image = ctx.createImageData(side, side);
   for (let i = 0; i < side * side; i++) {
@@ -18,102 +19,6 @@ function paintNeuron(canvas, values, offset, side) {
     image.data[4 * i + 3] = 255;
   }
   ctx.putImageData(image, 0, 0);
-}
-
-function layerTitle(row) {
-  return row.layer === 0 ? "inputs" : `layer ${row.layer} (${row.type})`;
-}
-
-/** One row of neuron thumbnails per layer, redrawn from the newest "neurons" frame. */
-export class NeuronView {
-  /**
-   * @param {HTMLElement} container where one row of thumbnails per layer goes
-   * @param {HTMLCanvasElement} large the canvas a hovered thumbnail is shown on
-   * @param {HTMLElement} caption names the hovered neuron
-   */
-  constructor(container, large, caption) {
-    this.container = container;
-    this.large = large;
-    this.caption = caption;
-    this.layout = "";
-    this.thumbs = []; // [{canvas, array, offset}]
-    this.pending = null;
-    this.hovered = null;
-    this.featureNames = [];
-  }
-
-  /** Names of the input features, to caption the input row. */
-  setFeatures(names) {
-    this.featureNames = names;
-    this.layout = "";
-  }
-
-  push(frame) {
-    this.pending = frame;
-  }
-
-  /** Forget the drawn net (a new job); the next frame rebuilds the rows. */
-  clear() {
-    this.layout = "";
-    this.pending = null;
-    this.container.replaceChildren();
-  }
-
-  draw() {
-    const frame = this.pending;
-    if (!frame) return;
-    this.pending = null;
-    const side = frame.header.grid;
-    const layout = JSON.stringify(frame.header.layers);
-    if (layout !== this.layout) this.build(frame.header.layers, side, layout);
-    for (const thumb of this.thumbs) {
-      thumb.values = frame.arrays[thumb.array].values;
-      paintNeuron(thumb.canvas, thumb.values, thumb.offset, side);
-    }
-    if (this.hovered) this.showLarge(this.hovered, side);
-  }
-
-  build(layers, side, layout) {
-    this.layout = layout;
-    this.thumbs = [];
-    const rows = layers.map((row) => {
-      const box = document.createElement("div");
-      box.className = "neuron-row";
-      const title = document.createElement("span");
-      title.className = "muted";
-      title.textContent = layerTitle(row);
-      box.append(title);
-      const [count] = row.shape;
-      for (let k = 0; k < count; k++) {
-        const canvas = document.createElement("canvas");
-        canvas.width = side;
-        canvas.height = side;
-        canvas.className = "neuron";
-        canvas.tabIndex = 0;
-        const name = row.layer === 0 ? this.featureNames[k] || `feature ${k}` : `layer ${row.layer}, neuron ${k}`;
-        canvas.setAttribute("aria-label", name);
-        const thumb = { canvas, array: `layer${row.layer}`, offset: k * side * side, name, values: null };
-        const enter = () => {
-          this.hovered = thumb;
-          this.showLarge(thumb, side);
-        };
-        canvas.addEventListener("mouseenter", enter);
-        canvas.addEventListener("focus", enter);
-        box.append(canvas);
-        this.thumbs.push(thumb);
-      }
-      return box;
-    });
-    this.container.replaceChildren(...rows);
-  }
-
-  showLarge(thumb, side) {
-    if (!thumb.values) return;
-    this.large.width = side;
-    this.large.height = side;
-    paintNeuron(this.large, thumb.values, thumb.offset, side);
-    this.caption.textContent = thumb.name;
-  }
 }
 
 /** The hidden-space plot: mesh lines and training points in two neurons' coordinates. */

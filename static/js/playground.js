@@ -5,13 +5,15 @@ import { stateFromHash, stateFromJob, hashFromState, jobSpec, trainerSpec, liveT
 import { DatasetPicker, pickerDatasets, editPoints, pointsOf } from "./datasets.js";
 import { BoundaryView } from "./boundary.js";
 import { NetworkEditor, fitLayers } from "./network.js";
-import { NeuronView, HiddenView, HiddenPicker } from "./neurons.js";
+import { HiddenView, HiddenPicker } from "./neurons.js";
+import { NetworkDiagram } from "./diagram.js";
 import { LineChart } from "./linechart.js";
 import { PlayJob } from "./playjob.js";
 import { classColor } from "./classcolors.js";
 import { downloadJson, readJsonFile } from "./modelfile.js";
 import { watchShown } from "./onscreen.js";
-import { testStep } from "./figures.js";
+import { measuredOn, testStep } from "./figures.js";
+import { count, fixed, percent } from "./numbers.js";
 import { jobPage } from "./jobpages.js";
 
 const $ = (id) => document.getElementById(id);
@@ -24,7 +26,10 @@ let catalogue = [];
 let datasetView = null; // the current job's dataset (points, classes) from its snapshot
 
 const boundary = new BoundaryView($("boundary"), $("boundary-overlay"), editAt);
-const neurons = new NeuronView($("neurons"), $("neuron-large"), $("neuron-caption"));
+const diagram = new NetworkDiagram($("diagram"), {
+  onEdit: editWeight,
+  onShape: (change) => network.reshape(change),
+});
 const hiddenView = new HiddenView($("hidden-space"), $("hidden-caption"));
 const charts = {
   loss: new LineChart($("loss-chart"), [
@@ -143,12 +148,15 @@ function onSnapshot(snapshot) {
   $("job-line").title = job.linked ? $("job-line").dataset.linkedTitle : OWN_JOB_TITLE;
   showAccess();
   boundary.setPoints(snapshot.dataset.points, snapshot.dataset.extent);
-  neurons.setFeatures(snapshot.dataset.features || state.features);
-  neurons.clear();
+  diagram.build(snapshot.layers, snapshot.dataset.features || state.features, snapshot.dataset.class_names);
+  showLegend(snapshot.dataset.class_names);
   hiddenPicker.show(snapshot.layers, snapshot.view);
   for (const chart of Object.values(charts)) chart.clear();
   snapshot.history.forEach(addPoint);
   showCounters(snapshot.job);
+  // the job's own figures, with the steps its newest history point says they were measured at
+  const last = Object.fromEntries(Object.entries(snapshot.history.at(-1) || {}).filter(([, v]) => v !== null));
+  showFigures({ ...snapshot.job.metrics, ...last, step: snapshot.job.step });
   showStatus(snapshot.job);
 }
 
@@ -156,6 +164,7 @@ function onMessage(message) {
   if (message.type === "progress") {
     addPoint(message);
     showCounters(message);
+    showFigures(message);
   } else if (message.type === "status" && message.status === "deleted") {
     toast("This job was deleted elsewhere (the jobs page?); the playground starts a new one.");
     changeData({});
@@ -164,6 +173,7 @@ function onMessage(message) {
   } else if (message.type === "reset") {
     for (const chart of Object.values(charts)) chart.clear();
     showCounters({ step: 0, epoch: 0, examples_seen: 0, examples_per_second: null });
+    showFigures({ step: 0, loss: null, train_accuracy: null, test_loss: null, test_accuracy: null, test_step: null });
     // a reset keeps the live hyperparameters (each viewer that may change the job says them again)
     if (!job.readOnly) runAction(() => job.setTrainer(liveTrainer(state)));
   } else if (message.type === "trainer") {
@@ -191,7 +201,8 @@ async function reloadHistory() {
 
 function onFrame(frame) {
   if (frame.header.type === "boundary") boundary.push(frame);
-  else if (frame.header.type === "neurons") neurons.push(frame);
+  else if (frame.header.type === "neurons") diagram.pushNeurons(frame);
+  else if (frame.header.type === "weights") diagram.pushWeights(frame);
   else if (frame.header.type === "hidden") {
     hiddenView.push(frame);
     hiddenPicker.follow(frame.header);
@@ -207,6 +218,52 @@ function addPoint(point) {
   charts.accuracy.add(testStep(point), { test_accuracy: point.test_accuracy });
 }
 
+// The figures beside the charts: element id -> [progress key, format].
+const FIGURES = {
+  "figure-test-loss": ["test_loss", (value) => fixed(value, 3)],
+  "figure-test-accuracy": ["test_accuracy", percent],
+  "figure-loss": ["loss", (value) => fixed(value, 3)],
+  "figure-train-accuracy": ["train_accuracy", percent],
+};
+
+/** The latest figures beside the charts, each with the step it belongs to (test figures are measured
+ * less often than the training ones, which are means over the steps since the last report). */
+function showFigures(figures) {
+  for (const [id, [key, format]] of Object.entries(FIGURES)) if (key in figures) $(id).textContent = format(figures[key]);
+  const tested = measuredOn(figures.test_step, figures.test_examples, datasetView?.n_test, "test points");
+  $("figure-steps").textContent = `${tested ? `Test figures at ${tested}` : "Not tested yet"}; ` +
+    `training figures up to step ${count(figures.step)}.`;
+}
+
+/** The legend: each class's colour, the shading of the class probabilities, training and test points. */
+function showLegend(classNames) {
+  const key = (style, text, extra = "") => {
+    const item = document.createElement("li");
+    item.innerHTML = `<i class="key ${extra}"></i>`;
+    item.firstChild.setAttribute("style", style);
+    item.append(text);
+    return item;
+  };
+  const items = classNames.map((name, c) => key(`background: ${classColor(c)}`, `class ${name}`));
+  const shades = classNames.slice(0, 2).map((_, c) => classColor(c));
+  items.push(
+    key(`background: linear-gradient(90deg, ${shades[0]}99, #fff, ${shades.at(-1)}99)`, "probability", "shade"),
+    key(`background: ${classColor(0)}; border: 1px solid #fff`, "training point (filled)"),
+    key(`background: #fff; border: 2px solid ${classColor(0)}`, "test point (ringed)"),
+  );
+  $("legend").replaceChildren(...items);
+}
+
+/** A weight or bias typed into the diagram: sent to the job (the server checks it and says what is
+ * wrong); a job watched read only cannot be changed. */
+function editWeight(change) {
+  if (job.readOnly) {
+    toast("This job is someone else's: Play trains a copy of your own, whose weights you can change.");
+    return;
+  }
+  runAction(() => job.setWeight(change));
+}
+
 function showCounters(progress) {
   $("count-step").textContent = progress.step.toLocaleString();
   $("count-epoch").textContent = progress.epoch.toLocaleString();
@@ -219,6 +276,7 @@ function showCounters(progress) {
  * when they press Play, Step or Reset or change the trainer. */
 function showAccess() {
   $("job-readonly").hidden = !job.readOnly;
+  diagram.setEditable(!job.readOnly);
 }
 
 /** Train a job of the page's own with the shown job's setup (the one shown is someone else's). */
@@ -328,6 +386,8 @@ function bindControls() {
     saveHash();
     drive(() => job.reset(state.seed));
   });
+  $("show-test").addEventListener("change", () => boundary.setShowTest($("show-test").checked));
+  addEventListener("resize", () => diagram.relayout());
   $("discretize").addEventListener("change", () => {
     state.discretize = $("discretize").checked;
     boundary.setDiscretize(state.discretize);
@@ -368,7 +428,7 @@ async function loadModel() {
 
 function animate() {
   boundary.draw();
-  neurons.draw();
+  diagram.draw();
   hiddenView.draw();
   charts.loss.draw();
   charts.accuracy.draw();

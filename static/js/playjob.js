@@ -23,7 +23,7 @@ import { tokenFor } from "./owners.js";
 import { PlayIntent } from "./unwatched.js";
 
 // The frame kinds the playground always shows; "hidden" only while its view is open and on screen.
-const KINDS = ["boundary", "neurons"];
+const KINDS = ["boundary", "neurons", "weights"];
 
 // The painting page drives its one job the same way, with its own frame kinds and no hidden space.
 
@@ -155,6 +155,13 @@ export class PlayJob {
   showHidden(shown) {
     this.hiddenShown = shown;
     this.stream?.setKinds(this.kinds);
+  }
+
+  /** Set one weight or bias ({layer, param, index, value}) for every viewer of the job; the server
+   * checks it (a bad one: an error message on the socket, or the REST answer's). */
+  async setWeight(change) {
+    if (!this.id) return;
+    if (!this.stream?.send({ type: "set_weight", ...change })) await api.post(`/api/jobs/${this.id}/weights`, change);
   }
 
   /** Choose the hidden-space layer and neurons for every viewer of the job. */

@@ -71,7 +71,7 @@ def ready_digits(live_server: str) -> dict:
     """The server's ready digit net (GET /api/ready/digits), trained to its stop condition before the
     first test: every ConvNet page opened without a job asks for it, and finished it holds none of the
     two training slots the tests share. The job as the route answered."""
-    job = httpx.get(f"{live_server}/api/ready/digits").json()
+    job = httpx.get(f"{live_server}/api/ready/digits", timeout=60).json()  # builds MNIST on a busy CI
     url = f"{live_server}/api/jobs/{job['id']}"
     eventually(lambda: httpx.get(url).json()["status"] == "completed", timeout=READY_TRAINING_SECONDS)
     return job

@@ -57,6 +57,11 @@ def playground(page: Page, live_server: str) -> Iterator[Page]:
             assert error.code == 404  # the page deleted it first (it drops replaced jobs)
 
 
+def show_layers(page: Page) -> None:
+    """Open the layer editor (the list and the JSON text) under the diagram."""
+    page.locator(".net-details").evaluate("(details) => { details.open = true; }")
+
+
 def job_id(page: Page) -> str:
     return page.locator("#job-id").get_attribute("data-job-id")
 
@@ -112,7 +117,7 @@ def test_clicking_the_plot_adds_a_point_and_trains_on_points(playground: Page, l
     page = playground
     first = job_id(page)
     count = _api(live_server, "GET", f"/api/jobs/{first}")["spec"]["dataset"]["n_samples"]
-    page.locator("#boundary-overlay").click(position={"x": 30, "y": 30}, modifiers=["Shift"])
+    page.locator("#boundary-overlay").click(position={"x": 8, "y": 8}, modifiers=["Shift"])
     second = wait_for_new_job(page, first)
     spec = _api(live_server, "GET", f"/api/jobs/{second}")["spec"]["dataset"]
     assert spec["name"] == "points"
@@ -121,7 +126,7 @@ def test_clicking_the_plot_adds_a_point_and_trains_on_points(playground: Page, l
     assert x < -2.5 and y > 2.5 and label == 1
     assert json.loads(hash_state(page)["points"])[-1] == [x, y, label]
 
-    page.locator("#boundary-overlay").click(position={"x": 30, "y": 30}, modifiers=["Control"])
+    page.locator("#boundary-overlay").click(position={"x": 8, "y": 8}, modifiers=["Control"])
     third = wait_for_new_job(page, second)
     remaining = _api(live_server, "GET", f"/api/jobs/{third}")["spec"]["dataset"]["points"]
     assert len(remaining) == count and [x, y, label] not in remaining
@@ -137,15 +142,16 @@ def test_editing_the_layer_text_changes_the_network(playground: Page) -> None:
         {"type": "fc", "num_neurons": 2, "activation": "tanh"},
         {"type": "softmax", "num_classes": 2},
     ]
+    show_layers(page)
     page.locator("#layers").fill(json.dumps(layers))
     page.locator("#layers").blur()
     wait_for_new_job(page, first)
     expect(page.locator("#layer-list li")).to_have_count(3)
     expect(page.locator("#layer-list select").first).to_have_value("relu")
-    # inputs (2) and every hidden neuron (3 + 3 + 2) get a thumbnail; hovering one names it
-    expect(page.locator("#neurons canvas")).to_have_count(10)
-    page.locator("#neurons canvas").nth(3).hover()
-    expect(page.locator("#neuron-caption")).to_have_text("layer 2, neuron 1")
+    # the diagram: inputs (2) and every hidden neuron (3 + 3 + 2) get a picture; hovering one names it
+    expect(page.locator("#diagram canvas")).to_have_count(10)
+    page.locator("#diagram .diagram-node canvas").nth(3).hover()
+    expect(page.locator(".diagram-card")).to_contain_text("layer 2, neuron 1")
     # the hidden-space view follows the chosen layer (layers 2, 4 and 6 are the tanh/relu outputs)
     page.get_by_label("Layer", exact=True).select_option("2")
     expect(page.locator("#hidden-caption")).to_contain_text("layer 2: neuron 0 (x) against neuron 1 (y)")
@@ -156,6 +162,7 @@ def test_editing_the_layer_text_changes_the_network(playground: Page) -> None:
 def test_a_bad_definition_shows_the_server_message_next_to_the_text(playground: Page) -> None:
     page = playground
     first = job_id(page)
+    show_layers(page)
     page.get_by_label("hidden layer 1: neurons").fill("0")
     page.get_by_label("hidden layer 1: neurons").blur()
     expect(page.locator("#layers-error")).to_contain_text("num_neurons must be >= 1, got 0")
@@ -169,10 +176,11 @@ def test_the_url_hash_reproduces_the_setup(playground: Page, live_server: str) -
     second = wait_for_new_job(page, first)
     page.get_by_role("checkbox", name="x1x2").check()
     third = wait_for_new_job(page, second)
+    show_layers(page)
     page.get_by_role("button", name="Add hidden layer").click()
     wait_for_new_job(page, third)
-    page.get_by_label("Learning rate (live)").fill("0.03")
-    page.get_by_label("Learning rate (live)").blur()
+    page.get_by_label("Learning rate ").fill("0.03")
+    page.get_by_label("Learning rate ").blur()
     page.wait_for_function("location.hash.includes('learning_rate=0.03')")
     link = page.url
     original = eventually(
@@ -197,8 +205,8 @@ def test_a_live_learning_rate_change_reaches_the_job(playground: Page, live_serv
     page.get_by_role("button", name="Play").click()
     expect(page.locator("#status")).to_have_text("running")
     before = job_id(page)
-    page.get_by_label("Learning rate (live)").fill("0.003")
-    page.get_by_label("Learning rate (live)").blur()
+    page.get_by_label("Learning rate ").fill("0.003")
+    page.get_by_label("Learning rate ").blur()
     eventually(lambda: job(page, live_server)["trainer"]["learning_rate"] == 0.003)
     assert job_id(page) == before and job(page, live_server)["status"] == "running"
 
