@@ -1,7 +1,9 @@
 // The 2D playground's controller: wires the state, the picker, the editor, the views and the job.
 
 import { api, toast, showConnection } from "./api.js";
-import { stateFromHash, stateFromJob, hashFromState, jobSpec, trainerSpec, liveTrainer, FEATURES } from "./state.js";
+import {
+  stateFromHash, stateFromJob, hashFromState, hiddenParts, jobSpec, trainerSpec, liveTrainer, FEATURES,
+} from "./state.js";
 import { DatasetPicker, pickerDatasets, editPoints, pointsOf } from "./datasets.js";
 import { BoundaryView } from "./boundary.js";
 import { NetworkEditor, fitLayers } from "./network.js";
@@ -64,7 +66,8 @@ function classCount() {
 
 /** Keep the link true: `job=<id>` while the page shows a job opened by its link, else the setup. */
 function saveHash() {
-  history.replaceState(null, "", `#${job.linked ? `job=${job.id}` : hashFromState(state)}`);
+  const hide = state.hide ? `&hide=${encodeURIComponent(state.hide)}` : "";
+  history.replaceState(null, "", `#${job.linked ? `job=${job.id}${hide}` : hashFromState(state)}`);
 }
 
 /** The job a link names (`#job=<id>`), or null. */
@@ -91,7 +94,8 @@ async function openLinked(jobId) {
     location.replace(page);
     return true;
   }
-  Object.assign(state, stateFromJob(detail, entry?.params), { discretize: state.discretize });
+  const { discretize, show_test: showTest, hide } = state; // how the page looks stays the link's
+  Object.assign(state, stateFromJob(detail, entry?.params), { discretize, show_test: showTest, hide });
   network.show(state.layers);
   network.showError(null);
   picker.select(state.dataset, state.points);
@@ -320,6 +324,9 @@ function showForm() {
   $("noise-value").textContent = state.noise;
   $("test_fraction-value").textContent = state.test_fraction;
   $("discretize").checked = state.discretize;
+  $("show-test").checked = state.show_test;
+  boundary.setShowTest(state.show_test);
+  showParts();
   $("momentum").disabled = state.method !== "sgd" && state.method !== "nesterov";
   $("classes").disabled = state.dataset === "points" || !classesParam();
   for (const id of ["noise", "n_samples", "regenerate"]) $(id).disabled = state.dataset === "points"; // no generator
@@ -361,7 +368,7 @@ function bindControls() {
     const pressed = $("remove-mode").getAttribute("aria-pressed") !== "true";
     $("remove-mode").setAttribute("aria-pressed", String(pressed));
   });
-  $("method").addEventListener("change", () => changeData({ method: $("method").value }));
+  $("method").addEventListener("change", changeMethod);
   for (const key of LIVE_TRAINER_KEYS) {
     $(key).addEventListener("change", () => {
       state[key] = Number($(key).value);
@@ -386,7 +393,11 @@ function bindControls() {
     saveHash();
     drive(() => job.reset(state.seed));
   });
-  $("show-test").addEventListener("change", () => boundary.setShowTest($("show-test").checked));
+  $("show-test").addEventListener("change", () => {
+    state.show_test = $("show-test").checked;
+    boundary.setShowTest(state.show_test);
+    saveHash();
+  });
   addEventListener("resize", () => diagram.relayout());
   $("discretize").addEventListener("change", () => {
     state.discretize = $("discretize").checked;
@@ -397,10 +408,44 @@ function bindControls() {
   $("save-convnetjs").addEventListener("click", () => runAction(() => saveModel("convnetjs")));
   $("load-model").addEventListener("change", () => runAction(loadModel));
   addEventListener("pagehide", () => job.discard());
-  addEventListener("hashchange", () => {
-    const linked = linkedJobId();
-    if (linked && linked !== job.id) openLinked(linked).then((opened) => opened || saveHash());
-  });
+  addEventListener("hashchange", applyHash);
+}
+
+/** The link was edited in the address bar: open the job it names, or apply the setup it describes. */
+function applyHash() {
+  const linked = linkedJobId();
+  if (linked) {
+    if (linked !== job.id) openLinked(linked).then((opened) => opened || saveHash());
+    return;
+  }
+  const wanted = stateFromHash(location.hash);
+  if (hashFromState(wanted) === hashFromState(state)) return;
+  const { discretize, show_test: showTest, hide } = wanted;
+  Object.assign(state, { discretize, show_test: showTest, hide });
+  boundary.setDiscretize(discretize);
+  const setup = (s) => JSON.stringify({ ...s, discretize: null, show_test: null, hide: null });
+  if (setup(wanted) === setup(state)) showForm(); // only how the page looks changed
+  else changeData(wanted);
+}
+
+/** Hide the parts the link asks to hide (a teacher's link shows only what the lesson needs). */
+function showParts() {
+  const hidden = hiddenParts(state);
+  for (const element of document.querySelectorAll("[data-part]")) element.hidden = hidden.includes(element.dataset.part);
+  $("diagram").classList.toggle("no-shape", hidden.includes("shape"));
+}
+
+/** A new method means new optimizer state: a new job from step 0, so the page asks first once the job
+ * has trained (declined: the select goes back). */
+function changeMethod() {
+  const method = $("method").value;
+  const trained = Number($("count-step").textContent.replace(/,/g, "")) > 0;
+  const question = `Changing the method to ${method} restarts training from step 0 with fresh weights. Restart?`;
+  if (trained && !window.confirm(question)) {
+    $("method").value = state.method;
+    return;
+  }
+  changeData({ method });
 }
 
 /** Download the job's net: netplay's format, or ConvNetJS's (the server says why a net cannot be). */

@@ -31,7 +31,19 @@ export const DEFAULTS = Object.freeze({
   l2_decay: 0.001,
   seed: 0,
   discretize: false,
+  show_test: true,
+  // Parts of the page a shared link hides (TF Playground's *_hide), comma-separated: see PARTS.
+  hide: "",
 });
+
+/** The parts of the playground a link can hide with `hide=`: the elements marked data-part="...", and
+ * "shape", the diagram's buttons that add and remove layers and neurons. */
+export const PARTS = ["run", "trainer", "data", "features", "shape", "editor", "hidden", "model"];
+
+/** The known part names of a state's `hide` list. */
+export function hiddenParts(state) {
+  return state.hide.split(",").map((part) => part.trim()).filter((part) => PARTS.includes(part));
+}
 
 // The engine's (ConvNetJS's) trainer defaults, which a job uses for the keys its spec leaves out.
 const ENGINE_TRAINER = { learning_rate: 0.01, momentum: 0.9, batch_size: 1, l1_decay: 0, l2_decay: 0 };
