@@ -81,6 +81,25 @@ def build_sine(params: Params, data_dir: Path | None) -> Dataset:
     return line_dataset("sine", x, targets, params, rng, extent=regression.SINE_EXTENT)
 
 
+def build_line_points(params: Params, data_dir: Path | None) -> Dataset:
+    """The user's clicked (x, y) pairs of a 1D regression, inside the sine set's plot window."""
+    rng = _rng(params)
+    pairs = params["points"]
+    if len(pairs) < 2:
+        raise SpecError(f"points: need at least 2 points, got {len(pairs)}", ("points",))
+    window = regression.SINE_EXTENT
+    for index, pair in enumerate(pairs):
+        for axis, (value, lo, hi) in enumerate(zip(pair, window[::2], window[1::2], strict=True)):
+            if not lo <= value <= hi:
+                name = "x" if axis == 0 else "y"
+                raise SpecError(
+                    f"points[{index}]: {name} {value:g} is outside the plot window [{lo:g}, {hi:g}]",
+                    ("points", index, axis),
+                )
+    array = np.array(pairs, dtype=np.float64)
+    return line_dataset("line_points", array[:, :1], array[:, 1:], params, rng, extent=window)
+
+
 def build_points(params: Params, data_dir: Path | None) -> Dataset:
     """The user's clicked points: labels must be < classes and points inside the square."""
     rng = _rng(params)

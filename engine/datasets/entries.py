@@ -145,6 +145,16 @@ def regression_entries() -> list[Entry]:
         Entry("sine", "regress1d", "generated", description, sine_params, builders.build_sine,
               extent=regression.SINE_EXTENT)
     )  # fmt: skip
+    clicked = (
+        Param("points", "xy", None, "The clicked points: [x, y] pairs in the plot window.", required=True),
+        *split_params(0.0, 0.0),
+        seed_param(),
+    )
+    description = "1D: your own points, clicked on the page (x -> y), as in ConvNetJS's regression demo."
+    entries.append(
+        Entry("line_points", "regress1d", "user", description, clicked, builders.build_line_points,
+              extent=regression.SINE_EXTENT)
+    )  # fmt: skip
     return entries
 
 

@@ -15,7 +15,7 @@ from typing import Any
 from engine.datasets.features import DEFAULT_FEATURES, FEATURES, check_features
 from engine.errors import SpecError
 
-PARAM_TYPES = ("int", "float", "bool", "choice", "features", "points", "file")
+PARAM_TYPES = ("int", "float", "bool", "choice", "features", "points", "xy", "file")
 REQUIRED = None
 MAX_POINTS = 2000
 
@@ -62,8 +62,8 @@ class Param:
             return value
         if self.type == "features":
             return check_features(value, (self.name,))
-        if self.type == "points":
-            return check_points(value, self.name)
+        if self.type in ("points", "xy"):
+            return check_points(value, self.name, labelled=self.type == "points")
         if not isinstance(value, str) or not value:
             raise SpecError(f"{self.name}: must be a file name, got {value!r}", (self.name,))
         return value
@@ -91,16 +91,18 @@ class Param:
         return f">= {self.min:g}" if self.min is not None else f"<= {self.max:g}"
 
 
-def check_points(value: Any, name: str = "points") -> tuple[tuple[float, float, int], ...]:
-    """User points: at most `MAX_POINTS` [x, y, label] with finite x, y and an integer label >= 0."""
+def check_points(value: Any, name: str = "points", *, labelled: bool = True) -> tuple[tuple, ...]:
+    """User points: at most `MAX_POINTS` [x, y, label] (finite x, y; an integer label >= 0), or [x, y]
+    pairs when not `labelled` (1D regression: an input and its target)."""
+    shape = "[x, y, label]" if labelled else "[x, y]"
     if not isinstance(value, list | tuple):
-        raise SpecError(f"{name}: must be a list of [x, y, label], got {type(value).__name__}", (name,))
+        raise SpecError(f"{name}: must be a list of {shape}, got {type(value).__name__}", (name,))
     if len(value) > MAX_POINTS:
         raise SpecError(f"{name}: {len(value)} points, the limit is {MAX_POINTS}", (name,))
     checked = []
     for index, point in enumerate(value):
-        if not isinstance(point, list | tuple) or len(point) != 3:
-            raise SpecError(f"{name}[{index}]: must be [x, y, label], got {point!r}", (name, index))
+        if not isinstance(point, list | tuple) or len(point) != (3 if labelled else 2):
+            raise SpecError(f"{name}[{index}]: must be {shape}, got {point!r}", (name, index))
         for axis, coordinate in enumerate(point[:2]):
             if (
                 isinstance(coordinate, bool)
@@ -111,6 +113,9 @@ def check_points(value: Any, name: str = "points") -> tuple[tuple[float, float, 
                     f"{name}[{index}]: coordinate must be a finite number, got {coordinate!r}",
                     (name, index, axis),
                 )
+        if not labelled:
+            checked.append((float(point[0]), float(point[1])))
+            continue
         label = point[2]
         if isinstance(label, bool) or not isinstance(label, Integral) or label < 0:
             raise SpecError(

@@ -15,8 +15,8 @@ from engine.errors import SpecError
 
 EXPECTED_NAMES = {
     "quadrants", "rings", "three_mode", "circle", "spiral", "gauss", "xor", "linear", "moons", "multiclass",
-    "points", "regress_plane", "regress_gauss", "sine", "xo", "shapes", "digits", "mnist", "idx", "npz",
-    "image_zip", "painting",
+    "points", "regress_plane", "regress_gauss", "sine", "line_points", "xo", "shapes", "digits", "mnist",
+    "idx", "npz", "image_zip", "painting",
 }  # fmt: skip
 REPO_ROOT = Path(__file__).resolve().parents[2]
 # The painting set holds nothing out by default (tests/datasets/test_painting_set.py covers it).

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
@@ -137,3 +139,32 @@ def test_regression_noise_is_target_noise_and_deterministic() -> None:
     np.testing.assert_array_equal(first.y_train, again.y_train)
     residual = first.y_train[:, 0] - (first.points_train[:, 0] + first.points_train[:, 1]) / 6.0
     assert 0.15 < residual.std() < 0.25
+
+
+def test_line_points_are_the_users_1d_regression_pairs() -> None:
+    pairs = [[-4.0, 1.5], [0.0, -2.0], [1.25, 0.5], [4.5, 2.0]]
+    data = make_dataset("line_points", points=pairs)
+    assert (
+        data.kind == "regress1d" and data.input_shape == (1, 1, 1) and data.extent == (-5.0, 5.0, -6.0, 3.0)
+    )
+    assert data.X_test.shape == (0, 1)  # every clicked point trains, as in ConvNetJS's demo
+    got = sorted(zip(data.X_train[:, 0].tolist(), data.y_train[:, 0].tolist(), strict=True))
+    assert got == sorted((x, y) for x, y in pairs)
+    held = make_dataset("line_points", points=pairs, test_fraction=0.5, seed=1)
+    assert len(held.X_train) == len(held.X_test) == 2
+
+
+@pytest.mark.parametrize(
+    ("points", "path", "message"),
+    [
+        ([[0.0, 1.0]], ("points",), "need at least 2 points"),
+        ([[0.0, 1.0], [6.0, 0.0]], ("points", 1, 0), "x 6 is outside the plot window [-5, 5]"),
+        ([[0.0, 1.0], [1.0, -7.0]], ("points", 1, 1), "y -7 is outside the plot window [-6, 3]"),
+        ([[0.0, 1.0, 0], [1.0, 1.0]], ("points", 0), "must be [x, y]"),
+        ([[0.0, float("nan")], [1.0, 1.0]], ("points", 0, 1), "must be a finite number"),
+    ],
+)
+def test_line_points_reject_bad_pairs_naming_them(points: list, path: tuple, message: str) -> None:
+    with pytest.raises(SpecError, match=re.escape(message)) as caught:
+        make_dataset("line_points", points=points)
+    assert caught.value.path == path
