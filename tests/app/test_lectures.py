@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 
 from app.checks import CheckedJob, check_job_spec
 from app.jobs.runs import start_run
@@ -97,3 +98,15 @@ def test_the_linear_classifier_stays_below_80_percent(dataset: str, seed: int, t
     measured = accuracies_while_training(job, LINEAR_STEPS)
 
     assert max(accuracy for _, accuracy in measured) < 0.8, measured
+
+
+def test_get_presets_serves_the_lectures_first_with_their_starting_setups(client: TestClient) -> None:
+    response = client.get("/api/presets")
+
+    assert response.status_code == 200
+    served = response.json()
+    lectures = [lecture(dataset, kind)["id"] for dataset in SEED_PROBLEMS for kind in ("linear", "net")]
+    assert [preset["id"] for preset in served[: len(lectures)]] == lectures
+    assert [preset.get("default_for") for preset in served[: len(lectures)]] == [
+        None, "quadrants", None, "rings", None, "three_mode",
+    ]  # fmt: skip
