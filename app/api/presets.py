@@ -13,5 +13,5 @@ router = APIRouter(prefix="/api/presets", tags=["presets"])
 
 @router.get("")
 def list_all_presets() -> list[dict[str, Any]]:
-    """ConvNetJS's demos and TensorFlow Playground's default as complete job specs (POST one's ``spec``)."""
+    """The seed lectures, ConvNetJS's demos and TF Playground's default as job specs (POST one's ``spec``)."""
     return list_presets()

@@ -3,6 +3,7 @@
 import { api, toast, showConnection } from "./api.js";
 import {
   stateFromHash, stateFromJob, hashFromState, hiddenParts, jobSpec, trainerSpec, liveTrainer, FEATURES,
+  pickDataset, startingStates, stateFromPreset,
 } from "./state.js";
 import { DatasetPicker, pickerDatasets, editPoints, pointsOf } from "./datasets.js";
 import { BoundaryView } from "./boundary.js";
@@ -17,6 +18,7 @@ import { watchShown } from "./onscreen.js";
 import { measuredOn, testStep } from "./figures.js";
 import { count, fixed, percent } from "./numbers.js";
 import { jobPage } from "./jobpages.js";
+import { PresetBar, playgroundPresets } from "./presetbar.js";
 
 const $ = (id) => document.getElementById(id);
 const DATA_KEYS = ["noise", "n_samples", "test_fraction", "classes"];
@@ -25,6 +27,7 @@ const OWN_JOB_TITLE = $("job-line").title;
 
 const state = stateFromHash(location.hash);
 let catalogue = [];
+let starts = {}; // each seed problem's starting state, from its default preset (GET /api/presets)
 let datasetView = null; // the current job's dataset (points, classes) from its snapshot
 
 const boundary = new BoundaryView($("boundary"), $("boundary-overlay"), editAt);
@@ -43,7 +46,8 @@ const charts = {
     { key: "test_accuracy", label: "test", color: classColor(1) },
   ], { yMin: 0, yMax: 1 }),
 };
-const picker = new DatasetPicker($("dataset-picker"), (name) => changeData({ dataset: name }));
+const picker = new DatasetPicker($("dataset-picker"), (name) => changeData(pickDataset(state, name, starts)));
+const presetBar = new PresetBar($("preset"), $("preset-description"), loadPreset);
 const network = new NetworkEditor(
   { list: $("layer-list"), add: $("add-layer"), text: $("layers"), error: $("layers-error") },
   (layers) => changeData({ layers }),
@@ -64,10 +68,21 @@ function classCount() {
   return param ? state.classes || param.default : 2;
 }
 
-/** Keep the link true: `job=<id>` while the page shows a job opened by its link, else the setup. */
+/** Keep the link true: `job=<id>` while the page shows a job opened by its link, else the setup; and
+ * the preset picker, which names the preset the setup is. */
 function saveHash() {
   const hide = state.hide ? `&hide=${encodeURIComponent(state.hide)}` : "";
-  history.replaceState(null, "", `#${job.linked ? `job=${job.id}${hide}` : hashFromState(state)}`);
+  history.replaceState(null, "", `#${job.linked ? `job=${job.id}${hide}` : hashFromState(state, starts)}`);
+  presetBar.follow(state);
+}
+
+/** Set up a preset (its data set, features, net and trainer) and train it at once. */
+function loadPreset(preset) {
+  const entry = catalogue.find((item) => item.name === preset.spec.dataset.name);
+  const { discretize, show_test: showTest, hide } = state; // how the page looks stays
+  Object.assign(state, stateFromPreset(preset, entry.params), { discretize, show_test: showTest, hide });
+  job.intent.set(true);
+  return changeData({});
 }
 
 /** The job a link names (`#job=<id>`), or null. */
@@ -418,8 +433,8 @@ function applyHash() {
     if (linked !== job.id) openLinked(linked).then((opened) => opened || saveHash());
     return;
   }
-  const wanted = stateFromHash(location.hash);
-  if (hashFromState(wanted) === hashFromState(state)) return;
+  const wanted = stateFromHash(location.hash, starts);
+  if (hashFromState(wanted, starts) === hashFromState(state, starts)) return;
   const { discretize, show_test: showTest, hide } = wanted;
   Object.assign(state, { discretize, show_test: showTest, hide });
   boundary.setDiscretize(discretize);
@@ -489,6 +504,10 @@ async function main() {
   requestAnimationFrame(animate);
   try {
     catalogue = await pickerDatasets();
+    const presets = await playgroundPresets(catalogue);
+    presetBar.build(presets, catalogue);
+    starts = startingStates(presets, catalogue);
+    Object.assign(state, stateFromHash(location.hash, starts));
   } catch (error) {
     toast(error.message);
   }

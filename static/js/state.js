@@ -51,6 +51,11 @@ const ENGINE_TRAINER = { learning_rate: 0.01, momentum: 0.9, batch_size: 1, l1_d
 // Keys whose values are JSON in the hash; the others are numbers, booleans or plain strings.
 const JSON_KEYS = new Set(["points", "features", "layers"]);
 
+// What a data set's starting setup (its preset's) sets: the data's size, noise and split, the
+// features, the net and the trainer. The data set's seed, the weight seed and the view stay the person's.
+const SETUP_KEYS = ["noise", "n_samples", "test_fraction", "features", "layers", "method", "learning_rate",
+  "momentum", "batch_size", "l1_decay", "l2_decay"];
+
 /** A fresh state with every default. */
 export function defaultState() {
   return structuredClone({ ...DEFAULTS });
@@ -69,13 +74,23 @@ function parseValue(key, text) {
 }
 
 /**
- * The state a hash describes: defaults overridden by the hash's known keys (unparseable values are
- * skipped, so an edited link still opens).
- * @param {string} hash location.hash, with or without the leading "#"
+ * A data set's starting state: its entry of `starts` (the state of the preset made its default), or
+ * the defaults on that data set.
+ * @param {string} dataset @param {Object<string, object>} starts from `startingStates`
  */
-export function stateFromHash(hash) {
-  const state = defaultState();
+export function startState(dataset, starts = {}) {
+  return structuredClone(starts[dataset] ?? { ...DEFAULTS, dataset });
+}
+
+/**
+ * The state a hash describes: its data set's starting state overridden by the hash's known keys
+ * (unparseable values are skipped, so an edited link still opens).
+ * @param {string} hash location.hash, with or without the leading "#"
+ * @param {Object<string, object>} starts each data set's starting state (`startingStates`)
+ */
+export function stateFromHash(hash, starts = {}) {
   const params = new URLSearchParams(hash.replace(/^#/, ""));
+  const state = startState(params.get("dataset") ?? DEFAULTS.dataset, starts);
   for (const [key, text] of params) {
     if (!(key in DEFAULTS)) continue;
     try {
@@ -87,15 +102,17 @@ export function stateFromHash(hash) {
   return state;
 }
 
-/** The hash (without "#") that reproduces `state`: only the keys that differ from the defaults (and
- * the clicked points only while they are the dataset). */
-export function hashFromState(state) {
+/** The hash (without "#") that reproduces `state` with the same `starts`: the data set when it is not
+ * the default one, the keys that differ from its starting state, and the clicked points only while
+ * they are the dataset. */
+export function hashFromState(state, starts = {}) {
   const params = new URLSearchParams();
+  const start = { ...startState(state.dataset, starts), dataset: DEFAULTS.dataset };
   for (const key of Object.keys(DEFAULTS)) {
     if (key === "points" && state.dataset !== "points") continue; // kept on the page, not in the link
     const value = state[key];
     const text = JSON_KEYS.has(key) ? JSON.stringify(value) : String(value);
-    const defaultText = JSON_KEYS.has(key) ? JSON.stringify(DEFAULTS[key]) : String(DEFAULTS[key]);
+    const defaultText = JSON_KEYS.has(key) ? JSON.stringify(start[key]) : String(start[key]);
     if (text !== defaultText) params.set(key, text);
   }
   return params.toString();
@@ -131,8 +148,46 @@ export function stateFromJob(detail, params = []) {
     batch_size: trainer.batch_size,
     l1_decay: trainer.l1_decay,
     l2_decay: trainer.l2_decay,
-    seed,
+    seed: seed ?? DEFAULTS.seed,
   };
+}
+
+/** The state a preset (GET /api/presets) sets up; keys its spec leaves out show what a job of it uses.
+ * @param {{spec: object}} preset @param {{name: string, default: *}[]} params its data set's parameters */
+export function stateFromPreset(preset, params = []) {
+  return stateFromJob({ spec: preset.spec, trainer: preset.spec.trainer }, params);
+}
+
+/**
+ * Each data set's starting state: the state of the preset whose `default_for` names it.
+ * @param {object[]} presets GET /api/presets @param {{name: string, params: object[]}[]} catalogue the
+ *   page's data sets (GET /api/datasets)
+ * @returns {Object<string, object>} data set name -> state
+ */
+export function startingStates(presets, catalogue) {
+  const starts = {};
+  for (const preset of presets) {
+    const entry = catalogue.find((item) => item.name === preset.default_for);
+    if (entry) starts[entry.name] = stateFromPreset(preset, entry.params);
+  }
+  return starts;
+}
+
+/** Whether two states have the same data set and setup (features, net between its input and loss
+ * layers, trainer; the data's size, noise and split). */
+export function sameSetup(a, b) {
+  const hidden = (layers) => layers.slice(1, -1); // the input and loss layers follow the data
+  const same = (key) => (key === "layers" ? JSON.stringify(hidden(a.layers)) === JSON.stringify(hidden(b.layers))
+    : JSON.stringify(a[key]) === JSON.stringify(b[key]));
+  return a.dataset === b.dataset && SETUP_KEYS.every(same);
+}
+
+/** The changes that pick data set `name`: a setup still at the current data set's start moves to the
+ * new one's start; a setup the person chose stays. */
+export function pickDataset(state, name, starts = {}) {
+  if (!sameSetup(state, startState(state.dataset, starts))) return { dataset: name };
+  const start = startState(name, starts);
+  return Object.fromEntries(["dataset", ...SETUP_KEYS].map((key) => [key, start[key]]));
 }
 
 /** The dataset part of a job spec. */

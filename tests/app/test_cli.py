@@ -83,7 +83,7 @@ def test_run_of_a_diverging_spec_fails_with_the_hint(tmp_path: Path) -> None:
 def test_presets_lists_every_preset_and_shows_a_valid_spec() -> None:
     listing = io.StringIO()
     assert show_presets(None, listing) == 0
-    assert listing.getvalue().splitlines()[0].startswith("classify2d-quadrants")
+    assert listing.getvalue().splitlines()[0].startswith("lecture-quadrants-linear")
     shown = io.StringIO()
     assert show_presets("mnist", shown) == 0
     spec = JobSpec.model_validate_json(shown.getvalue())
