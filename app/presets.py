@@ -110,6 +110,58 @@ def _lecture(dataset: str, hidden: bool) -> dict[str, Any]:
     return {**preset, "default_for": dataset} if hidden else preset
 
 
+def _points_input(depth: int) -> dict[str, Any]:
+    return {"type": "input", "out_sx": 1, "out_sy": 1, "out_depth": depth}
+
+
+# ConvNetJS's regression demo (demo/regression.html): x -> x sin x through fc 20 relu and fc 20 sigmoid,
+# sgd at 0.01 one example at a time; and TF Playground's regression with a net that fits its six bumps.
+REGRESSION_PRESETS: list[dict[str, Any]] = [
+    {
+        "id": "convnetjs-regression",
+        "title": "ConvNetJS regression: a curve through points",
+        "description": "fc 20 relu and fc 20 sigmoid fit y = x sin x. Click the plot to add points and watch "
+        "the curve bend to them; tick 'Each neuron's curve' to see the pieces it is made of.",
+        "default_for": "sine",
+        "spec": {
+            "name": "convnetjs regression",
+            "dataset": {"name": "sine"},
+            "layers": [
+                _points_input(1),
+                {"type": "fc", "num_neurons": 20, "activation": "relu"},
+                {"type": "fc", "num_neurons": 20, "activation": "sigmoid"},
+                {"type": "regression", "num_neurons": 1},
+            ],
+            "trainer": {
+                "method": "sgd",
+                "learning_rate": 0.01,
+                "momentum": 0.0,
+                "batch_size": 1,
+                "l2_decay": 0.001,
+            },
+        },
+    },
+    {
+        "id": "regression-bumps",
+        "title": "Regression: six bumps",
+        "description": "Two tanh layers of 8 learn a surface with three hills and three valleys; the test "
+        "RMSE falls below 0.1 (the targets run from -1 to 1).",
+        "default_for": "regress_gauss",
+        "spec": {
+            "name": "regression bumps",
+            "dataset": {"name": "regress_gauss", "features": ["x1", "x2"]},
+            "layers": [
+                _points_input(2),
+                {"type": "fc", "num_neurons": 8, "activation": "tanh"},
+                {"type": "fc", "num_neurons": 8, "activation": "tanh"},
+                {"type": "regression", "num_neurons": 1},
+            ],
+            "trainer": {"method": "adam", "learning_rate": 0.02, "batch_size": 10},
+        },
+    },
+]
+
+
 def _shapes_layers() -> list[dict[str, Any]]:
     """CIFAR-10's net on 32x32 greyscale shapes (ConvNetJS's CIFAR demo, one input channel)."""
     layers = copy.deepcopy(CIFAR10_LAYERS)
@@ -168,6 +220,7 @@ PRESETS: list[dict[str, Any]] = [
     _classify2d("quadrants", "ConvNetJS's default 2D net (6 and 2 tanh neurons) on the four quadrants."),
     _classify2d("rings", "The same net on a ring between two regions of the other class."),
     _classify2d("three_mode", "Two classes, one of them in two separate blobs: three modes."),
+    *REGRESSION_PRESETS,
     {
         "id": "playground-circle",
         "title": "TensorFlow Playground default",

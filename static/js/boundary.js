@@ -1,7 +1,11 @@
-// The decision boundary: class probabilities over the data's extent as one ImageData per frame on the
-// stream's fixed grid (a small canvas scaled up by CSS), with the data points and axes on an overlay.
+// The output plot. classify2d: class probabilities over the data's extent as one ImageData per frame on
+// the stream's fixed grid (a small canvas scaled up by CSS), the points and axes on an overlay.
+// regress2d: the predicted value over the plane in a diverging scale (orange below zero, blue above),
+// the points coloured by their targets. regress1d (ConvNetJS's regression demo): the points and the
+// fitted curve on the overlay, and on demand each hidden neuron's curve ("neurons" frames).
 
 import { classRgb, classColor } from "./classcolors.js";
+import { dequantize } from "./frames.js";
 
 // How far a pixel goes from white towards its class colour at probability 1 (as in TF Playground,
 // light enough for the points to stay visible).
@@ -35,7 +39,30 @@ export function paintProbabilities(image, probs, classes, discretize) {
   }
 }
 
-/** The boundary plot: draws the newest boundary frame and the points; clicks give data coordinates. */
+const NEGATIVE = [245, 147, 34];
+const POSITIVE = [8, 119, 189];
+
+/** The diverging colour of `value` on a scale of ±`scale`: white at 0. */
+export function divergingRgb(value, scale) {
+  const t = Math.max(-1, Math.min(1, scale > 0 ? value / scale : 0));
+  const target = t < 0 ? NEGATIVE : POSITIVE;
+  return target.map((c) => Math.round(255 + (c - 255) * Math.abs(t)));
+}
+
+/** Fill `image` from quantised values (grid x grid codes over `range`) in the diverging scale. */
+export function paintValues(image, codes, range) {
+  const scale = Math.max(Math.abs(range[0]), Math.abs(range[1]));
+  const data = image.data;
+  for (let i = 0; i < image.width * image.height; i++) {
+    const [r, g, b] = divergingRgb(dequantize(codes[i], range), scale);
+    data[4 * i] = 255 + (r - 255) * STRENGTH;
+    data[4 * i + 1] = 255 + (g - 255) * STRENGTH;
+    data[4 * i + 2] = 255 + (b - 255) * STRENGTH;
+    data[4 * i + 3] = 255;
+  }
+}
+
+/** The output plot: draws the newest boundary frame and the points; clicks give data coordinates. */
 export class BoundaryView {
   /**
    * @param {HTMLCanvasElement} gridCanvas the grid-sized canvas CSS scales up
@@ -49,6 +76,11 @@ export class BoundaryView {
     this.points = { train: [], test: [] };
     this.discretize = false;
     this.showTest = true;
+    this.kind = "classify2d";
+    this.curve = null; // regress1d: the newest fitted curve {xs, ys}
+    this.neuronCurves = null; // regress1d: [{xs, ys}] of every hidden neuron, when shown
+    this.showNeurons = false;
+    this.valueScale = 1; // regression targets: the scale of the points' diverging colours
     this.pending = null; // newest undrawn boundary frame
     this.lastFrame = null;
     this.overlayDirty = true;
@@ -69,11 +101,49 @@ export class BoundaryView {
     this.pending = frame;
   }
 
-  /** The points to show: `{train: [[x, y, label]...], test: [...]}` in data coordinates. */
-  setPoints(points, extent) {
+  /**
+   * The data to show: its kind, `{train: [[x, y, label or target]...], test: [...]}` (1D: [x, target])
+   * and the extent the plot covers.
+   */
+  setPoints(points, extent, kind = "classify2d") {
     this.points = points;
     this.extent = extent;
+    this.kind = kind;
+    this.curve = null;
+    this.neuronCurves = null;
+    const targets = [...points.train, ...points.test].map((row) => Math.abs(row.at(-1)));
+    this.valueScale = Math.max(1e-9, ...targets);
+    if (kind === "regress1d") this.clearGrid();
     this.overlayDirty = true;
+  }
+
+  /** Draw each hidden neuron's curve (1D regression), or not. */
+  setShowNeurons(on) {
+    this.showNeurons = on;
+    this.overlayDirty = true;
+  }
+
+  /** A "neurons" frame of a 1D regression: every hidden neuron's output at evenly spaced x across the
+   * plot (rows of (1, side) codes over each layer's range). */
+  pushNeurons(frame) {
+    if (this.kind !== "regress1d") return;
+    const [xmin, xmax] = this.extent;
+    this.neuronCurves = frame.header.layers.filter((row) => row.layer > 0).flatMap((row) => {
+      const { values, range } = frame.arrays[`layer${row.layer}`];
+      const [count, , side] = row.shape;
+      const xs = Array.from({ length: side }, (_, i) => xmin + ((xmax - xmin) * i) / (side - 1));
+      return Array.from({ length: count }, (_, k) => ({
+        xs,
+        ys: Array.from({ length: side }, (_, i) => dequantize(values[k * side + i], range)),
+      }));
+    });
+    if (this.showNeurons) this.overlayDirty = true;
+  }
+
+  clearGrid() {
+    const ctx = this.gridCanvas.getContext("2d");
+    ctx.fillStyle = "#fff";
+    ctx.fillRect(0, 0, this.gridCanvas.width, this.gridCanvas.height);
   }
 
   /** Draw the test points (ringed) or only the training points. */
@@ -101,17 +171,42 @@ export class BoundaryView {
   }
 
   drawGrid(frame) {
+    const { curve, values } = frame.arrays;
+    if (curve) {
+      const side = curve.shape[1];
+      this.curve = { xs: curve.values.subarray(0, side), ys: curve.values.subarray(side) };
+      this.overlayDirty = true;
+      return;
+    }
+    if (values) {
+      const [, rows, cols] = values.shape;
+      const image = this.gridImage(rows, cols);
+      paintValues(image, values.values, values.range);
+      this.gridCanvas.getContext("2d").putImageData(image, 0, 0);
+      return;
+    }
     const probs = frame.arrays.probs;
     if (!probs) return;
     const [classes, rows, cols] = probs.shape;
+    const image = this.gridImage(rows, cols);
+    paintProbabilities(image, probs.values, classes, this.discretize);
+    this.gridCanvas.getContext("2d").putImageData(image, 0, 0);
+  }
+
+  /** An ImageData of the grid's size (the canvas resized to it first). */
+  gridImage(rows, cols) {
     if (this.gridCanvas.width !== cols || this.gridCanvas.height !== rows) {
       this.gridCanvas.width = cols;
       this.gridCanvas.height = rows;
     }
-    const ctx = this.gridCanvas.getContext("2d");
-    const image = ctx.createImageData(cols, rows);
-    paintProbabilities(image, probs.values, classes, this.discretize);
-    ctx.putImageData(image, 0, 0);
+    return this.gridCanvas.getContext("2d").createImageData(cols, rows);
+  }
+
+  /** The colour of a point: its class, or its target on the diverging scale. */
+  pointColor(value) {
+    if (this.kind === "classify2d") return classColor(value);
+    const [r, g, b] = divergingRgb(value, this.valueScale);
+    return `rgb(${r}, ${g}, ${b})`;
   }
 
   drawOverlay() {
@@ -122,20 +217,24 @@ export class BoundaryView {
     const py = (y) => ((ymax - y) / (ymax - ymin)) * canvas.height;
     ctx.clearRect(0, 0, canvas.width, canvas.height);
     drawAxes(ctx, canvas, this.extent, px, py);
+    if (this.kind === "regress1d") this.drawCurves(ctx, px, py);
     const radius = canvas.width / 110;
     for (const [split, rows] of Object.entries(this.points)) {
       if (split === "test" && !this.showTest) continue;
-      for (const [x, y, label] of rows) {
+      for (const row of rows) {
+        // 2D sets: [x, y, label or target]; a 1D regression: [x, target], drawn in black as ConvNetJS does
+        const [x, y] = row;
+        const color = this.kind === "regress1d" ? "#1d2430" : this.pointColor(row[2]);
         ctx.beginPath();
         ctx.arc(px(x), py(y), radius, 0, 2 * Math.PI);
         if (split === "test") {
           ctx.fillStyle = "#fff";
           ctx.fill();
           ctx.lineWidth = radius * 0.7;
-          ctx.strokeStyle = classColor(label);
+          ctx.strokeStyle = color;
           ctx.stroke();
         } else {
-          ctx.fillStyle = classColor(label);
+          ctx.fillStyle = color;
           ctx.fill();
           ctx.lineWidth = 1;
           ctx.strokeStyle = "#fff";
@@ -143,6 +242,19 @@ export class BoundaryView {
         }
       }
     }
+  }
+
+  /** The fitted curve (and, when shown, every hidden neuron's) of a 1D regression. */
+  drawCurves(ctx, px, py) {
+    const line = ({ xs, ys }, color, width) => {
+      ctx.strokeStyle = color;
+      ctx.lineWidth = width;
+      ctx.beginPath();
+      xs.forEach((x, i) => (i ? ctx.lineTo(px(x), py(ys[i])) : ctx.moveTo(px(x), py(ys[i]))));
+      ctx.stroke();
+    };
+    if (this.showNeurons) for (const curve of this.neuronCurves || []) line(curve, "rgba(8, 119, 189, .45)", 1.5);
+    if (this.curve) line(this.curve, "#f59322", 3);
   }
 }
 

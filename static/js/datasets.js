@@ -1,32 +1,45 @@
-// The dataset picker: one thumbnail per 2D classification set (drawn from its preview points), and the
-// pure editing of a clicked point set (add a point of a class, remove the nearest one).
+// The dataset picker: one thumbnail per 2D classification set, then the regression sets (2D and 1D),
+// each drawn from its preview points, and the pure editing of a clicked point set (add a point of a
+// class, or an (x, y) pair of a 1D regression; remove the nearest one).
 
 import { api } from "./api.js";
+import { divergingRgb } from "./boundary.js";
 import { classColor } from "./classcolors.js";
 
 const FIRST = ["quadrants", "rings", "three_mode"];
+const KINDS = ["classify2d", "regress2d", "regress1d"];
 const THUMB_SIDE = 64;
+const CAPTIONS = { points: "your points", line_points: "your curve", regress_plane: "plane", regress_gauss: "bumps" };
 const MAX_POINTS = 2000;
 const EXTENT = 3;
 
-/** The classify2d sets of the catalogue in picker order: ConvNetJS's three first, then the others. */
+/** The playground's sets of the catalogue in picker order: the classify2d sets (ConvNetJS's three
+ * first), then the 2D and the 1D regressions. */
 export async function pickerDatasets() {
   const catalogue = await api.get("/api/datasets");
-  const sets = catalogue.filter((entry) => entry.kind === "classify2d" && entry.available);
-  const rank = (entry) => (FIRST.includes(entry.name) ? FIRST.indexOf(entry.name) : FIRST.length);
+  const sets = catalogue.filter((entry) => KINDS.includes(entry.kind) && entry.available);
+  const rank = (entry) => 10 * KINDS.indexOf(entry.kind) + (FIRST.includes(entry.name) ? FIRST.indexOf(entry.name) : FIRST.length);
   return sets.sort((a, b) => rank(a) - rank(b));
 }
 
-/** Draw labelled points ([[x, y, label], ...] inside [-3, 3]^2) on a small canvas. */
-export function drawThumbnail(canvas, points) {
+/**
+ * Draw a set's points on a small canvas: classes ([[x, y, label]...]), 2D regression targets
+ * ([[x, y, target]...], diverging colours) or a 1D regression's ([[x, target]...]) over its extent.
+ */
+export function drawThumbnail(canvas, points, kind = "classify2d", extent = [-EXTENT, EXTENT, -EXTENT, EXTENT]) {
   const ctx = canvas.getContext("2d");
   const side = canvas.width;
   ctx.fillStyle = "#fff";
   ctx.fillRect(0, 0, side, canvas.height);
-  for (const [x, y, label] of points) {
-    ctx.fillStyle = classColor(label);
-    const px = ((x + EXTENT) / (2 * EXTENT)) * side;
-    const py = ((EXTENT - y) / (2 * EXTENT)) * canvas.height;
+  const [xmin, xmax, ymin, ymax] = extent;
+  const scale = Math.max(1e-9, ...points.map((row) => Math.abs(row.at(-1))));
+  for (const row of points) {
+    const [x, y] = row;
+    if (kind === "classify2d") ctx.fillStyle = classColor(row[2]);
+    else if (kind === "regress2d") ctx.fillStyle = `rgb(${divergingRgb(row[2], scale).join(",")})`;
+    else ctx.fillStyle = "#1d2430";
+    const px = ((x - xmin) / (xmax - xmin)) * side;
+    const py = ((ymax - y) / (ymax - ymin)) * canvas.height;
     ctx.fillRect(px - 1, py - 1, 2.5, 2.5);
   }
 }
@@ -69,27 +82,30 @@ export class DatasetPicker {
       canvas.width = THUMB_SIDE;
       canvas.height = THUMB_SIDE;
       const caption = document.createElement("span");
-      caption.textContent = entry.name === "points" ? "your points" : entry.name.replace("_", " ");
+      caption.textContent = CAPTIONS[entry.name] ?? entry.name.replace("_", " ");
       button.append(canvas, caption);
       button.addEventListener("click", () => this.onPick(entry.name));
       this.container.append(button);
       this.buttons.set(entry.name, { button, canvas });
     }
+    this.kinds = Object.fromEntries(sets.map((entry) => [entry.name, entry]));
     this.select(selected);
-    await Promise.all(sets.filter((entry) => entry.name !== "points").map((entry) => this.preview(entry.name)));
+    await Promise.all(sets.filter((entry) => entry.source !== "user").map((entry) => this.preview(entry)));
   }
 
-  async preview(name) {
-    const preview = await api.get(`/api/datasets/${name}/preview?n_samples=200`);
-    drawThumbnail(this.buttons.get(name).canvas, [...preview.points.train, ...preview.points.test]);
+  async preview(entry) {
+    const preview = await api.get(`/api/datasets/${entry.name}/preview?n_samples=200`);
+    const points = [...preview.points.train, ...preview.points.test];
+    drawThumbnail(this.buttons.get(entry.name).canvas, points, entry.kind, preview.extent ?? entry.extent);
   }
 
-  /** Mark the picked dataset (and redraw the "points" thumbnail from `points` when given). */
+  /** Mark the picked dataset (and redraw a user set's thumbnail from its `points` when given). */
   select(name, points = null) {
     for (const [key, { button, canvas }] of this.buttons) {
       button.setAttribute("aria-checked", String(key === name));
       button.tabIndex = key === name ? 0 : -1;
-      if (key === "points" && points) drawThumbnail(canvas, points);
+      const entry = this.kinds?.[key];
+      if (key === name && entry?.source === "user" && points) drawThumbnail(canvas, points, entry.kind, entry.extent);
     }
   }
 }
@@ -112,6 +128,24 @@ export function editPoints(points, { x, y, label, remove }) {
   if (points.length >= MAX_POINTS) throw new Error(`at most ${MAX_POINTS} points`);
   const clamp = (v) => Math.round(Math.max(-EXTENT, Math.min(EXTENT, v)) * 100) / 100;
   return [...points, [clamp(x), clamp(y), label]];
+}
+
+/**
+ * A new list of a 1D regression's (x, y) pairs with the click at (x, y) added (kept inside `extent`),
+ * or the pair nearest to it removed.
+ */
+export function editPairs(pairs, { x, y, remove }, extent) {
+  if (remove) return editPoints(pairs.map(([px, py]) => [px, py, 0]), { x, y, remove }).map(([px, py]) => [px, py]);
+  if (pairs.length >= MAX_POINTS) throw new Error(`at most ${MAX_POINTS} points`);
+  const [xmin, xmax, ymin, ymax] = extent;
+  const clamp = (v, lo, hi) => Math.round(Math.max(lo, Math.min(hi, v)) * 100) / 100;
+  return [...pairs, [clamp(x, xmin, xmax), clamp(y, ymin, ymax)]];
+}
+
+/** A 1D regression's train and test points (from a stream snapshot) as one editable list of (x, y). */
+export function pairsOf(datasetView) {
+  const all = [...datasetView.points.train, ...datasetView.points.test];
+  return all.slice(0, MAX_POINTS - 1).map(([x, y]) => [Math.round(x * 100) / 100, Math.round(y * 100) / 100]);
 }
 
 /** A dataset's train and test points (from a stream snapshot) as one editable list, labels as ints. */

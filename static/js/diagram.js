@@ -278,14 +278,15 @@ export class NetworkDiagram {
   }
 
   drawNeurons() {
-    const { header, arrays } = this.neurons;
-    const side = header.grid;
+    const { arrays } = this.neurons;
     this.columns.forEach((column, c) => {
       const array = column.shown === null ? null : arrays[`layer${column.shown}`];
       if (!array) return;
+      const [, rows, side] = array.shape; // (K, side, side) over the plane; (K, 1, side) along a 1D x
       this.nodes[c].forEach((node, k) => {
         if (node.canvas.width !== side) Object.assign(node.canvas, { width: side, height: side });
-        paintNeuron(node.canvas, array.values, k * side * side, side);
+        if (rows === 1) paintCurve(node.canvas, array.values, k * side, side);
+        else paintNeuron(node.canvas, array.values, k * side * side, side);
       });
     });
     if (this.card && !this.card.hidden && this.card.source) this.card.source();
@@ -363,6 +364,22 @@ export class NetworkDiagram {
     input.focus();
     input.select();
   }
+}
+
+/** A neuron of a 1D regression: its output over x (`side` quantised codes from `offset`) as a curve. */
+function paintCurve(canvas, codes, offset, side) {
+  const ctx = canvas.getContext("2d");
+  ctx.fillStyle = "#fff";
+  ctx.fillRect(0, 0, side, side);
+  ctx.strokeStyle = POSITIVE;
+  ctx.lineWidth = 1.5;
+  ctx.beginPath();
+  for (let i = 0; i < side; i++) {
+    const y = side - 1 - (codes[offset + i] / 255) * (side - 2); // the layer's range, bottom to top
+    if (i) ctx.lineTo(i, y);
+    else ctx.moveTo(i, y);
+  }
+  ctx.stroke();
 }
 
 /** Flat indices of the `count` largest |values| (all of them, in order, when there are no more). */

@@ -2,21 +2,21 @@
 // ConvNetJS layer definitions in a JSON textarea; editing either rewrites the other.
 
 const ACTIVATIONS = ["tanh", "relu", "sigmoid", "leaky_relu", "none"];
-const LOSS_TYPES = new Set(["softmax", "svm"]);
+const LOSS_TYPES = new Set(["softmax", "svm", "regression"]);
 const MAX_HIDDEN_NEURONS = 16;
 
 /**
- * The definitions with the input's depth set to the number of features and the loss layer's classes
- * to the dataset's; a missing input or loss layer is added.
+ * The definitions with the input's depth set to the number of features and the loss layer fitted to
+ * the data: softmax (or the given svm) over its `classes`, or, for a regression (`classes` 0), a
+ * regression layer of one output. A missing input or loss layer is added.
  */
 export function fitLayers(layers, featureCount, classes) {
   const body = layers.filter((layer) => layer.type !== "input" && !LOSS_TYPES.has(layer.type));
-  const loss = layers.find((layer) => LOSS_TYPES.has(layer.type)) || { type: "softmax" };
-  return [
-    { type: "input", out_sx: 1, out_sy: 1, out_depth: featureCount },
-    ...body,
-    { ...loss, num_classes: classes },
-  ];
+  const given = layers.find((layer) => LOSS_TYPES.has(layer.type));
+  let loss;
+  if (!classes) loss = { ...(given?.type === "regression" ? given : { type: "regression" }), num_neurons: 1 };
+  else loss = { ...(given && given.type !== "regression" ? given : { type: "softmax" }), num_classes: classes };
+  return [{ type: "input", out_sx: 1, out_sy: 1, out_depth: featureCount }, ...body, loss];
 }
 
 /**

@@ -3,9 +3,9 @@
 import { api, toast, showConnection } from "./api.js";
 import {
   stateFromHash, stateFromJob, hashFromState, hiddenParts, jobSpec, trainerSpec, liveTrainer, FEATURES,
-  pickDataset, startingStates, stateFromPreset,
+  pickDataset, startingStates, stateFromPreset, USER_SETS,
 } from "./state.js";
-import { DatasetPicker, pickerDatasets, editPoints, pointsOf } from "./datasets.js";
+import { DatasetPicker, pickerDatasets, editPairs, editPoints, pairsOf, pointsOf } from "./datasets.js";
 import { BoundaryView } from "./boundary.js";
 import { NetworkEditor, fitLayers } from "./network.js";
 import { HiddenView, HiddenPicker } from "./neurons.js";
@@ -55,17 +55,40 @@ const network = new NetworkEditor(
 const job = new PlayJob({ onSnapshot, onMessage, onFrame, onConnection: showConnection, onAccess: showAccess });
 const hiddenPicker = new HiddenPicker($("hidden_layer"), $("hidden-cycle"), (view) => job.setView(view));
 
-/** The catalogue's "classes" parameter of the picked dataset (k-class sets), or undefined. */
-function classesParam() {
-  const entry = catalogue.find((item) => item.name === state.dataset);
-  return entry?.params.find((item) => item.name === "classes");
+// A 1D regression's own points to start from when none were clicked yet (ConvNetJS's demo starts
+// with a handful too): a bump and two valleys inside the plot window.
+const FIRST_PAIRS = [[-4, -2], [-2.5, 0.5], [-1, 2], [0, 1.5], [1.5, -0.5], [3, -3], [4.5, -1]];
+
+/** The catalogue entry of the picked dataset (GET /api/datasets). */
+function entry() {
+  return catalogue.find((item) => item.name === state.dataset);
 }
 
-/** Number of classes the data will have, so the loss layer can match before the job exists. */
+/** The picked dataset's kind: classify2d, regress2d or regress1d. */
+function kind() {
+  return entry()?.kind ?? "classify2d";
+}
+
+/** The catalogue's "classes" parameter of the picked dataset (k-class sets), or undefined. */
+function classesParam() {
+  return entry()?.params.find((item) => item.name === "classes");
+}
+
+/** Number of classes the data will have, so the loss layer can match before the job exists (0: a
+ * regression). */
 function classCount() {
+  if (kind() !== "classify2d") return 0;
   if (state.dataset === "points") return Math.max(2, ...state.points.map((point) => point[2] + 1));
   const param = classesParam();
   return param ? state.classes || param.default : 2;
+}
+
+/** The clicked points a user set starts from: the shown data's own (of the right kind), else none
+ * (the plane's points) or `FIRST_PAIRS` (a curve's). */
+function startingPoints() {
+  const shown = datasetView && datasetView.kind === kind() ? datasetView : null;
+  if (state.dataset === "line_points") return shown ? pairsOf(shown) : FIRST_PAIRS;
+  return shown ? pointsOf(shown) : [];
 }
 
 /** Keep the link true: `job=<id>` while the page shows a job opened by its link, else the setup; and
@@ -124,15 +147,17 @@ async function openLinked(jobId) {
  * (null when the server refused it: the page says why). */
 async function changeData(changes, model = null) {
   Object.assign(state, changes);
-  if (state.dataset === "points" && !state.points) state.points = datasetView ? pointsOf(datasetView) : [];
+  const width = state.dataset === "line_points" ? 2 : 3; // [x, y] pairs, or [x, y, label]
+  if (USER_SETS.includes(state.dataset) && state.points?.[0]?.length !== width) state.points = startingPoints();
   if (state.dataset === "points" || !classesParam()) state.classes = 0; // only k-class sets take it
-  state.layers = fitLayers(state.layers, state.features.length, classCount());
+  const inputs = kind() === "regress1d" ? 1 : state.features.length; // a curve's net takes x alone
+  state.layers = fitLayers(state.layers, inputs, classCount());
   network.show(state.layers);
   picker.select(state.dataset, state.points);
   showForm();
   saveHash();
   try {
-    const created = await job.replace(jobSpec(state, model));
+    const created = await job.replace(jobSpec(state, model, entry()?.params.map((param) => param.name)));
     network.showError(null);
     saveHash(); // a linked job was shown until now: the link describes the page's own job again
     return created;
@@ -148,12 +173,24 @@ function showSpecError(error) {
   else toast(error.message);
 }
 
-/** A click on the plot: add a point (class A; shift: class B) or remove the nearest (ctrl, or the mode). */
+/**
+ * A click on the plot: add a point (class A; shift: class B) or remove the nearest (ctrl, or the mode);
+ * on a curve, add the (x, y) pair clicked (ConvNetJS's regression demo). A 2D regression's targets
+ * come from its function, so a click there says so.
+ */
 function editAt({ x, y, event }) {
   const remove = $("remove-mode").getAttribute("aria-pressed") === "true" || event.ctrlKey || event.metaKey;
-  const base = state.dataset === "points" && state.points ? state.points : datasetView ? pointsOf(datasetView) : [];
+  const user = (name) => (state.dataset === name && state.points ? state.points : null);
   try {
-    changeData({ dataset: "points", points: editPoints(base, { x, y, label: event.shiftKey ? 1 : 0, remove }) });
+    if (kind() === "regress2d") {
+      toast("A 2D regression's targets come from its function: pick a classification set or the curve to click points.");
+    } else if (kind() === "regress1d") {
+      const base = user("line_points") ?? (datasetView ? pairsOf(datasetView) : FIRST_PAIRS);
+      changeData({ dataset: "line_points", points: editPairs(base, { x, y, remove }, datasetView.extent) });
+    } else {
+      const base = user("points") ?? (datasetView ? pointsOf(datasetView) : []);
+      changeData({ dataset: "points", points: editPoints(base, { x, y, label: event.shiftKey ? 1 : 0, remove }) });
+    }
   } catch (error) {
     toast(error.message);
   }
@@ -166,9 +203,11 @@ function onSnapshot(snapshot) {
   $("job-linked").hidden = !job.linked;
   $("job-line").title = job.linked ? $("job-line").dataset.linkedTitle : OWN_JOB_TITLE;
   showAccess();
-  boundary.setPoints(snapshot.dataset.points, snapshot.dataset.extent);
-  diagram.build(snapshot.layers, snapshot.dataset.features || state.features, snapshot.dataset.class_names);
-  showLegend(snapshot.dataset.class_names);
+  const { kind: dataKind, class_names: classNames } = snapshot.dataset;
+  boundary.setPoints(snapshot.dataset.points, snapshot.dataset.extent, dataKind);
+  diagram.build(snapshot.layers, snapshot.dataset.features || state.features, classNames);
+  showLegend(dataKind, classNames);
+  document.querySelector(".pg-output").classList.toggle("regression", dataKind !== "classify2d");
   hiddenPicker.show(snapshot.layers, snapshot.view);
   for (const chart of Object.values(charts)) chart.clear();
   snapshot.history.forEach(addPoint);
@@ -220,7 +259,10 @@ async function reloadHistory() {
 
 function onFrame(frame) {
   if (frame.header.type === "boundary") boundary.push(frame);
-  else if (frame.header.type === "neurons") diagram.pushNeurons(frame);
+  else if (frame.header.type === "neurons") {
+    diagram.pushNeurons(frame);
+    boundary.pushNeurons(frame);
+  }
   else if (frame.header.type === "weights") diagram.pushWeights(frame);
   else if (frame.header.type === "hidden") {
     hiddenView.push(frame);
@@ -231,31 +273,46 @@ function onFrame(frame) {
 /** Chart a progress point: training figures at its step, test figures at the step they were measured
  * at (they are measured less often, so a progress report may carry an older test figure). */
 function addPoint(point) {
-  charts.loss.add(point.step, { loss: point.loss });
+  const loss = regression() ? rmse : (value) => value;
+  charts.loss.add(point.step, { loss: loss(point.loss) });
   charts.accuracy.add(point.step, { train_accuracy: point.train_accuracy });
-  charts.loss.add(testStep(point), { test_loss: point.test_loss });
+  charts.loss.add(testStep(point), { test_loss: loss(point.test_loss) });
   charts.accuracy.add(testStep(point), { test_accuracy: point.test_accuracy });
+}
+
+/** Whether the job shown is a regression (its loss is shown as a root mean squared error). */
+function regression() {
+  return Boolean(datasetView) && datasetView.kind !== "classify2d";
+}
+
+/** A regression's loss (ConvNetJS's: half the squared error, one output) as its RMSE. */
+function rmse(loss) {
+  return loss === null || loss === undefined ? loss : Math.sqrt(2 * loss);
 }
 
 // The figures beside the charts: element id -> [progress key, format].
 const FIGURES = {
-  "figure-test-loss": ["test_loss", (value) => fixed(value, 3)],
+  "figure-test-loss": ["test_loss", (value) => fixed(regression() ? rmse(value) : value, 3)],
   "figure-test-accuracy": ["test_accuracy", percent],
-  "figure-loss": ["loss", (value) => fixed(value, 3)],
+  "figure-loss": ["loss", (value) => fixed(regression() ? rmse(value) : value, 3)],
   "figure-train-accuracy": ["train_accuracy", percent],
 };
 
 /** The latest figures beside the charts, each with the step it belongs to (test figures are measured
  * less often than the training ones, which are means over the steps since the last report). */
 function showFigures(figures) {
+  const name = regression() ? "RMSE" : "loss";
+  $("figure-test-loss").previousElementSibling.textContent = `Test ${name}`;
+  $("figure-loss").previousElementSibling.textContent = `Training ${name}`;
   for (const [id, [key, format]] of Object.entries(FIGURES)) if (key in figures) $(id).textContent = format(figures[key]);
   const tested = measuredOn(figures.test_step, figures.test_examples, datasetView?.n_test, "test points");
   $("figure-steps").textContent = `${tested ? `Test figures at ${tested}` : "Not tested yet"}; ` +
     `training figures up to step ${count(figures.step)}.`;
 }
 
-/** The legend: each class's colour, the shading of the class probabilities, training and test points. */
-function showLegend(classNames) {
+/** The legend: each class's colour and the shading of the class probabilities (a regression: the
+ * diverging scale of its values, or its curve), then training and test points. */
+function showLegend(dataKind, classNames) {
   const key = (style, text, extra = "") => {
     const item = document.createElement("li");
     item.innerHTML = `<i class="key ${extra}"></i>`;
@@ -263,12 +320,20 @@ function showLegend(classNames) {
     item.append(text);
     return item;
   };
-  const items = classNames.map((name, c) => key(`background: ${classColor(c)}`, `class ${name}`));
-  const shades = classNames.slice(0, 2).map((_, c) => classColor(c));
+  const point = dataKind === "regress1d" ? "#1d2430" : dataKind === "regress2d" ? "#0877bd" : classColor(0);
+  let items;
+  if (dataKind === "classify2d") {
+    const shades = classNames.slice(0, 2).map((_, c) => classColor(c));
+    items = classNames.map((name, c) => key(`background: ${classColor(c)}`, `class ${name}`));
+    items.push(key(`background: linear-gradient(90deg, ${shades[0]}99, #fff, ${shades.at(-1)}99)`, "probability", "shade"));
+  } else if (dataKind === "regress2d") {
+    items = [key("background: linear-gradient(90deg, #f59322, #fff, #0877bd)", "value: low, 0, high", "shade")];
+  } else {
+    items = [key("background: #f59322; height: .25rem", "the net's curve", "shade")];
+  }
   items.push(
-    key(`background: linear-gradient(90deg, ${shades[0]}99, #fff, ${shades.at(-1)}99)`, "probability", "shade"),
-    key(`background: ${classColor(0)}; border: 1px solid #fff`, "training point (filled)"),
-    key(`background: #fff; border: 2px solid ${classColor(0)}`, "test point (ringed)"),
+    key(`background: ${point}; border: 1px solid #fff`, "training point (filled)"),
+    key(`background: #fff; border: 2px solid ${point}`, "test point (ringed)"),
   );
   $("legend").replaceChildren(...items);
 }
@@ -344,7 +409,10 @@ function showForm() {
   showParts();
   $("momentum").disabled = state.method !== "sgd" && state.method !== "nesterov";
   $("classes").disabled = state.dataset === "points" || !classesParam();
-  for (const id of ["noise", "n_samples", "regenerate"]) $(id).disabled = state.dataset === "points"; // no generator
+  const user = entry()?.source === "user";
+  for (const id of ["noise", "n_samples", "regenerate"]) $(id).disabled = user; // no generator
+  $("features").closest("fieldset").hidden = kind() === "regress1d"; // a curve's input is x alone
+  $("show-neurons-box").hidden = kind() !== "regress1d";
   for (const box of document.querySelectorAll("#features input")) box.checked = state.features.includes(box.value);
 }
 
@@ -408,6 +476,7 @@ function bindControls() {
     saveHash();
     drive(() => job.reset(state.seed));
   });
+  $("show-neurons").addEventListener("change", () => boundary.setShowNeurons($("show-neurons").checked));
   $("show-test").addEventListener("change", () => {
     state.show_test = $("show-test").checked;
     boundary.setShowTest(state.show_test);

@@ -20,7 +20,7 @@ export const DEFAULTS = Object.freeze({
   test_fraction: 0.5,
   classes: 0, // 0: the dataset's default (k-class sets only)
   data_seed: 0,
-  points: null, // [[x, y, label], ...] when dataset is "points"
+  points: null, // the clicked points of a user set: [[x, y, label], ...] ("points"), [[x, y], ...] ("line_points")
   features: ["x1", "x2"],
   layers: DEFAULT_LAYERS,
   method: "sgd",
@@ -47,6 +47,9 @@ export function hiddenParts(state) {
 
 // The engine's (ConvNetJS's) trainer defaults, which a job uses for the keys its spec leaves out.
 const ENGINE_TRAINER = { learning_rate: 0.01, momentum: 0.9, batch_size: 1, l1_decay: 0, l2_decay: 0 };
+
+// The data sets of clicked points: classes on the plane, and (x, y) pairs of a 1D regression.
+export const USER_SETS = ["points", "line_points"];
 
 // Keys whose values are JSON in the hash; the others are numbers, booleans or plain strings.
 const JSON_KEYS = new Set(["points", "features", "layers"]);
@@ -109,7 +112,7 @@ export function hashFromState(state, starts = {}) {
   const params = new URLSearchParams();
   const start = { ...startState(state.dataset, starts), dataset: DEFAULTS.dataset };
   for (const key of Object.keys(DEFAULTS)) {
-    if (key === "points" && state.dataset !== "points") continue; // kept on the page, not in the link
+    if (key === "points" && !USER_SETS.includes(state.dataset)) continue; // kept on the page, not in the link
     const value = state[key];
     const text = JSON_KEYS.has(key) ? JSON.stringify(value) : String(value);
     const defaultText = JSON_KEYS.has(key) ? JSON.stringify(start[key]) : String(start[key]);
@@ -190,16 +193,22 @@ export function pickDataset(state, name, starts = {}) {
   return Object.fromEntries(["dataset", ...SETUP_KEYS].map((key) => [key, start[key]]));
 }
 
-/** The dataset part of a job spec. */
-export function datasetSpec(state) {
+/**
+ * The dataset part of a job spec. `accepted`: the names of the data set's parameters (GET
+ * /api/datasets); the state's values for any other are left out (the sine set has no features...).
+ */
+export function datasetSpec(state, accepted = null) {
   const spec = { name: state.dataset, features: state.features, test_fraction: state.test_fraction };
   if (state.dataset === "points") {
     spec.points = state.points;
     spec.classes = Math.max(2, ...state.points.map((point) => point[2] + 1));
-    return spec;
+  } else if (state.dataset === "line_points") {
+    spec.points = state.points;
+  } else {
+    Object.assign(spec, { noise: state.noise, n_samples: state.n_samples, seed: state.data_seed });
+    if (state.classes > 0) spec.classes = state.classes;
   }
-  Object.assign(spec, { noise: state.noise, n_samples: state.n_samples, seed: state.data_seed });
-  if (state.classes > 0) spec.classes = state.classes;
+  if (accepted) for (const key of Object.keys(spec)) if (key !== "name" && !accepted.includes(key)) delete spec[key];
   return spec;
 }
 
@@ -220,14 +229,15 @@ export function liveTrainer(state) {
 }
 
 /**
- * The complete job spec the page posts (`model`, when given, replaces the layer definitions). The job
+ * The complete job spec the page posts (`model`, when given, replaces the layer definitions;
+ * `accepted`, the data set's parameter names: see `datasetSpec`). The job
  * pauses itself when no tab has watched it for the server's `pause_when_unwatched` (a setting of the
  * server, not of the setup: it is not in the link).
  */
-export function jobSpec(state, model = null) {
+export function jobSpec(state, model = null, accepted = null) {
   const spec = {
     name: `playground ${state.dataset}`,
-    dataset: datasetSpec(state),
+    dataset: datasetSpec(state, accepted),
     trainer: trainerSpec(state),
     seed: state.seed,
     stream: { grid: 100, fps: 30 },

@@ -110,3 +110,21 @@ def test_get_presets_serves_the_lectures_first_with_their_starting_setups(client
     assert [preset.get("default_for") for preset in served[: len(lectures)]] == [
         None, "quadrants", None, "rings", None, "three_mode",
     ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("preset_id", "steps", "rmse"), [("convnetjs-regression", 8000, 0.3), ("regression-bumps", 8000, 0.2)]
+)
+def test_the_regression_presets_fit_their_data(
+    preset_id: str, steps: int, rmse: float, tmp_path: Path
+) -> None:
+    """ConvNetJS's curve and TF Playground's bumps: the test RMSE (targets span about 6 and 2) falls
+    below a fraction of that span within the step budget, from its untrained value."""
+    job = checked(PRESETS[preset_id], tmp_path)
+    assert job.spec.layers[-1]["type"] == "regression"
+    run = start_run(job.spec, job.dataset)
+    untrained = (2 * run.evaluate(full=True).test_loss) ** 0.5
+    while run.step < steps:
+        run.train_step()
+    trained = (2 * run.evaluate(full=True).test_loss) ** 0.5
+    assert trained < rmse < untrained, (untrained, trained)

@@ -123,9 +123,8 @@ def test_the_picker_lists_the_2d_presets_and_names_the_one_the_setup_is(
 ) -> None:
     page = playground
     kinds = {entry["name"]: entry["kind"] for entry in httpx.get(f"{live_server}/api/datasets").json()}
-    drawn = [
-        key for key, preset in presets.items() if kinds[preset["spec"]["dataset"]["name"]] == "classify2d"
-    ]
+    plane = ("classify2d", "regress2d", "regress1d")  # the playground draws these kinds
+    drawn = [key for key, preset in presets.items() if kinds[preset["spec"]["dataset"]["name"]] in plane]
     options = page.locator("#preset option").evaluate_all("options => options.map((option) => option.value)")
     assert options == ["", *drawn]
     assert {"mnist", "painting", "autoencoder"}.isdisjoint(options)
@@ -137,8 +136,8 @@ def test_the_picker_lists_the_2d_presets_and_names_the_one_the_setup_is(
     assert job["trainer"]["method"] == "sgd" and job["trainer"]["learning_rate"] == 0.01
     expect(page.locator("#learning_rate")).to_have_value("0.01")
 
-    page.get_by_label("Learning rate (live)").fill("0.05")
-    page.get_by_label("Learning rate (live)").blur()
+    page.get_by_label("Learning rate ").fill("0.05")
+    page.get_by_label("Learning rate ").blur()
     expect(page.get_by_label("Preset")).to_have_value("")  # no preset has this setup
     expect(page.locator("#preset-description")).to_be_hidden()
 
@@ -147,8 +146,8 @@ def test_a_chosen_setup_stays_when_a_data_set_is_picked_and_when_a_link_names_it
     playground: Page, live_server: str, presets: dict[str, dict]
 ) -> None:
     page = playground
-    page.get_by_label("Learning rate (live)").fill("0.05")
-    page.get_by_label("Learning rate (live)").blur()
+    page.get_by_label("Learning rate ").fill("0.05")
+    page.get_by_label("Learning rate ").blur()
     page.wait_for_function("location.hash.includes('learning_rate=0.05')")
     first = job_id(page)
 
@@ -194,7 +193,7 @@ def test_starting_states_round_trip_through_the_link(page: Page, live_server: st
       };
     }"""
     )
-    assert results["starts"] == ["quadrants", "rings", "three_mode"]
+    assert results["starts"] == ["quadrants", "regress_gauss", "rings", "sine", "three_mode"]
     assert results["ringsHash"] == "dataset=rings"
     assert results["back"]
     assert results["defaultHash"] == ""
