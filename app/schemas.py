@@ -54,9 +54,12 @@ class JobOut(BaseModel):
         None, description="Why a paused job is paused: a person paused it, or nobody watched it."
     )
     keep: bool = Field(description="Never deleted to make room (spec.keep).")
+    node: str | None = Field(
+        None, description="The machine whose worker trains it now (a Ray cluster's node); None on none."
+    )
 
     @classmethod
-    def from_record(cls, record: JobRecord, queue_position: int | None) -> JobOut:
+    def from_record(cls, record: JobRecord, queue_position: int | None, node: str | None = None) -> JobOut:
         """Flatten a stored job for the API."""
         progress = record.progress
         return cls(
@@ -79,6 +82,7 @@ class JobOut(BaseModel):
             message=record.message,
             pause_reason=record.pause_reason if record.status == "paused" else None,
             keep=bool(record.spec.get("keep", False)),
+            node=node,
         )
 
 

@@ -38,7 +38,7 @@ StatusFilter = Literal["queued", "running", "paused", "completed", "stopped", "f
 
 
 def _out(manager: Manager, job_id: str) -> JobOut:
-    return JobOut.from_record(manager.get(job_id), manager.queue_position(job_id))
+    return JobOut.from_record(manager.get(job_id), manager.queue_position(job_id), manager.node(job_id))
 
 
 @router.post(
@@ -63,7 +63,7 @@ def create_job(
     token, owner_hash = new_owner_token()
     record = manager.create(checked, paused=paused, owner_hash=owner_hash, client=client)
     return JobCreated(
-        **JobOut.from_record(record, manager.queue_position(record.id)).model_dump(),
+        **JobOut.from_record(record, manager.queue_position(record.id), manager.node(record.id)).model_dump(),
         spec=record.spec,
         layers=checked.definitions,
         owner_token=token,
@@ -79,7 +79,10 @@ def list_jobs(
 ) -> JobPage:
     """Jobs newest first, optionally only those in one status."""
     records, total = manager.list(status_filter, limit, offset)
-    items = [JobOut.from_record(record, manager.queue_position(record.id)) for record in records]
+    items = [
+        JobOut.from_record(record, manager.queue_position(record.id), manager.node(record.id))
+        for record in records
+    ]
     return JobPage(items=items, total=total, limit=limit, offset=offset)
 
 
@@ -88,7 +91,7 @@ def get_job(job_id: str, manager: Manager) -> JobDetail:
     """A job's status, latest metrics, spec and desugared layers."""
     record = manager.get(job_id)
     return JobDetail(
-        **JobOut.from_record(record, manager.queue_position(job_id)).model_dump(),
+        **JobOut.from_record(record, manager.queue_position(job_id), manager.node(job_id)).model_dump(),
         spec=record.spec,
         layers=desugar(layer_definitions(record.spec)),
     )

@@ -17,4 +17,4 @@ def get_ready_net(name: str, manager: Manager, ready: Ready) -> JobOut:
     visitor trains a net): made and queued for training on the first ask, the same job afterwards;
     predict with it at ``POST /api/jobs/{id}/predict``. 404 for an unknown name."""
     record = ready.job(name)
-    return JobOut.from_record(record, manager.queue_position(record.id))
+    return JobOut.from_record(record, manager.queue_position(record.id), manager.node(record.id))

@@ -131,7 +131,11 @@ class WorkerEvents:
             table.forget(job)
             table.schedule()
             return
-        step = job.progress.get("step", 0)
-        message = f"recovered at step {step:,}: its worker died ({reason}) and it went on from there"
-        table.set_status(job, transition(job.id, job.status, "recover"), message=message)
-        table.reconcile(job)
+        status = transition(job.id, job.status, "recover")
+        table.reconcile(job)  # still running: on a live worker now
+        if job.status != "running":
+            return  # it could not be placed again (its data set is gone) and failed, saying why
+        step, node = job.progress.get("step", 0), table.placer.node(job)
+        moved = f" on {node}" if node is not None else ""
+        message = f"recovered at step {step:,}: its worker died ({reason}) and it went on from there{moved}"
+        table.set_status(job, status, message=message)

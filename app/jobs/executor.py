@@ -4,14 +4,15 @@ An executor places jobs on its workers, forwards commands to the worker holding 
 message its workers send to `ExecutorEvents.message`, and reports a worker that died with the jobs it
 held (`ExecutorEvents.worker_lost`); it never decides a job's status. Commands and messages follow
 app.jobs.protocol, plain JSON-able values, so no process, pipe or cluster type crosses this interface.
-`app.jobs.pool.LocalPool` is the one implementation: worker processes on this machine.
+`app.jobs.pool.LocalPool` runs worker processes on this machine; `app.jobs.ray_pool.RayPool` runs
+worker actors on the nodes of a Ray cluster.
 """
 
 from __future__ import annotations
 
 import signal
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from app.jobs.protocol import Command, Message
@@ -21,10 +22,13 @@ from engine.datasets import Dataset
 @dataclass(frozen=True)
 class DatasetRef:
     """A job's data set: `key` identifies it (its spec as canonical JSON); `load` builds it, called only
-    for a worker that does not hold it yet."""
+    for a worker that does not hold it yet. A worker on another machine builds it itself from `spec`
+    and the uploaded files `files` reads (name -> bytes)."""
 
     key: str
     load: Callable[[], Dataset]
+    spec: dict[str, Any] = field(default_factory=dict)
+    files: Callable[[], dict[str, bytes]] = dict
 
 
 @dataclass(frozen=True)
@@ -35,6 +39,7 @@ class WorkerInfo:
     pid: int | None
     jobs: int
     datasets: int
+    node: str  # the machine it runs on
 
 
 class ExecutorEvents(Protocol):
@@ -61,6 +66,12 @@ class Executor(Protocol):
 
     def release(self, job: str) -> None:
         """`job` left its worker (it parked, ended or was dropped): it no longer counts there."""
+
+    def node(self, worker: str) -> str | None:
+        """The name of the machine `worker` runs on (None: no such worker now)."""
+
+    def capacity(self) -> int | None:
+        """How many jobs the workers may train at once now (None: no limit of the executor's own)."""
 
     def workers(self) -> list[WorkerInfo]:
         """The live workers."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from app.checks import CheckedJob, SpecInvalid, check_job_spec, load_dataset
@@ -19,12 +20,25 @@ from app.jobs.live import LiveJob
 from app.settings import Settings
 from app.spec import JobSpec
 from app.store import JobRecord, JobStore
+from engine.datasets import CATALOGUE
 
 
 def dataset_ref(dataset_spec: dict[str, Any], settings: Settings) -> DatasetRef:
     """The reference the executor places a job's data set by (built again only where needed)."""
     key = json.dumps(dataset_spec, sort_keys=True)
-    return DatasetRef(key, lambda: load_dataset(dataset_spec, settings.uploads_dir))
+    return DatasetRef(
+        key,
+        lambda: load_dataset(dataset_spec, settings.uploads_dir),
+        dataset_spec,
+        lambda: upload_files(dataset_spec, settings.uploads_dir),
+    )
+
+
+def upload_files(dataset_spec: dict[str, Any], uploads_dir: Path) -> dict[str, bytes]:
+    """The uploaded files a data set reads (its catalogue parameters of type file), by name."""
+    params = CATALOGUE[dataset_spec["name"]].params
+    names = [dataset_spec.get(param.name) for param in params if param.type == "file"]
+    return {name: (uploads_dir / name).read_bytes() for name in names if name}
 
 
 def new_live_job(record: JobRecord, checked: CheckedJob, settings: Settings) -> LiveJob:

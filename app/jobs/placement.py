@@ -44,6 +44,10 @@ class Placer:
         job.placement = Placement(run, self.executor.place(job.id, command, job.dataset))
         job.parked.clear()
 
+    def node(self, job: LiveJob) -> str | None:
+        """The machine the job's worker runs on (None: on no worker)."""
+        return None if job.placement is None else self.executor.node(job.placement.worker)
+
     def send(self, job: LiveJob, command: Command) -> bool:
         """Send `command` to the job's worker; False when no worker trains it (not placed, or parking)."""
         if job.placement is None or job.placement.parking:

@@ -22,6 +22,7 @@ import logging
 import multiprocessing
 import os
 import queue
+import socket
 import threading
 import time
 from collections import OrderedDict
@@ -42,6 +43,17 @@ KEEP_UNUSED_DATASETS = 2
 YOUNG_SECONDS = 2.0
 MAX_RESTART_DELAY = 5.0
 log = logging.getLogger("netplay.pool")
+
+
+def release_dataset(datasets: OrderedDict[str, int], key: str) -> list[str]:
+    """One job fewer uses the data set `key` on a worker whose `datasets` count their jobs (least
+    recently used first): the keys the worker should now forget, already taken out of `datasets`."""
+    datasets[key] -= 1
+    unused = [key for key, users in datasets.items() if users == 0]
+    forgotten = unused[: max(0, len(unused) - KEEP_UNUSED_DATASETS)]
+    for key in forgotten:
+        del datasets[key]
+    return forgotten
 
 
 @dataclass(eq=False)
@@ -184,17 +196,26 @@ class LocalPool:
         worker = self._where.pop(job, None)
         if worker is None:
             return
-        key = worker.jobs.pop(job)
-        worker.datasets[key] -= 1
-        unused = [key for key, users in worker.datasets.items() if users == 0]
-        for key in unused[: max(0, len(unused) - KEEP_UNUSED_DATASETS)]:
-            del worker.datasets[key]
+        for key in release_dataset(worker.datasets, worker.jobs.pop(job)):
             worker.outbox.put({"op": "forget_dataset", "key": key})
 
     def workers(self) -> list[WorkerInfo]:
         """Every worker slot's current process."""
         with self._lock:
-            return [WorkerInfo(w.name, w.process.pid, len(w.jobs), len(w.datasets)) for w in self._slots]
+            return [
+                WorkerInfo(w.name, w.process.pid, len(w.jobs), len(w.datasets), socket.gethostname())
+                for w in self._slots
+            ]
+
+    def node(self, worker: str) -> str | None:
+        """This machine's name, for any of its current workers."""
+        with self._lock:
+            known = any(w.name == worker for w in self._slots)
+        return socket.gethostname() if known else None
+
+    def capacity(self) -> int | None:
+        """No limit of its own: the workers share every job admitted (`max_running_jobs`, memory)."""
+        return None
 
     def shutdown(self) -> None:
         """End every worker now (their jobs' state is whatever the server last received)."""

@@ -1,6 +1,7 @@
 """A pool worker process: holds many jobs and trains them by interleaving short time slices.
 
-The server talks to it through one connection (protocol in app.jobs.protocol). Between two slices it
+The server talks to it through one connection (protocol in app.jobs.protocol), or, on a Ray cluster,
+through an actor's numbered calls (app.jobs.ray_worker): either is an `Inbox`. Between two slices it
 reads every command waiting, so a pause or a live change takes effect within one slice. Scheduling is
 fair by worker time, as Linux's CFS is: the runnable job that has had the least time so far runs next,
 for a slice of `ROUND_SECONDS` shared among the runnable jobs (never less than `MIN_SLICE_SECONDS`, never
@@ -22,7 +23,7 @@ import sys
 import time
 import traceback
 from multiprocessing.connection import Connection
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -35,6 +36,16 @@ ROUND_SECONDS = 0.05
 MIN_SLICE_SECONDS = 0.002
 MAX_SLICE_SECONDS = 0.02  # commands wait at most this long for the slice in progress
 IDLE_POLL_SECONDS = 1.0
+
+
+class Inbox(Protocol):
+    """Where a worker's commands wait, in the order the server sent them (a pipe's end is one)."""
+
+    def poll(self, timeout: float) -> bool:
+        """Whether a command is waiting, after waiting up to `timeout` seconds for one."""
+
+    def recv(self) -> Command:
+        """The next command (one is waiting)."""
 
 
 def worker_main(conn: Connection) -> None:
@@ -74,23 +85,28 @@ class PoolWorker:
     def __init__(self, send: Any) -> None:
         self.send = send
         self.tasks: dict[str, JobTask] = {}
-        self.datasets: dict[str, Dataset] = {}
+        self.datasets: dict[str, Dataset | Exception] = {}
         self.released = False  # jobs or data sets were let go since the worker last gave memory back
 
-    def serve(self, conn: Connection) -> None:
-        """Alternate between reading commands and giving one slice to the least-served runnable job."""
+    def serve(self, inbox: Inbox) -> None:
+        """Take turns until the inbox's end is closed (EOFError)."""
         while True:
+            self.turn(inbox)
+
+    def turn(self, inbox: Inbox) -> None:
+        """Read every command waiting (waiting up to `IDLE_POLL_SECONDS` for one when nothing is
+        runnable), then give one slice to the least-served runnable job."""
+        runnable = [task for task in self.tasks.values() if task.runnable]
+        if not runnable:
+            self.rest()
+        if inbox.poll(0 if runnable else IDLE_POLL_SECONDS):
+            while True:
+                self.handle(inbox.recv())
+                if not inbox.poll(0):
+                    break
             runnable = [task for task in self.tasks.values() if task.runnable]
-            if not runnable:
-                self.rest()
-            if conn.poll(0 if runnable else IDLE_POLL_SECONDS):
-                while True:
-                    self.handle(conn.recv())
-                    if not conn.poll(0):
-                        break
-                runnable = [task for task in self.tasks.values() if task.runnable]
-            if runnable:
-                self.run_slice(min(runnable, key=lambda task: task.vtime), slice_seconds(len(runnable)))
+        if runnable:
+            self.run_slice(min(runnable, key=lambda task: task.vtime), slice_seconds(len(runnable)))
 
     def rest(self) -> None:
         """Nothing to train: give the memory of the jobs let go since the last rest back to the system."""
@@ -109,7 +125,8 @@ class PoolWorker:
         """Apply one command from the server."""
         op = command["op"]
         if op == "dataset":
-            self.datasets[command["key"]] = read_only(command["data"])
+            data = command["data"]  # or why a worker that builds its own could not (app.jobs.ray_worker)
+            self.datasets[command["key"]] = data if isinstance(data, Exception) else read_only(data)
         elif op == "forget_dataset":
             self.datasets.pop(command["key"], None)
             self.released = True
@@ -132,7 +149,10 @@ class PoolWorker:
 
         def build() -> None:
             nonlocal task
-            task = JobTask(command, self.datasets[command["dataset_key"]], self.send)
+            data = self.datasets[command["dataset_key"]]
+            if isinstance(data, Exception):
+                raise data
+            task = JobTask(command, data, self.send)
 
         self._guarded(job, command["run"], build)
         if task is not None:

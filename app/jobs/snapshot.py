@@ -21,7 +21,7 @@ def snapshot(manager: JobManager, job_id: str) -> dict[str, Any]:
     record = manager.get(job_id)
     return {
         "type": "snapshot",
-        "job": JobOut.from_record(record, manager.queue_position(job_id)).model_dump(),
+        "job": JobOut.from_record(record, manager.queue_position(job_id), manager.node(job_id)).model_dump(),
         "spec": record.spec,
         "layers": describe_layers(layer_definitions(record.spec)),
         "history": manager.history(job_id),

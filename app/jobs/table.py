@@ -162,16 +162,23 @@ class JobTable:
         self.schedule()
 
     def schedule(self) -> None:
-        """Admit queued jobs, oldest first, while there is room: fewer than `max_running_jobs` running
-        and their estimated memory within the budget (one job is always admitted). Not while closing."""
+        """Admit queued jobs, oldest first, while there is room: fewer than `max_running_jobs` (and the
+        executor's capacity) running and their estimated memory within the budget (one job is always
+        admitted). Not while closing."""
         if self.closing.is_set():
             return
         running = [job for job in self.jobs.values() if job.status == "running"]
         memory = sum(job.memory for job in running)
+        capacity = self.placer.executor.capacity()
+        limit = (
+            self.settings.max_running_jobs
+            if capacity is None
+            else min(capacity, self.settings.max_running_jobs)
+        )
         while self.queue:
             job = self.jobs[self.queue[0]]
             over_budget = bool(running) and memory + job.memory > self.memory_budget
-            if len(running) >= self.settings.max_running_jobs or over_budget:
+            if len(running) >= limit or over_budget:
                 break
             self.queue.pop(0)
             running.append(job)

@@ -33,6 +33,7 @@ class FakeExecutor:
         self.commands: list[dict[str, Any]] = []
         self.placed: dict[str, str] = {}
         self.events: ExecutorEvents | None = None
+        self.limit: int | None = None  # what capacity() answers
 
     def start(self, events: ExecutorEvents) -> None:
         self.events = events
@@ -49,7 +50,13 @@ class FakeExecutor:
         self.placed.pop(job, None)
 
     def workers(self) -> list[WorkerInfo]:
-        return [WorkerInfo("worker-0", None, len(self.placed), 0)]
+        return [WorkerInfo("worker-0", None, len(self.placed), 0, "box")]
+
+    def node(self, worker: str) -> str | None:
+        return "box" if worker == "worker-0" else None
+
+    def capacity(self) -> int | None:
+        return self.limit
 
     def shutdown(self) -> None:
         self.placed.clear()
@@ -238,7 +245,7 @@ def test_a_job_on_a_lost_worker_goes_on_from_its_checkpoint_and_says_so(
     assert record.status == "running"
     assert record.message == (
         "recovered at step 300: its worker died (killed by SIGKILL, perhaps out of memory) and it went on "
-        "from there"
+        "from there on box"
     )
     assert (replacement["op"], replacement["checkpoint"]) == ("place", checkpoint(300))
     assert replacement["run"] != first_run
