@@ -72,6 +72,9 @@ def serve(settings: Settings) -> int:
         return 2
     if note is not None:
         print(f"netplay: {note}", file=sys.stderr, flush=True)
+    if settings.executor == "ray" and (problem := join_cluster(settings)) is not None:
+        print(f"netplay: {problem}", file=sys.stderr)
+        return 2
     if not settings.admin_token and settings.host not in LOOPBACK:
         print(
             "netplay: no teacher's token (NETPLAY_ADMIN_TOKEN): each job can be changed only by "
@@ -103,6 +106,19 @@ def serve(settings: Settings) -> int:
     with contextlib.suppress(KeyboardInterrupt):
         uvicorn.Server(config).run(sockets=[listener])
     return 0
+
+
+def join_cluster(settings: Settings) -> str | None:
+    """Join the Ray cluster the workers run on, within `ray_connect_seconds`; None, or why it cannot."""
+    try:
+        from app.jobs.ray_pool import ClusterUnreachable, connect
+    except ImportError as error:
+        return f"NETPLAY_EXECUTOR=ray needs the cluster extra (pip install 'netplay[cluster]'): {error}"
+    try:
+        connect(settings.ray_address, settings.ray_connect_seconds)
+    except ClusterUnreachable as error:
+        return str(error)
+    return None
 
 
 def run(spec_path: Path, out: Path | None, settings: Settings, stream: TextIO) -> int:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -33,6 +34,26 @@ class Settings(BaseSettings):
         default_factory=_default_workers,
         ge=1,
         description="Worker processes training jobs, each many at once (default: the CPU count).",
+    )
+    executor: Literal["local", "ray"] = Field(
+        "local",
+        description="Where jobs train: local (worker processes on this machine) or ray (one worker actor "
+        "per CPU of every node of a Ray cluster; needs the cluster extra). Nothing of Ray is imported "
+        "unless ray is chosen.",
+    )
+    ray_address: str = Field(
+        "auto",
+        description="The Ray cluster to join with executor=ray: its GCS address (head:6379), or auto (the "
+        "cluster `ray start` started on this machine). `netplay serve` exits at once when it is unreachable.",
+    )
+    ray_connect_seconds: float = Field(
+        10.0, gt=0, description="How long `netplay serve` tries to join the Ray cluster before it gives up."
+    )
+    ray_jobs_per_node: int = Field(
+        100,
+        ge=1,
+        description="With executor=ray, jobs one node trains at most; beyond that on every node, jobs "
+        "queue (a job moved from a lost node may go past it).",
     )
     max_running_jobs: int = Field(
         200,

@@ -48,7 +48,16 @@ HOUSEKEEPING_SECONDS = 0.25
 PARK_WAIT_SECONDS = 5.0
 log = logging.getLogger("netplay.jobs")
 
-__all__ = ["JobManager", "JobNotFound"]
+__all__ = ["JobManager", "JobNotFound", "make_executor"]
+
+
+def make_executor(settings: Settings) -> Executor:
+    """The executor `settings` choose; Ray is imported only when it is the one."""
+    if settings.executor == "ray":
+        from app.jobs.ray_pool import RayPool
+
+        return RayPool(settings.ray_address, settings.ray_jobs_per_node)
+    return LocalPool(settings.workers)
 
 
 class JobManager:
@@ -58,7 +67,7 @@ class JobManager:
         self, settings: Settings, store: JobStore, hub: Hub, executor: Executor | None = None
     ) -> None:
         self.settings, self.store = settings, store
-        self.executor: Executor = executor if executor is not None else LocalPool(settings.workers)
+        self.executor: Executor = executor if executor is not None else make_executor(settings)
         self.table = JobTable(settings, store, hub, Placer(self.executor, settings))
         self.events = WorkerEvents(self.table)
         self._housekeeper = threading.Thread(target=self._housekeep, name="netplay-housekeeping", daemon=True)
@@ -181,6 +190,12 @@ class JobManager:
         with self.table.lock:
             queue = self.table.queue
             return queue.index(job_id) + 1 if job_id in queue else None
+
+    def node(self, job_id: str) -> str | None:
+        """The machine training the job now (None when no worker holds it)."""
+        with self.table.lock:
+            job = self.table.jobs.get(job_id)
+            return None if job is None else self.table.placer.node(job)
 
     def history(self, job_id: str) -> list[dict[str, Any]]:
         """The job's metric history, oldest first (thinned for long runs)."""

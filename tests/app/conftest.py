@@ -5,7 +5,9 @@ Jobs train in spawned worker processes, so anything a worker does is observed by
 a deadline (`wait_for`, `wait_for_job`), never by sleeping a fixed time. Keep datasets tiny
 (`n_samples` 100-200) and stop conditions small: every worker costs about a second to start.
 
-- `settings`: a Settings with a fresh data dir, 2 job slots and a 0.5 s checkpoint cadence.
+- `settings`: a Settings with a fresh data dir, 2 job slots and a 0.5 s checkpoint cadence; its jobs
+  train on the local pool, or on the session's Ray cluster for tests marked `ON_BOTH_EXECUTORS`
+  (parametrised: they run on both).
 - `make_settings(**limits)`: the same with other fields overridden (small limits for 422 tests).
 - `client`: a TestClient on an app with `settings`, lifespan started (workers are ended on exit).
 - `make_client(**limits)`: a TestClient on an app with `make_settings(**limits)`; closed at teardown.
@@ -134,12 +136,26 @@ def wait_for_job() -> Callable[..., Job]:
     return poll_job
 
 
+ON_BOTH_EXECUTORS = pytest.mark.parametrize("executor", ["local", "ray"], indirect=True)
+
+
 @pytest.fixture
-def make_settings(tmp_path: Path) -> SettingsFactory:
+def executor(request: pytest.FixtureRequest) -> str:
+    """Where the test's jobs train: ``local``, or ``ray`` (the session's local Ray cluster) for a test
+    marked `ON_BOTH_EXECUTORS`."""
+    name = getattr(request, "param", "local")
+    if name == "ray":
+        request.getfixturevalue("ray_cluster")
+    return name
+
+
+@pytest.fixture
+def make_settings(tmp_path: Path, executor: str) -> SettingsFactory:
     """Settings in a fresh data dir under `tmp_path`, with any field overridden by keyword."""
 
     def make(**overrides: Any) -> Settings:
         values: dict[str, Any] = {
+            "executor": executor,
             "data_dir": tmp_path / "data",
             "allowed_hosts": "testserver",  # the Host of Starlette's TestClient
             "admin_token": TEACHER,
