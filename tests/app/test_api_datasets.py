@@ -18,6 +18,7 @@ from fastapi.testclient import TestClient
 from app.api import datasets as datasets_api
 from app.settings import Settings
 from engine.datasets import encode_idx
+from tests.app.conftest import ON_BOTH_EXECUTORS
 
 Job = dict[str, Any]
 
@@ -122,6 +123,7 @@ def test_preview_rejects_bad_parameters(
     assert fragment in detail["msg"]
 
 
+@ON_BOTH_EXECUTORS  # on Ray the file travels to the worker as bytes
 def test_uploaded_npz_becomes_a_dataset_a_job_trains_on(
     client: TestClient, settings: Settings, wait_for_job: Callable[..., Job]
 ) -> None:

@@ -1,6 +1,7 @@
 """The jobs REST API: create, list, inspect, control, change, download and query jobs.
 
-Workers are real spawned processes; every wait polls the API with a deadline. A paused job's step is
+Workers are real spawned processes (or, for the tests marked ON_BOTH_EXECUTORS, also actors on a local
+Ray cluster); every wait polls the API with a deadline. A paused job's step is
 read through ``predict``: the worker answers commands in order, so its answer comes after it has acted
 on everything sent before (a pause included).
 """
@@ -18,6 +19,7 @@ from fastapi.testclient import TestClient
 
 from app.presets import list_presets
 from engine.demo_nets import CLASSIFY2D_TRAINER
+from tests.app.conftest import ON_BOTH_EXECUTORS
 
 Spec = dict[str, Any]
 Job = dict[str, Any]
@@ -55,6 +57,7 @@ def started(client: TestClient, job_id: str, wait_for_job: Callable[..., Job]) -
     return wait_for_job(client, job_id, lambda job: job["step"] > 0)
 
 
+@ON_BOTH_EXECUTORS
 def test_create_job_returns_the_running_job_with_desugared_layers(
     client: TestClient, rings_spec: Spec
 ) -> None:
@@ -74,6 +77,7 @@ def test_create_job_returns_the_running_job_with_desugared_layers(
     assert job["spec"]["seed"] == 0
 
 
+@ON_BOTH_EXECUTORS
 def test_get_job_shows_measured_progress_and_metric_history_grows(
     client: TestClient, rings_spec: Spec, wait_for_job: Callable[..., Job], wait_for: Callable[..., Any]
 ) -> None:
@@ -177,6 +181,7 @@ def test_list_jobs_rejects_an_offset_beyond_any_store(client: TestClient) -> Non
     assert response.json()["detail"][0]["loc"] == ["query", "offset"]
 
 
+@ON_BOTH_EXECUTORS
 def test_pause_then_resume_a_running_job(
     client: TestClient, rings_spec: Spec, wait_for_job: Callable[..., Job]
 ) -> None:
@@ -194,6 +199,7 @@ def test_pause_then_resume_a_running_job(
     wait_for_job(client, job_id, lambda job: job["step"] > paused_step)
 
 
+@ON_BOTH_EXECUTORS
 def test_step_on_a_paused_job_advances_exactly_one_step(
     client: TestClient, rings_spec: Spec, wait_for_job: Callable[..., Job]
 ) -> None:
@@ -222,6 +228,7 @@ def test_step_on_a_running_job_conflicts(client: TestClient, rings_spec: Spec) -
     assert detail == f"job '{job_id}' is running: step works on a paused job, pause it first"
 
 
+@ON_BOTH_EXECUTORS
 def test_stop_ends_a_job_and_resume_then_conflicts(
     client: TestClient, rings_spec: Spec, wait_for_job: Callable[..., Job]
 ) -> None:
@@ -279,6 +286,7 @@ def test_reset_keeps_the_seed_and_a_new_seed_changes_it(
     assert new_loss != loss
 
 
+@ON_BOTH_EXECUTORS
 def test_reset_of_a_running_job_drops_its_old_run_and_trains_from_step_0(
     client: TestClient, rings_spec: Spec, wait_for_job: Callable[..., Job]
 ) -> None:
@@ -295,6 +303,7 @@ def test_reset_of_a_running_job_drops_its_old_run_and_trains_from_step_0(
     assert sum(worker.jobs for worker in client.app.state.manager.executor.workers()) == 1
 
 
+@ON_BOTH_EXECUTORS
 def test_patch_learning_rate_is_shown_and_applied_by_the_running_worker(
     client: TestClient, rings_spec: Spec, wait_for_job: Callable[..., Job]
 ) -> None:
@@ -348,6 +357,7 @@ def test_delete_job_then_it_is_gone(client: TestClient, rings_spec: Spec) -> Non
     assert client.get("/api/jobs").json()["total"] == 0
 
 
+@ON_BOTH_EXECUTORS
 def test_downloaded_model_posted_back_starts_a_job_from_its_weights(
     client: TestClient, rings_spec: Spec, wait_for_job: Callable[..., Job]
 ) -> None:
@@ -373,6 +383,7 @@ def test_downloaded_model_posted_back_starts_a_job_from_its_weights(
     assert predict_points(client, copy_id)["outputs"] == trained["outputs"]
 
 
+@ON_BOTH_EXECUTORS
 def test_predict_points_gives_class_probabilities(client: TestClient, rings_spec: Spec) -> None:
     job_id = create(client, rings_spec)["id"]
 
@@ -411,6 +422,7 @@ def test_predict_on_a_2d_job_rejects_wrong_inputs(
     assert fragment in detail["msg"]
 
 
+@ON_BOTH_EXECUTORS
 def test_predict_images_on_an_image_job(client: TestClient, image_spec: Spec) -> None:
     job_id = create(client, image_spec)["id"]
     images = np.zeros((2, 9, 9))
@@ -467,6 +479,7 @@ def test_unknown_job_is_404_naming_the_id(client: TestClient, method: str, suffi
     assert response.json() == {"detail": "job 'nosuchjob42' not found"}
 
 
+@ON_BOTH_EXECUTORS
 def test_absurd_learning_rate_fails_the_job_as_diverged_and_the_server_goes_on(
     client: TestClient, rings_spec: Spec, wait_for_job: Callable[..., Job]
 ) -> None:
@@ -528,6 +541,7 @@ def test_a_queued_job_starts_when_the_running_one_stops(
     ],
     ids=["max_steps", "max_epochs", "target_test_accuracy"],
 )
+@ON_BOTH_EXECUTORS
 def test_a_stop_condition_completes_the_job(
     client: TestClient,
     rings_spec: Spec,
