@@ -48,7 +48,11 @@ def local_cluster(nodes: int = 3, cpus_per_node: int = 1) -> Iterator[Any]:
     # The workers import this checkout's code, as this process does (the nodes pass it on to them).
     os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(CHECKOUT), saved["PYTHONPATH"]]))
     import ray
+    from ray._private import ray_constants
     from ray.cluster_utils import Cluster
+
+    # The variable is read when ray is imported: this process may have imported it before.
+    rewrite_loopback, ray_constants.ENABLE_RAY_CLUSTER = ray_constants.ENABLE_RAY_CLUSTER, False
 
     head = {**node_args(cpus_per_node), "include_dashboard": False, "_system_config": HEALTH_CHECKS}
     cluster = Cluster(initialize_head=True, head_node_args=head)
@@ -61,6 +65,7 @@ def local_cluster(nodes: int = 3, cpus_per_node: int = 1) -> Iterator[Any]:
     finally:
         ray.shutdown()
         cluster.shutdown()
+        ray_constants.ENABLE_RAY_CLUSTER = rewrite_loopback
         for name, value in saved.items():
             if value is None:
                 os.environ.pop(name, None)
