@@ -1,6 +1,7 @@
 // The jobs table: one row per job, updated in place (so focus and ticks survive a refresh), with
 // a compare checkbox, a link to watch the job live, the server's word on its status (paused because
-// nobody watched, recovered after a worker died), pause/resume/stop/delete buttons and a keep box.
+// nobody watched, recovered after a worker died), the machine training it (a Ray cluster's node),
+// pause/resume/stop/delete buttons and a keep box.
 // A job this browser created is marked "yours"; the buttons work only on jobs the browser may change
 // (its own, or every job with the teacher's token).
 
@@ -10,7 +11,7 @@ import { count, fixed, percent } from "./numbers.js";
 
 const RUNNING = ["running", "queued"];
 const RESUMABLE = ["paused", "interrupted"];
-const COLUMNS = ["select", "job", "status", "dataset", "step", "loss", "train", "test", "speed", "trainer", "actions"];
+const COLUMNS = ["select", "job", "status", "dataset", "step", "loss", "train", "test", "speed", "trainer", "node", "actions"];
 
 /** Where a job is watched live (jobpages.js); `kinds` maps data set names to their kinds. */
 export function watchUrl(job, kinds) {
@@ -134,6 +135,8 @@ export class JobTable {
     cells.test.title = measured ? `measured at ${measured}` : "";
     cells.speed.textContent = count(job.examples_per_second);
     cells.trainer.textContent = trainerText(job.trainer);
+    cells.node.textContent = job.node || "—";
+    cells.node.title = job.node ? "The machine training it now" : "On no worker now";
     const [toggle, stop, remove] = cells.actions.querySelectorAll("button");
     const resumable = RESUMABLE.includes(job.status);
     toggle.dataset.action = resumable ? "resume" : "pause";

@@ -5,12 +5,13 @@ none of anyone else's), and a job's keep box marks it kept."""
 
 from __future__ import annotations
 
+import socket
 import time
 
 import httpx
 from playwright.sync_api import Locator, Page, expect
 
-from tests.browser.conftest import AS_TEACHER, TEACHER, own
+from tests.browser.conftest import AS_TEACHER, TEACHER, eventually, own
 
 XO_NET = [
     {"type": "input", "out_sx": 9, "out_sy": 9, "out_depth": 1},
@@ -61,6 +62,18 @@ def test_jobs_lists_a_job_created_through_the_api_with_its_status(page: Page, li
     expect(row.locator(".mine")).to_be_hidden()
     measured = httpx.get(f"{live_server}/api/jobs/{job}").json()["metrics"]["test_step"]
     expect(row.locator("td").nth(7)).to_have_attribute("title", f"measured at step {measured}")
+
+
+def test_jobs_shows_the_machine_training_each_job(page: Page, live_server: str) -> None:
+    job = create_job(live_server, name="node rings", dataset={"name": "rings"}, layers=SPIRAL_NET)["id"]
+    node = eventually(lambda: httpx.get(f"{live_server}/api/jobs/{job}").json()["node"])
+    assert node == socket.gethostname()  # the local pool's workers run on this machine
+    page.goto(f"{live_server}/jobs")
+    cell = page.locator(f"#jobs-table tr[data-id='{job}'] td").nth(10)
+    expect(cell).to_have_text(node)
+    expect(cell).to_have_attribute("title", "The machine training it now")
+    httpx.post(f"{live_server}/api/jobs/{job}/pause", headers=AS_TEACHER).raise_for_status()
+    expect(cell).to_have_text("—")  # parked: on no worker
 
 
 def test_jobs_overlays_the_curves_of_two_selected_jobs(page: Page, live_server: str) -> None:
