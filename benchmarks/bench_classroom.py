@@ -19,9 +19,12 @@ training speed with that many viewers reading everything, against no viewer) and
 takes its first step after ``resume``), and ``--page 5`` (seconds from opening the playground in headless
 Chromium to its first boundary frame; needs Playwright and Debian's Chromium, the test extra).
 
+``--executor ray`` runs the classroom table on a local 3-node Ray cluster (app.jobs.ray_local), its
+memory then counting every node's Ray processes, with a column per node.
+
 Usage: ``python benchmarks/bench_classroom.py [--students 10,30,60] [--seconds 15]
-[--fast-start 20] [--viewers 50] [--parked 100] [--page 5] [--skip-classroom]``. Prints Markdown
-tables. Timings are figures to read, never test assertions; this process's own students share the
+[--fast-start 20] [--viewers 50] [--parked 100] [--page 5] [--skip-classroom] [--executor ray]``.
+Prints Markdown tables. Timings are figures to read, never test assertions; this process's own students share the
 machine with the server.
 """
 
@@ -38,7 +41,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
-from serving import AS_TEACHER, frame_type, server, tree_rss, ws_url
+from serving import AS_TEACHER, Workers, frame_type, server, tree_rss, workers, ws_url
 from websockets.asyncio.client import connect
 
 RINGS_JOB: dict[str, Any] = {
@@ -139,19 +142,24 @@ def note(seen: Student, message: str | bytes, posted: float) -> None:
         seen.errors.append(body["message"])
 
 
-async def classroom(url: str, pid: int, students: int, seconds: float) -> dict[str, Any]:
-    """N students at once; returns the figures of one table row."""
+def memory(pid: int, nodes: list[int]) -> int:
+    """Resident bytes of the server's process tree and of every node's (Ray's workers)."""
+    return tree_rss(pid) + sum(tree_rss(node) for node in nodes)
+
+
+async def classroom(url: str, pid: int, students: int, seconds: float, nodes: list[int]) -> dict[str, Any]:
+    """N students at once; returns the figures of one table row (`nodes`: see `serving.Workers`)."""
     limits = httpx.Limits(max_connections=students + 10)
     async with httpx.AsyncClient(timeout=60, limits=limits, headers=AS_TEACHER) as http:
         await http.get(f"{url}/api/jobs")  # answered once the server has started its workers
-        rss_idle = tree_rss(pid)
+        rss_idle = memory(pid, nodes)
         closed = asyncio.Event()
         measured = [asyncio.Event() for _ in range(students)]
         tasks = [asyncio.create_task(student(http, url, seconds, done, closed)) for done in measured]
         await asyncio.sleep(min(seconds / 2, 5))
         queued = (await http.get(f"{url}/api/jobs", params={"status": "queued"})).json()["total"]
         running = (await http.get(f"{url}/api/jobs", params={"status": "running"})).json()["total"]
-        rss_training = tree_rss(pid)
+        rss_training, rss_nodes = memory(pid, nodes), [tree_rss(node) for node in nodes]
         for done in measured:
             await done.wait()
         closed.set()  # every tab closes
@@ -160,7 +168,7 @@ async def classroom(url: str, pid: int, students: int, seconds: float) -> dict[s
         while (await http.get(f"{url}/api/jobs", params={"status": "running"})).json()["total"]:
             await asyncio.sleep(0.5)  # nobody watches: each job parks after pause_when_unwatched
         parked_after = time.monotonic() - started
-        rss_parked = tree_rss(pid)
+        rss_parked = memory(pid, nodes)
         failed = (await http.get(f"{url}/api/jobs", params={"status": "failed"})).json()["total"]
     return {
         "students": students,
@@ -175,6 +183,7 @@ async def classroom(url: str, pid: int, students: int, seconds: float) -> dict[s
         "rss_idle": rss_idle,
         "rss_training": rss_training,
         "rss_parked": rss_parked,
+        "rss_nodes": rss_nodes,
         "parked_after": parked_after,
     }
 
@@ -202,9 +211,9 @@ def print_classroom(rows: list[dict[str, Any]]) -> None:
     print(
         "| students | running / queued / failed | first boundary s p50/p95 | boundary frames/s p50/p5 "
         "| to 95% s p50/p95 | pause round trip ms p50/p95 | RSS idle / training / parked (parked after s) "
-        "| errors |"
+        "| per node while training | errors |"
     )
-    print("|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|")
     for row in rows:
         pause_ms = [None if value is None else 1000 * value for value in row["pause"]]
         print(
@@ -212,7 +221,8 @@ def print_classroom(rows: list[dict[str, Any]]) -> None:
             f"| {quantiles(row['first_boundary'])} | {low_quantiles(row['frames_per_second'])} "
             f"| {quantiles(row['to_target'])} | {quantiles(pause_ms)} "
             f"| {row['rss_idle'] / 2**20:.0f} / {row['rss_training'] / 2**20:.0f} / "
-            f"{row['rss_parked'] / 2**20:.0f} MiB ({row['parked_after']:.0f}) | {row['errors']} |",
+            f"{row['rss_parked'] / 2**20:.0f} MiB ({row['parked_after']:.0f}) "
+            f"| {' / '.join(f'{rss / 2**20:.0f}' for rss in row['rss_nodes']) or '-'} | {row['errors']} |",
             flush=True,
         )
 
@@ -332,11 +342,11 @@ async def examples_per_second(http: httpx.AsyncClient, url: str, job_id: str, se
 # ---- main -----------------------------------------------------------------------------------------
 
 
-def report_classroom(sizes: str, seconds: float) -> None:
+def report_classroom(sizes: str, seconds: float, where: Workers) -> None:
     rows = []
     for students in (int(size) for size in sizes.split(",")):
-        with server() as (url, pid):
-            rows.append(asyncio.run(classroom(url, pid, students, seconds)))
+        with server(**where.environment) as (url, pid):
+            rows.append(asyncio.run(classroom(url, pid, students, seconds, where.node_pids)))
     print_classroom(rows)
 
 
@@ -396,10 +406,18 @@ def main() -> None:
     parser.add_argument("--parked", type=int, default=100, help="jobs trained then parked (0: skip)")
     parser.add_argument("--page", type=int, default=0, help="playground loads in Chromium (0: skip)")
     parser.add_argument("--skip-classroom", action="store_true")
+    parser.add_argument(
+        "--executor",
+        choices=["local", "ray"],
+        default="local",
+        help="the classroom's workers: ray on a "
+        "local 3-node cluster (1 CPU each; RSS then adds every node's Ray processes)",
+    )
     args = parser.parse_args()
     RINGS_JOB["pause_when_unwatched"] = args.park_after
     if not args.skip_classroom:
-        report_classroom(args.students, args.seconds)
+        with workers(args.executor) as where:
+            report_classroom(args.students, args.seconds, where)
     if args.fast_start:
         report_fast_start(args.fast_start)
     if args.parked:

@@ -1,7 +1,9 @@
 """A real netplay server for the benchmarks, and what they read off it.
 
 `server()` starts ``netplay serve`` on a free loopback port with a throwaway data dir and the teacher's
-token `TEACHER` (its requests send `AS_TEACHER` to change any job); `tree_rss` sums
+token `TEACHER` (its requests send `AS_TEACHER` to change any job); `workers("ray")` first starts a
+local 3-node Ray cluster for it to train on (app.jobs.ray_local) and names each node's processes;
+`tree_rss` sums
 the resident memory of the server and its processes (fork server, workers); `frame_type` reads a binary
 frame's kind without decoding its arrays; `ws_url` is a job's stream address.
 """
@@ -17,6 +19,7 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 TEACHER = "benchmark-teacher"
@@ -43,6 +46,29 @@ def server(**environment: str) -> Iterator[tuple[str, int]]:
             process.terminate()
             process.wait(timeout=30)
             process.stdout.close()
+
+
+@dataclass(frozen=True)
+class Workers:
+    """Where a server's jobs train: the server's environment for it, and the root process of each node
+    (its raylet, whose descendants are the node's Ray agents and worker actors); none for the local pool."""
+
+    environment: dict[str, str]
+    node_pids: list[int]
+
+
+@contextlib.contextmanager
+def workers(executor: str) -> Iterator[Workers]:
+    """The local pool (nothing to start), or for ``ray`` a local 3-node cluster with 1 CPU each."""
+    if executor == "local":
+        yield Workers({}, [])
+        return
+    from app.jobs.ray_local import local_cluster
+
+    with local_cluster(nodes=3, cpus_per_node=1) as cluster:
+        nodes = [cluster.head_node, *cluster.worker_nodes]
+        pids = [node.all_processes["raylet"][0].process.pid for node in nodes]
+        yield Workers({"NETPLAY_EXECUTOR": "ray", "NETPLAY_RAY_ADDRESS": cluster.address}, pids)
 
 
 def tree_rss(pid: int) -> int:
