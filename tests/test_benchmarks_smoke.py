@@ -74,3 +74,19 @@ def test_classroom_benchmark_prints_its_tables(tmp_path: Path) -> None:
         line.startswith("Fast start (2 runs, idle server): POST -> first step median") for line in lines
     )
     assert any(line.startswith("3 viewers of one job: ") for line in lines)
+
+
+def test_classroom_benchmark_on_a_local_ray_cluster_shows_each_node_s_memory() -> None:
+    script = SCRIPT.parent / "bench_classroom.py"
+    command = [sys.executable, str(script), "--students", "2", "--seconds", "1.5", "--park-after", "0.5"]
+    result = subprocess.run(
+        [*command, "--fast-start", "0", "--viewers", "0", "--parked", "0", "--executor", "ray"],
+        capture_output=True, text=True, timeout=300, cwd=SCRIPT.parent.parent,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    row = next(line for line in result.stdout.splitlines() if line.startswith("| 2 |"))
+    cells = [cell.strip() for cell in row.strip("|").split("|")]
+    assert cells[1] == "2 / 0 / 0"  # both students' jobs running on the cluster
+    per_node = [int(value) for value in cells[-2].split(" / ")]
+    assert len(per_node) == 3 and all(mib > 0 for mib in per_node)  # the three nodes' Ray processes
+    assert cells[-1] == "0"
