@@ -63,7 +63,9 @@ export class PlayJob {
   async create(spec) {
     const playing = this.intent.playing;
     const job = await api.post(playing ? "/api/jobs" : "/api/jobs?paused=true", spec);
-    this.switchTo(job.id, true, playing);
+    const wanted = this.intent.playing; // Play may have been pressed while the job was being made
+    this.switchTo(job.id, true, wanted);
+    if (wanted && !playing) await api.post(`/api/jobs/${job.id}/resume`);
     return job;
   }
 
@@ -124,7 +126,10 @@ export class PlayJob {
 
   /** Run the job (resume), or pause it when it runs. Rejects with ApiError (409: it finished). */
   async toggle() {
-    if (!this.id) return;
+    if (!this.id) {
+      this.intent.set(!this.intent.playing); // before the first job exists: it plays once it does
+      return;
+    }
     const play = !this.active;
     this.intent.set(play);
     await api.post(`/api/jobs/${this.id}/${play ? "resume" : "pause"}`);
