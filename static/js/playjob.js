@@ -192,3 +192,16 @@ export class PlayJob {
     fetch(path, { method: "DELETE", keepalive: true, headers: authHeaders("DELETE", path) });
   }
 }
+
+/** A job's status in words; a failed job gives the server's reason (a diverged one names the step) and
+ * what to do next; the server's message says what happened to it (nobody watched, its worker died). */
+export function statusText({ status, error, stop_reason: stopReason, queue_position: position, message }) {
+  if (status === "failed") {
+    const advice = /learning rate/.test(error || "") ? "then press Reset" : "try a lower learning rate, then Reset";
+    return `failed: ${error || "training stopped"}; ${advice}.`;
+  }
+  if (status === "completed") return `completed (${stopReason || "a stop condition"}): Reset to train again`;
+  if (message) return message.startsWith(status) ? message : `${status}: ${message}`;
+  if (status === "queued" && position) return `queued (number ${position} for a free slot)`;
+  return status;
+}
