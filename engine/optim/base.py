@@ -71,6 +71,8 @@ class Optimizer:
         self.steps = 0
         # (P,) scratch: apply_step puts the decayed gradient here; `update` may overwrite it.
         self.scratch = np.empty_like(flat.values)
+        # (P,) work space of `update`, so a step of a big net allocates (and page-faults) nothing.
+        self.work = np.empty_like(flat.values)
         self.set(**hyper)
 
     @classmethod

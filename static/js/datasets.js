@@ -130,6 +130,37 @@ export function editPoints(points, { x, y, label, remove }) {
   return [...points, [clamp(x), clamp(y), label]];
 }
 
+// A 1D regression's own points to start from when none were clicked yet (ConvNetJS's demo starts
+// with a handful too): a bump and two valleys inside the plot window.
+const FIRST_PAIRS = [[-4, -2], [-2.5, 0.5], [-1, 2], [0, 1.5], [1.5, -0.5], [3, -3], [4.5, -1]];
+
+/** The points user set `name` starts from: the shown data's own when it is of the set's kind (`view`:
+ * a stream snapshot's dataset), else none on the plane, or `FIRST_PAIRS` on a curve. */
+export function startingPoints(name, view) {
+  if (name === "line_points") return view?.kind === "regress1d" ? pairsOf(view) : FIRST_PAIRS;
+  return view?.kind === "classify2d" ? pointsOf(view) : [];
+}
+
+/**
+ * The data a click on the plot makes, `{dataset, points}`: a point of class `label` added to the plane's
+ * points (or the nearest removed), or on a curve the (x, y) pair clicked (ConvNetJS's regression demo).
+ * Each starts from the user set's points, else from the shown data's. A 2D regression's targets come
+ * from its function: an Error says so.
+ * @param {{dataset: string, points: Array|null}} state @param {object} view the shown job's dataset
+ */
+export function clickedData(state, view, { x, y, label, remove }) {
+  const kind = view?.kind ?? "classify2d";
+  if (kind === "regress2d") {
+    throw new Error("A 2D regression's targets come from its function: click points on a classification set or the curve.");
+  }
+  const name = kind === "regress1d" ? "line_points" : "points";
+  const base = state.dataset === name && state.points ? state.points : startingPoints(name, view);
+  const points = name === "line_points"
+    ? editPairs(base, { x, y, remove }, view.extent)
+    : editPoints(base, { x, y, label, remove });
+  return { dataset: name, points };
+}
+
 /**
  * A new list of a 1D regression's (x, y) pairs with the click at (x, y) added (kept inside `extent`),
  * or the pair nearest to it removed.

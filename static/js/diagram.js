@@ -155,7 +155,10 @@ export class NetworkDiagram {
   heading(column, c, x, node) {
     const box = document.createElement("div");
     box.className = "diagram-heading";
-    box.style.left = `${x + node / 2}px`;
+    // centred over its column, but the edge columns' headings align to the box's edges to stay inside
+    const edge = c === 0 ? "first" : c === this.columns.length - 1 ? "last" : null;
+    box.style.left = `${edge === "first" ? x : edge === "last" ? x + node : x + node / 2}px`;
+    if (edge) box.classList.add(edge);
     if (column.kind === "hidden") {
       const hidden = c - 1;
       box.append(

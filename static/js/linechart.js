@@ -122,10 +122,11 @@ export class LineChart {
       ctx.stroke();
       ctx.fillText(format(y), 4, sy(y) + 4);
     }
-    for (let i = 0; i <= 4; i++) {
-      const x = b.xMin + ((b.xMax - b.xMin) * i) / 4;
+    const ticks = w < 240 ? 2 : 4; // a narrow chart (the playground's) gets labels that do not overlap
+    for (let i = 0; i <= ticks; i++) {
+      const x = b.xMin + ((b.xMax - b.xMin) * i) / ticks;
       // the end labels align to the plot's edges so they stay whole on the canvas
-      ctx.textAlign = i === 0 ? "left" : i === 4 ? "right" : "center";
+      ctx.textAlign = i === 0 ? "left" : i === ticks ? "right" : "center";
       ctx.fillText(Math.round(x).toLocaleString(), sx(x), PAD.top + h + 16);
     }
     ctx.textAlign = "start";

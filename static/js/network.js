@@ -3,7 +3,7 @@
 
 const ACTIVATIONS = ["tanh", "relu", "sigmoid", "leaky_relu", "none"];
 const LOSS_TYPES = new Set(["softmax", "svm", "regression"]);
-const MAX_HIDDEN_NEURONS = 16;
+const MAX_HIDDEN_NEURONS = 32; // the +/- buttons' limit (ConvNetJS's regression net has 20); JSON may say more
 
 /**
  * The definitions with the input's depth set to the number of features and the loss layer fitted to
@@ -113,7 +113,9 @@ export class NetworkEditor {
       return;
     }
     const neurons = this.layers[index].num_neurons + (op === "add-neuron" ? 1 : -1);
-    if (neurons >= 1 && neurons <= MAX_HIDDEN_NEURONS) this.update(index, { num_neurons: neurons });
+    if (neurons >= 1 && (op === "remove-neuron" || neurons <= MAX_HIDDEN_NEURONS)) {
+      this.update(index, { num_neurons: neurons });
+    }
   }
 
   update(index, changes) {

@@ -5,18 +5,15 @@ import {
   stateFromHash, stateFromJob, hashFromState, hiddenParts, jobSpec, trainerSpec, liveTrainer, FEATURES,
   pickDataset, startingStates, stateFromPreset, USER_SETS,
 } from "./state.js";
-import { DatasetPicker, pickerDatasets, editPairs, editPoints, pairsOf, pointsOf } from "./datasets.js";
+import { DatasetPicker, pickerDatasets, clickedData, startingPoints } from "./datasets.js";
 import { BoundaryView } from "./boundary.js";
 import { NetworkEditor, fitLayers } from "./network.js";
 import { HiddenView, HiddenPicker } from "./neurons.js";
 import { NetworkDiagram } from "./diagram.js";
-import { LineChart } from "./linechart.js";
-import { PlayJob } from "./playjob.js";
-import { classColor } from "./classcolors.js";
+import { OutputPanel } from "./outputpanel.js";
+import { PlayJob, statusText } from "./playjob.js";
 import { downloadJson, readJsonFile } from "./modelfile.js";
 import { watchShown } from "./onscreen.js";
-import { measuredOn, testStep } from "./figures.js";
-import { count, fixed, percent } from "./numbers.js";
 import { jobPage } from "./jobpages.js";
 import { PresetBar, playgroundPresets } from "./presetbar.js";
 
@@ -36,16 +33,17 @@ const diagram = new NetworkDiagram($("diagram"), {
   onShape: (change) => network.reshape(change),
 });
 const hiddenView = new HiddenView($("hidden-space"), $("hidden-caption"));
-const charts = {
-  loss: new LineChart($("loss-chart"), [
-    { key: "loss", label: "train", color: classColor(0) },
-    { key: "test_loss", label: "test", color: classColor(1) },
-  ], { yMin: 0 }),
-  accuracy: new LineChart($("accuracy-chart"), [
-    { key: "train_accuracy", label: "train", color: classColor(0) },
-    { key: "test_accuracy", label: "test", color: classColor(1) },
-  ], { yMin: 0, yMax: 1 }),
-};
+const output = new OutputPanel({
+  panel: document.querySelector(".pg-output"),
+  lossChart: $("loss-chart"),
+  accuracyChart: $("accuracy-chart"),
+  testLoss: $("figure-test-loss"),
+  testAccuracy: $("figure-test-accuracy"),
+  loss: $("figure-loss"),
+  trainAccuracy: $("figure-train-accuracy"),
+  steps: $("figure-steps"),
+  legend: $("legend"),
+});
 const picker = new DatasetPicker($("dataset-picker"), (name) => changeData(pickDataset(state, name, starts)));
 const presetBar = new PresetBar($("preset"), $("preset-description"), loadPreset);
 const network = new NetworkEditor(
@@ -54,10 +52,6 @@ const network = new NetworkEditor(
 );
 const job = new PlayJob({ onSnapshot, onMessage, onFrame, onConnection: showConnection, onAccess: showAccess });
 const hiddenPicker = new HiddenPicker($("hidden_layer"), $("hidden-cycle"), (view) => job.setView(view));
-
-// A 1D regression's own points to start from when none were clicked yet (ConvNetJS's demo starts
-// with a handful too): a bump and two valleys inside the plot window.
-const FIRST_PAIRS = [[-4, -2], [-2.5, 0.5], [-1, 2], [0, 1.5], [1.5, -0.5], [3, -3], [4.5, -1]];
 
 /** The catalogue entry of the picked dataset (GET /api/datasets). */
 function entry() {
@@ -81,14 +75,6 @@ function classCount() {
   if (state.dataset === "points") return Math.max(2, ...state.points.map((point) => point[2] + 1));
   const param = classesParam();
   return param ? state.classes || param.default : 2;
-}
-
-/** The clicked points a user set starts from: the shown data's own (of the right kind), else none
- * (the plane's points) or `FIRST_PAIRS` (a curve's). */
-function startingPoints() {
-  const shown = datasetView && datasetView.kind === kind() ? datasetView : null;
-  if (state.dataset === "line_points") return shown ? pairsOf(shown) : FIRST_PAIRS;
-  return shown ? pointsOf(shown) : [];
 }
 
 /** Keep the link true: `job=<id>` while the page shows a job opened by its link, else the setup; and
@@ -148,7 +134,9 @@ async function openLinked(jobId) {
 async function changeData(changes, model = null) {
   Object.assign(state, changes);
   const width = state.dataset === "line_points" ? 2 : 3; // [x, y] pairs, or [x, y, label]
-  if (USER_SETS.includes(state.dataset) && state.points?.[0]?.length !== width) state.points = startingPoints();
+  if (USER_SETS.includes(state.dataset) && state.points?.[0]?.length !== width) {
+    state.points = startingPoints(state.dataset, datasetView);
+  }
   if (state.dataset === "points" || !classesParam()) state.classes = 0; // only k-class sets take it
   const inputs = kind() === "regress1d" ? 1 : state.features.length; // a curve's net takes x alone
   state.layers = fitLayers(state.layers, inputs, classCount());
@@ -173,24 +161,11 @@ function showSpecError(error) {
   else toast(error.message);
 }
 
-/**
- * A click on the plot: add a point (class A; shift: class B) or remove the nearest (ctrl, or the mode);
- * on a curve, add the (x, y) pair clicked (ConvNetJS's regression demo). A 2D regression's targets
- * come from its function, so a click there says so.
- */
+/** A click on the plot: the data it makes (datasets.js `clickedData`), trained at once. */
 function editAt({ x, y, event }) {
   const remove = $("remove-mode").getAttribute("aria-pressed") === "true" || event.ctrlKey || event.metaKey;
-  const user = (name) => (state.dataset === name && state.points ? state.points : null);
   try {
-    if (kind() === "regress2d") {
-      toast("A 2D regression's targets come from its function: pick a classification set or the curve to click points.");
-    } else if (kind() === "regress1d") {
-      const base = user("line_points") ?? (datasetView ? pairsOf(datasetView) : FIRST_PAIRS);
-      changeData({ dataset: "line_points", points: editPairs(base, { x, y, remove }, datasetView.extent) });
-    } else {
-      const base = user("points") ?? (datasetView ? pointsOf(datasetView) : []);
-      changeData({ dataset: "points", points: editPoints(base, { x, y, label: event.shiftKey ? 1 : 0, remove }) });
-    }
+    changeData(clickedData(state, datasetView, { x, y, label: event.shiftKey ? 1 : 0, remove }));
   } catch (error) {
     toast(error.message);
   }
@@ -203,35 +178,32 @@ function onSnapshot(snapshot) {
   $("job-linked").hidden = !job.linked;
   $("job-line").title = job.linked ? $("job-line").dataset.linkedTitle : OWN_JOB_TITLE;
   showAccess();
-  const { kind: dataKind, class_names: classNames } = snapshot.dataset;
-  boundary.setPoints(snapshot.dataset.points, snapshot.dataset.extent, dataKind);
-  diagram.build(snapshot.layers, snapshot.dataset.features || state.features, classNames);
-  showLegend(dataKind, classNames);
-  document.querySelector(".pg-output").classList.toggle("regression", dataKind !== "classify2d");
+  const { dataset } = snapshot;
+  boundary.setPoints(dataset.points, dataset.extent, dataset.kind);
+  diagram.build(snapshot.layers, dataset.features || state.features, dataset.class_names);
   hiddenPicker.show(snapshot.layers, snapshot.view);
-  for (const chart of Object.values(charts)) chart.clear();
-  snapshot.history.forEach(addPoint);
+  output.reset(dataset, snapshot.history);
   showCounters(snapshot.job);
   // the job's own figures, with the steps its newest history point says they were measured at
   const last = Object.fromEntries(Object.entries(snapshot.history.at(-1) || {}).filter(([, v]) => v !== null));
-  showFigures({ ...snapshot.job.metrics, ...last, step: snapshot.job.step });
+  output.showFigures({ ...snapshot.job.metrics, ...last, step: snapshot.job.step });
   showStatus(snapshot.job);
 }
 
 function onMessage(message) {
   if (message.type === "progress") {
-    addPoint(message);
+    output.addPoint(message);
     showCounters(message);
-    showFigures(message);
+    output.showFigures(message);
   } else if (message.type === "status" && message.status === "deleted") {
     toast("This job was deleted elsewhere (the jobs page?); the playground starts a new one.");
     changeData({});
   } else if (message.type === "status") {
     showStatus(message);
   } else if (message.type === "reset") {
-    for (const chart of Object.values(charts)) chart.clear();
+    output.clear();
     showCounters({ step: 0, epoch: 0, examples_seen: 0, examples_per_second: null });
-    showFigures({ step: 0, loss: null, train_accuracy: null, test_loss: null, test_accuracy: null, test_step: null });
+    output.showFigures({ step: 0, loss: null, train_accuracy: null, test_loss: null, test_accuracy: null, test_step: null });
     // a reset keeps the live hyperparameters (each viewer that may change the job says them again)
     if (!job.readOnly) runAction(() => job.setTrainer(liveTrainer(state)));
   } else if (message.type === "trainer") {
@@ -253,8 +225,8 @@ function showTrainer(trainer) {
 /** This viewer fell behind and missed progress messages: redraw the charts from the stored history. */
 async function reloadHistory() {
   const { points } = await job.metrics();
-  for (const chart of Object.values(charts)) chart.clear();
-  points.forEach(addPoint);
+  output.clear();
+  points.forEach((point) => output.addPoint(point));
 }
 
 function onFrame(frame) {
@@ -268,74 +240,6 @@ function onFrame(frame) {
     hiddenView.push(frame);
     hiddenPicker.follow(frame.header);
   }
-}
-
-/** Chart a progress point: training figures at its step, test figures at the step they were measured
- * at (they are measured less often, so a progress report may carry an older test figure). */
-function addPoint(point) {
-  const loss = regression() ? rmse : (value) => value;
-  charts.loss.add(point.step, { loss: loss(point.loss) });
-  charts.accuracy.add(point.step, { train_accuracy: point.train_accuracy });
-  charts.loss.add(testStep(point), { test_loss: loss(point.test_loss) });
-  charts.accuracy.add(testStep(point), { test_accuracy: point.test_accuracy });
-}
-
-/** Whether the job shown is a regression (its loss is shown as a root mean squared error). */
-function regression() {
-  return Boolean(datasetView) && datasetView.kind !== "classify2d";
-}
-
-/** A regression's loss (ConvNetJS's: half the squared error, one output) as its RMSE. */
-function rmse(loss) {
-  return loss === null || loss === undefined ? loss : Math.sqrt(2 * loss);
-}
-
-// The figures beside the charts: element id -> [progress key, format].
-const FIGURES = {
-  "figure-test-loss": ["test_loss", (value) => fixed(regression() ? rmse(value) : value, 3)],
-  "figure-test-accuracy": ["test_accuracy", percent],
-  "figure-loss": ["loss", (value) => fixed(regression() ? rmse(value) : value, 3)],
-  "figure-train-accuracy": ["train_accuracy", percent],
-};
-
-/** The latest figures beside the charts, each with the step it belongs to (test figures are measured
- * less often than the training ones, which are means over the steps since the last report). */
-function showFigures(figures) {
-  const name = regression() ? "RMSE" : "loss";
-  $("figure-test-loss").previousElementSibling.textContent = `Test ${name}`;
-  $("figure-loss").previousElementSibling.textContent = `Training ${name}`;
-  for (const [id, [key, format]] of Object.entries(FIGURES)) if (key in figures) $(id).textContent = format(figures[key]);
-  const tested = measuredOn(figures.test_step, figures.test_examples, datasetView?.n_test, "test points");
-  $("figure-steps").textContent = `${tested ? `Test figures at ${tested}` : "Not tested yet"}; ` +
-    `training figures up to step ${count(figures.step)}.`;
-}
-
-/** The legend: each class's colour and the shading of the class probabilities (a regression: the
- * diverging scale of its values, or its curve), then training and test points. */
-function showLegend(dataKind, classNames) {
-  const key = (style, text, extra = "") => {
-    const item = document.createElement("li");
-    item.innerHTML = `<i class="key ${extra}"></i>`;
-    item.firstChild.setAttribute("style", style);
-    item.append(text);
-    return item;
-  };
-  const point = dataKind === "regress1d" ? "#1d2430" : dataKind === "regress2d" ? "#0877bd" : classColor(0);
-  let items;
-  if (dataKind === "classify2d") {
-    const shades = classNames.slice(0, 2).map((_, c) => classColor(c));
-    items = classNames.map((name, c) => key(`background: ${classColor(c)}`, `class ${name}`));
-    items.push(key(`background: linear-gradient(90deg, ${shades[0]}99, #fff, ${shades.at(-1)}99)`, "probability", "shade"));
-  } else if (dataKind === "regress2d") {
-    items = [key("background: linear-gradient(90deg, #f59322, #fff, #0877bd)", "value: low, 0, high", "shade")];
-  } else {
-    items = [key("background: #f59322; height: .25rem", "the net's curve", "shade")];
-  }
-  items.push(
-    key(`background: ${point}; border: 1px solid #fff`, "training point (filled)"),
-    key(`background: #fff; border: 2px solid ${point}`, "test point (ringed)"),
-  );
-  $("legend").replaceChildren(...items);
 }
 
 /** A weight or bias typed into the diagram: sent to the job (the server checks it and says what is
@@ -383,19 +287,6 @@ function showStatus(update) {
   const box = $("status");
   box.className = `status ${update.status}`;
   box.textContent = statusText(update);
-}
-
-/** The status in words; a failed job gives the server's reason (a diverged one names the step) and
- * what to do next; the server's message says what happened to it (nobody watched, its worker died). */
-function statusText({ status, error, stop_reason: stopReason, queue_position: position, message }) {
-  if (status === "failed") {
-    const advice = /learning rate/.test(error || "") ? "then press Reset" : "try a lower learning rate, then Reset";
-    return `failed: ${error || "training stopped"}; ${advice}.`;
-  }
-  if (status === "completed") return `completed (${stopReason || "a stop condition"}): Reset to train again`;
-  if (message) return message.startsWith(status) ? message : `${status}: ${message}`;
-  if (status === "queued" && position) return `queued (number ${position} for a free slot)`;
-  return status;
 }
 
 /** Put the state's values into the form controls (ids match the state's keys). */
@@ -559,8 +450,7 @@ function animate() {
   boundary.draw();
   diagram.draw();
   hiddenView.draw();
-  charts.loss.draw();
-  charts.accuracy.draw();
+  output.draw();
   requestAnimationFrame(animate);
 }
 

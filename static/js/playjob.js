@@ -63,7 +63,9 @@ export class PlayJob {
   async create(spec) {
     const playing = this.intent.playing;
     const job = await api.post(playing ? "/api/jobs" : "/api/jobs?paused=true", spec);
-    this.switchTo(job.id, true, playing);
+    const wanted = this.intent.playing; // Play may have been pressed while the job was being made
+    this.switchTo(job.id, true, wanted);
+    if (wanted && !playing) await api.post(`/api/jobs/${job.id}/resume`);
     return job;
   }
 
@@ -124,7 +126,10 @@ export class PlayJob {
 
   /** Run the job (resume), or pause it when it runs. Rejects with ApiError (409: it finished). */
   async toggle() {
-    if (!this.id) return;
+    if (!this.id) {
+      this.intent.set(!this.intent.playing); // before the first job exists: it plays once it does
+      return;
+    }
     const play = !this.active;
     this.intent.set(play);
     await api.post(`/api/jobs/${this.id}/${play ? "resume" : "pause"}`);
@@ -186,4 +191,17 @@ export class PlayJob {
     const path = `/api/jobs/${this.id}`;
     fetch(path, { method: "DELETE", keepalive: true, headers: authHeaders("DELETE", path) });
   }
+}
+
+/** A job's status in words; a failed job gives the server's reason (a diverged one names the step) and
+ * what to do next; the server's message says what happened to it (nobody watched, its worker died). */
+export function statusText({ status, error, stop_reason: stopReason, queue_position: position, message }) {
+  if (status === "failed") {
+    const advice = /learning rate/.test(error || "") ? "then press Reset" : "try a lower learning rate, then Reset";
+    return `failed: ${error || "training stopped"}; ${advice}.`;
+  }
+  if (status === "completed") return `completed (${stopReason || "a stop condition"}): Reset to train again`;
+  if (message) return message.startsWith(status) ? message : `${status}: ${message}`;
+  if (status === "queued" && position) return `queued (number ${position} for a free slot)`;
+  return status;
 }

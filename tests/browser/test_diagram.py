@@ -11,7 +11,7 @@ import httpx
 from playwright.sync_api import Browser, Page, expect
 
 from tests.browser.conftest import eventually
-from tests.browser.test_playground import job_id, open_playground
+from tests.browser.test_playground import job_id, open_playground, wait_for_new_job
 
 TIMEOUT = 20_000
 LINKS = "#diagram path.diagram-link[d]"
@@ -95,3 +95,24 @@ def test_a_bad_weight_shows_the_servers_message(page: Page, live_server: str) ->
     box.press("Enter")
     expect(page.locator("#toast")).to_contain_text("value: Input should be a valid number")
     assert math.isfinite(float(page.locator("#diagram .diagram-bias").first.get_attribute("data-value")))
+
+
+def test_the_diagrams_buttons_add_and_remove_neurons_and_layers(page: Page, live_server: str) -> None:
+    open_playground(page, live_server)
+    page.set_default_timeout(TIMEOUT)
+
+    def hidden_widths() -> list[int]:
+        return [neurons for _, neurons in dense_shapes(live_server, job_id(page))][:-1]
+
+    before = hidden_widths()
+    first = job_id(page)
+    page.get_by_role("button", name="Add a neuron to hidden layer 1").click()
+    second = wait_for_new_job(page, first)
+    assert hidden_widths() == [before[0] + 1, *before[1:]]
+    page.get_by_role("button", name="Remove the last hidden layer").click()
+    third = wait_for_new_job(page, second)
+    assert hidden_widths() == [before[0] + 1, *before[1:-1]]
+    page.get_by_role("button", name="Add a hidden layer").click()
+    wait_for_new_job(page, third)
+    assert len(hidden_widths()) == len(before)
+    expect(page.locator("#diagram .diagram-node.hidden")).to_have_count(sum(hidden_widths()))

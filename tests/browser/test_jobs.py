@@ -179,3 +179,13 @@ def test_the_teacher_s_token_offers_the_controls_of_every_job(page: Page, live_s
     expect(page.locator(f"#jobs-table tr[data-id='{job}'] button[data-action='delete']")).to_be_enabled()
     page.click("#teacher-forget")
     expect(page.locator(f"#jobs-table tr[data-id='{job}'] button[data-action='delete']")).to_be_disabled()
+
+
+def test_on_a_phone_the_jobs_table_scrolls_and_the_page_does_not(page: Page, live_server: str) -> None:
+    create_job(live_server, name="a long job name for a narrow screen", dataset={"name": "xo"}, layers=XO_NET)
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"{live_server}/jobs")
+    expect(page.locator("#jobs-table tbody tr")).not_to_have_count(0)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    scroller = page.locator(".table-scroll")
+    assert scroller.evaluate("(box) => box.scrollWidth > box.clientWidth")  # the table itself scrolls

@@ -650,3 +650,16 @@ def test_the_hidden_space_of_a_paused_job_is_drawn_again_when_reopened(page: Pag
     with socket.expect_event("framereceived", predicate=is_frame("hidden")) as drawn:
         hidden.locator("summary").click()
     assert frame_header(drawn.value)["step"] == 1
+
+
+def test_play_pressed_before_the_first_job_exists_plays_it_once_it_does(page: Page, live_server: str) -> None:
+    page.set_default_timeout(TIMEOUT)
+    held: list[object] = []
+    page.route("**/api/jobs?paused=true", lambda route: held.append(route))  # the page's first job, held
+    page.goto(live_server + "/")
+    page.wait_for_function("() => document.getElementById('play') !== null")
+    eventually(lambda: held or page.evaluate("0"))  # the page has asked for its job
+    page.get_by_role("button", name="Play").click()
+    held[0].continue_()
+    expect(page.locator("#status")).to_have_text("running")
+    page.wait_for_function(f"{STEP} > 0")
