@@ -24,8 +24,8 @@ memory then counting every node's Ray processes, with a column per node.
 
 Usage: ``python benchmarks/bench_classroom.py [--students 10,30,60] [--seconds 15]
 [--fast-start 20] [--viewers 50] [--parked 100] [--page 5] [--skip-classroom] [--executor ray]``.
-Prints Markdown tables. Timings are figures to read, never test assertions; this process's own students share the
-machine with the server.
+Prints Markdown tables. Timings are figures to read, never test assertions; this process's own
+students share the machine with the server.
 """
 
 from __future__ import annotations

@@ -39,10 +39,13 @@ def local_cluster(nodes: int = 3, cpus_per_node: int = 1) -> Iterator[Any]:
     """A `ray.cluster_utils.Cluster` of `nodes` nodes with `cpus_per_node` CPUs each, this process
     connected to it; everything is shut down and its temp directory removed on exit."""
     temp_dir = tempfile.mkdtemp(prefix="netplay-ray-")  # short: Ray's socket paths must fit 107 bytes
-    saved = {
-        name: os.environ.get(name)
-        for name in ("RAY_TMPDIR", "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "PYTHONPATH")
-    }
+    changed = (
+        "RAY_TMPDIR",
+        "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER",
+        "PYTHONPATH",
+        "RAY_ADDRESS",
+    )  # ray.init: the last
+    saved = {name: os.environ.get(name) for name in changed}
     os.environ["RAY_TMPDIR"] = temp_dir
     os.environ["RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"] = "0"  # keeps every address on loopback
     # The workers import this checkout's code, as this process does (the nodes pass it on to them).

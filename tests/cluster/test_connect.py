@@ -88,7 +88,6 @@ def test_serve_gives_up_on_a_ray_address_that_never_answers_within_the_connect_t
 @pytest.mark.parametrize(
     ("address", "reason"),
     [
-        ("auto", "cannot join the Ray cluster at auto: Could not find any running Ray instance"),
         ("ray://head:10001", "cannot use the Ray cluster at ray://head:10001: run netplay on a node"),
         ("head", "cannot use the Ray cluster at head: give host:port or auto"),
     ],
