@@ -24,7 +24,7 @@ import ray
 
 from app.jobs.pool_worker import PoolWorker
 from app.jobs.protocol import Command, Message
-from engine.datasets import make_dataset_from_spec
+from engine.datasets import Dataset, make_dataset_from_spec
 
 
 class NumberedInbox:
@@ -79,7 +79,7 @@ class PoolActor:
             command = {"op": "dataset", "key": command["key"], "data": self._build(command)}
         self.inbox.put(seq, command)
 
-    def _build(self, command: Command) -> Any:
+    def _build(self, command: Command) -> Dataset | Exception:
         """The data set of a ``dataset`` command with a spec, its uploaded files written here first;
         None when it cannot be built (the jobs placed on it then fail, saying so)."""
         for name, content in command["files"].items():

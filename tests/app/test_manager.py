@@ -461,3 +461,15 @@ def test_shutdown_leaves_queued_jobs_queued(
     assert (store.get(running).status, store.get(waiting).status) == ("completed", "queued")
     assert fake.ops(waiting) == []
     store.close()
+
+
+def test_jobs_beyond_the_executor_s_capacity_queue_though_max_running_jobs_has_room(
+    manager: JobManager, fake: FakeExecutor, settings: Settings, rings_spec: Spec
+) -> None:
+    fake.limit = 1  # a cluster whose nodes are all at their cap
+
+    first, second = create(manager, settings, rings_spec), create(manager, settings, rings_spec)
+
+    assert (manager.get(first).status, manager.get(second).status) == ("running", "queued")
+    assert manager.queue_position(second) == 1
+    assert manager.node(first) == "box" and manager.node(second) is None
