@@ -104,12 +104,17 @@ def test_rings_train_live_and_pause_stops_the_counters(playground: Page, live_se
 
     page.get_by_role("button", name="Pause").click()
     expect(page.locator("#status")).to_have_text("paused")
-    # The worker's last report, sent when it takes the pause, can trail the pause's own reply.
-    page.wait_for_timeout(400)
-    stopped = job(page, live_server)
+    # The worker's last report, sent as it parks, can trail the paused status: a pause over REST (a
+    # no-op now) answers only once the job has parked, so its step is final.
+    stopped = _api(live_server, "POST", f"/api/jobs/{rings}/pause")
     assert stopped["status"] == "paused"
     page.wait_for_function(f"{STEP} === {stopped['step']}")
-    page.wait_for_timeout(400)  # a running job would report progress every 0.1 s
+    # A fence: a trainer change reaches the page after anything the job sent before it, so once the
+    # page shows it, a progress report after the pause would have been shown too.
+    httpx.patch(
+        f"{live_server}/api/jobs/{rings}", json={"trainer": {"learning_rate": 0.0123}}, headers=AS_TEACHER
+    )
+    expect(page.get_by_label("Learning rate")).to_have_value("0.0123")
     assert page.evaluate(STEP) == stopped["step"] == job(page, live_server)["step"]
 
 
