@@ -7,6 +7,7 @@ the points and which of them are held out.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -179,24 +180,17 @@ def autoencode_dataset(
                 f"{option}: must be off when target is input (the target is the very image the net sees)",
                 (option,),
             )
-    _, channels, height, width = X.shape
-    (X_train, X_val, X_test), labels, mean, std = _split_normalised(X, y, params, rng)
-    targets = [part.reshape(part.shape[0], -1) for part in (X_train, X_val, X_test)]  # views of X
-    return Dataset(
-        name=name,
+    images = image_dataset(name, X, y, class_names, {**params, "target": "label"}, rng)
+    splits = (images.X_train, images.X_val, images.X_test)
+    targets = [part.reshape(part.shape[0], -1) for part in splits]  # views of X
+    return replace(
+        images,
         kind="autoencode",
-        X_train=X_train,
         y_train=targets[0],
-        X_val=X_val,
         y_val=targets[1],
-        X_test=X_test,
         y_test=targets[2],
-        input_shape=(width, height, channels),
         num_classes=0,
-        class_names=class_names,
-        norm_mean=_as_tuple(mean),
-        norm_std=_as_tuple(std),
-        labels=labels,
+        labels=(images.y_train, images.y_val, images.y_test),
         params=dict(params),
     )
 
