@@ -45,6 +45,15 @@ MAX_RESTART_DELAY = 5.0
 log = logging.getLogger("netplay.pool")
 
 
+def hold_dataset(datasets: OrderedDict[str, int], key: str) -> bool:
+    """One more job uses the data set `key` on a worker whose `datasets` count their jobs (now the most
+    recently used); True when the worker does not hold it yet, so it must be sent first."""
+    missing = key not in datasets
+    datasets[key] = datasets.get(key, 0) + 1
+    datasets.move_to_end(key)
+    return missing
+
+
 def release_dataset(datasets: OrderedDict[str, int], key: str) -> list[str]:
     """One job fewer uses the data set `key` on a worker whose `datasets` count their jobs (least
     recently used first): the keys the worker should now forget, already taken out of `datasets`."""
@@ -166,11 +175,8 @@ class LocalPool:
         with self._lock:
             self._release(job)
             worker = self._least_loaded(dataset.key)
-            if dataset.key not in worker.datasets:
+            if hold_dataset(worker.datasets, dataset.key):
                 worker.outbox.put({"op": "dataset", "key": dataset.key, "data": data or dataset.load()})
-                worker.datasets[dataset.key] = 0
-            worker.datasets[dataset.key] += 1
-            worker.datasets.move_to_end(dataset.key)
             worker.jobs[job] = dataset.key
             self._where[job] = worker
             worker.outbox.put(command)

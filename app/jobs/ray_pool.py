@@ -34,7 +34,7 @@ from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
 
 from app.checks import SpecInvalid
 from app.jobs.executor import DatasetRef, ExecutorEvents, WorkerInfo
-from app.jobs.pool import release_dataset
+from app.jobs.pool import hold_dataset, release_dataset
 from app.jobs.protocol import Command
 from app.jobs.ray_worker import PoolActor
 
@@ -218,12 +218,9 @@ class RayPool:
         with self._lock:
             self._release(job)
             actor = self._choose(dataset.key)
-            if dataset.key not in actor.datasets:
+            if hold_dataset(actor.datasets, dataset.key):
                 files = dataset.files() if files is None else files
                 actor.submit({"op": "dataset", "key": dataset.key, "spec": dataset.spec, "files": files})
-                actor.datasets[dataset.key] = 0
-            actor.datasets[dataset.key] += 1
-            actor.datasets.move_to_end(dataset.key)
             actor.jobs[job] = dataset.key
             self._where[job] = actor
             actor.submit(command)
