@@ -7,6 +7,7 @@ import { api, JobStream, showConnection, toast } from "./api.js";
 import { CodeScatter } from "./codescatter.js";
 import { imageDatasets, preview } from "./convspec.js";
 import { TrainingStats } from "./convstats.js";
+import { snapshotFigures } from "./figures.js";
 import { count } from "./numbers.js";
 import { tokenFor } from "./owners.js";
 import { jobPage } from "./jobpages.js";
@@ -93,8 +94,7 @@ function onSnapshot({ job, spec, history, dataset }) {
   $("dataset").value = spec.dataset.name;
   describeNet(spec.layers ?? spec.model.layers);
   stats.setSplits({ test: dataset.n_test, val: dataset.n_val });
-  const last = Object.fromEntries(Object.entries(history.at(-1) || {}).filter(([, value]) => value !== null));
-  stats.reset(history, { ...job.metrics, ...last, step: job.step, examples_seen: job.examples_seen });
+  stats.reset(history, snapshotFigures({ job, history }));
   setStatus(job);
 }
 

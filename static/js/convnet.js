@@ -3,6 +3,7 @@
 
 import { api, JobStream, showConnection, toast } from "./api.js";
 import { TrainingStats } from "./convstats.js";
+import { snapshotFigures } from "./figures.js";
 import {
   adaptNet, fullImageSize, imageDatasets, preview, TrainerForm, trainerSummary, uploadDataset,
 } from "./convspec.js";
@@ -185,13 +186,10 @@ async function onSnapshot(snapshot) {
     location.replace(jobPage(snapshot.dataset.kind, job.id)); // a 2D job or a painting: its page draws it
     return;
   }
-  // The last history point's held-out figures come with the step they were measured at (the job's
-  // own metrics do not say it); the job's counters are newer than any point.
-  const last = Object.fromEntries(Object.entries(history.at(-1) || {}).filter(([, value]) => value !== null));
   const { n_test: test, n_val: val, n_train: train } = snapshot.dataset;
   layerView.build(snapshot.layers);
   stats.setSplits({ test, val });
-  stats.reset(history, { ...job.metrics, ...last, step: job.step, examples_seen: job.examples_seen });
+  stats.reset(history, snapshotFigures(snapshot));
   setStatus(job);
   showTrainer(job.trainer);
   state.evalCount = test || val || train;

@@ -24,3 +24,14 @@ export function measuredOn(step, examples, total, noun) {
   const subset = examples && total && examples < total ? `, ${count(examples)} of ${count(total)} ${noun}` : "";
   return `step ${count(step)}${subset}`;
 }
+
+/**
+ * A job's latest figures from a stream snapshot: its metrics, the last history point's measured
+ * values (held-out figures come with the step they were measured at, which the job's own metrics do
+ * not say), and the job's counters, newer than any point.
+ * @param {{job: object, history: object[]}} snapshot
+ */
+export function snapshotFigures({ job, history }) {
+  const last = Object.fromEntries(Object.entries(history.at(-1) || {}).filter(([, value]) => value !== null));
+  return { ...job.metrics, ...last, step: job.step, examples_seen: job.examples_seen };
+}

@@ -10,6 +10,7 @@ import { BoundaryView } from "./boundary.js";
 import { NetworkEditor, fitLayers } from "./network.js";
 import { HiddenView, HiddenPicker } from "./neurons.js";
 import { NetworkDiagram } from "./diagram.js";
+import { snapshotFigures } from "./figures.js";
 import { OutputPanel } from "./outputpanel.js";
 import { PlayJob, statusText } from "./playjob.js";
 import { downloadJson, readJsonFile } from "./modelfile.js";
@@ -184,9 +185,7 @@ function onSnapshot(snapshot) {
   hiddenPicker.show(snapshot.layers, snapshot.view);
   output.reset(dataset, snapshot.history);
   showCounters(snapshot.job);
-  // the job's own figures, with the steps its newest history point says they were measured at
-  const last = Object.fromEntries(Object.entries(snapshot.history.at(-1) || {}).filter(([, v]) => v !== null));
-  output.showFigures({ ...snapshot.job.metrics, ...last, step: snapshot.job.step });
+  output.showFigures(snapshotFigures(snapshot));
   showStatus(snapshot.job);
 }
 
