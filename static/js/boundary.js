@@ -4,7 +4,7 @@
 // the points coloured by their targets. regress1d (ConvNetJS's regression demo): the points and the
 // fitted curve on the overlay, and on demand each hidden neuron's curve ("neurons" frames).
 
-import { classRgb, classColor } from "./classcolors.js";
+import { classRgb, classColor, NEGATIVE_RGB, POSITIVE_RGB } from "./classcolors.js";
 import { dequantize } from "./frames.js";
 
 // How far a pixel goes from white towards its class colour at probability 1 (as in TF Playground,
@@ -39,13 +39,10 @@ export function paintProbabilities(image, probs, classes, discretize) {
   }
 }
 
-const NEGATIVE = [245, 147, 34];
-const POSITIVE = [8, 119, 189];
-
 /** The diverging colour of `value` on a scale of ±`scale`: white at 0. */
 export function divergingRgb(value, scale) {
   const t = Math.max(-1, Math.min(1, scale > 0 ? value / scale : 0));
-  const target = t < 0 ? NEGATIVE : POSITIVE;
+  const target = t < 0 ? NEGATIVE_RGB : POSITIVE_RGB;
   return target.map((c) => Math.round(255 + (c - 255) * Math.abs(t)));
 }
 

@@ -25,3 +25,8 @@ export function classColor(label) {
 export function classRgb(label) {
   return parseHex(classColor(label));
 }
+
+// The colours of a signed value (a neuron's output, a weight, a regression's target), TF Playground's:
+// orange below zero, blue above, white at zero.
+export const NEGATIVE_RGB = [245, 147, 34];
+export const POSITIVE_RGB = [8, 119, 189];

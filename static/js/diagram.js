@@ -6,7 +6,7 @@
 // and remove hidden layers and neurons (`onShape`). Layers with more weights than `MAX_LINKS` show
 // their strongest links.
 
-import { classColor } from "./classcolors.js";
+import { classColor, NEGATIVE_RGB, POSITIVE_RGB } from "./classcolors.js";
 import { paintNeuron } from "./neurons.js";
 
 const SVG = "http://www.w3.org/2000/svg";
@@ -14,14 +14,14 @@ const MAX_LINKS = 200; // per layer
 const NODE_MAX = 34; // px: a node's side when there is room
 const NODE_MIN = 14;
 const LINK_WIDTH = (weight) => 0.6 + 1.6 * Math.min(Math.abs(weight), 4); // px, the same scale always
-const NEGATIVE = "#f59322"; // TF Playground's colours: orange below zero, blue above
-const POSITIVE = "#0877bd";
+const NEGATIVE = `rgb(${NEGATIVE_RGB})`;
+const POSITIVE = `rgb(${POSITIVE_RGB})`;
 const ACTIVATIONS = new Set(["relu", "leaky_relu", "sigmoid", "tanh", "maxout"]);
 
 /** A signed value's colour: orange for negative, blue for positive, paler the closer to zero. */
 function signColor(value, scale = 1) {
   const strength = Math.min(1, Math.abs(value) / scale);
-  const [r, g, b] = value < 0 ? [245, 147, 34] : [8, 119, 189];
+  const [r, g, b] = value < 0 ? NEGATIVE_RGB : POSITIVE_RGB;
   const mix = (c) => Math.round(255 + (c - 255) * (0.25 + 0.75 * strength));
   return `rgb(${mix(r)}, ${mix(g)}, ${mix(b)})`;
 }

@@ -2,19 +2,16 @@
 // diagram draws one per neuron from "neurons" frames) and ConvNetJS's hidden-space view ("hidden"
 // frames: the plane's mesh and the training points mapped into two neurons of one layer).
 
-import { classColor } from "./classcolors.js";
+import { classColor, NEGATIVE_RGB, POSITIVE_RGB } from "./classcolors.js";
 
-// Diverging map for a neuron's output: low values orange, high values blue, the middle white.
-const LOW = [245, 147, 34];
-const HIGH = [8, 119, 189];
-
-/** Paint one neuron's quantised outputs (side x side codes from `offset` of `values`) on `canvas`. */
+/** Paint one neuron's quantised outputs (side x side codes from `offset` of `values`) on `canvas`, in a
+ * diverging map over the layer's range: low orange, high blue, the middle white. */
 export function paintNeuron(canvas, values, offset, side) {
   const ctx = canvas.getContext("2d");
   const image = ctx.createImageData(side, side);
   for (let i = 0; i < side * side; i++) {
     const t = values[offset + i] / 255; // 0..1 over the layer's range
-    const [target, weight] = t < 0.5 ? [LOW, 1 - 2 * t] : [HIGH, 2 * t - 1];
+    const [target, weight] = t < 0.5 ? [NEGATIVE_RGB, 1 - 2 * t] : [POSITIVE_RGB, 2 * t - 1];
     for (let k = 0; k < 3; k++) image.data[4 * i + k] = 255 + (target[k] - 255) * weight;
     image.data[4 * i + 3] = 255;
   }
