@@ -47,7 +47,7 @@ export function divergingRgb(value, scale) {
 }
 
 /** Fill `image` from quantised values (grid x grid codes over `range`) in the diverging scale. */
-export function paintValues(image, codes, range) {
+function paintValues(image, codes, range) {
   const scale = Math.max(Math.abs(range[0]), Math.abs(range[1]));
   const data = image.data;
   for (let i = 0; i < image.width * image.height; i++) {

@@ -165,7 +165,7 @@ export function clickedData(state, view, { x, y, label, remove }) {
  * A new list of a 1D regression's (x, y) pairs with the click at (x, y) added (kept inside `extent`),
  * or the pair nearest to it removed.
  */
-export function editPairs(pairs, { x, y, remove }, extent) {
+function editPairs(pairs, { x, y, remove }, extent) {
   if (remove) return editPoints(pairs.map(([px, py]) => [px, py, 0]), { x, y, remove }).map(([px, py]) => [px, py]);
   if (pairs.length >= MAX_POINTS) throw new Error(`at most ${MAX_POINTS} points`);
   const [xmin, xmax, ymin, ymax] = extent;
@@ -174,7 +174,7 @@ export function editPairs(pairs, { x, y, remove }, extent) {
 }
 
 /** A 1D regression's train and test points (from a stream snapshot) as one editable list of (x, y). */
-export function pairsOf(datasetView) {
+function pairsOf(datasetView) {
   const all = [...datasetView.points.train, ...datasetView.points.test];
   return all.slice(0, MAX_POINTS - 1).map(([x, y]) => [Math.round(x * 100) / 100, Math.round(y * 100) / 100]);
 }

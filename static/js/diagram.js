@@ -33,7 +33,7 @@ function signColor(value, scale = 1) {
  * @param {{type: string, out_depth: number}[]} described
  * @returns {{kind: string, count: number, fc: number|null, shown: number|null, activation: string|null}[]}
  */
-export function diagramColumns(described) {
+function diagramColumns(described) {
   const columns = [{ kind: "input", count: described[0].out_depth, fc: null, shown: 0, activation: null }];
   const dense = described.map((row, index) => (row.type === "fc" ? index : -1)).filter((index) => index >= 0);
   for (const index of dense) {

@@ -38,7 +38,7 @@ export const DEFAULTS = Object.freeze({
 
 /** The parts of the playground a link can hide with `hide=`: the elements marked data-part="...", and
  * "shape", the diagram's buttons that add and remove layers and neurons. */
-export const PARTS = ["run", "trainer", "data", "features", "shape", "editor", "hidden", "model"];
+const PARTS = ["run", "trainer", "data", "features", "shape", "editor", "hidden", "model"];
 
 /** The known part names of a state's `hide` list. */
 export function hiddenParts(state) {
