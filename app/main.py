@@ -11,7 +11,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi_offline import FastAPIOffline
 from starlette.concurrency import run_in_threadpool
 
-from app.api import access, datasets, jobs, pages, presets, ready, stream
+from app.api import access, catalogue, datasets, jobs, pages, presets, ready, stream
 from app.errors import add_error_handlers, document_common_errors
 from app.hub import Hub
 from app.jobs.manager import JobManager
@@ -56,7 +56,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     add_error_handlers(app)
     app.add_middleware(BodyLimits, max_bytes=settings.max_upload_bytes, timeout=settings.body_timeout_seconds)
     app.add_middleware(SiteGuard, allowed_hosts=settings.host_allow_list)  # outermost: checked first
-    for module in (jobs, stream, datasets, presets, ready, access, pages):
+    for module in (jobs, stream, datasets, presets, catalogue, ready, access, pages):
         document_common_errors(module.router)  # the same every time: a second app changes nothing
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=pages.STATIC_DIR), name="static")
