@@ -3,8 +3,8 @@
 A task trains only when the worker's scheduler gives it a slice (`run_slice`). Its reports follow their
 own cadences, in wall time: a progress message (carrying the checkpoint of the same step) every
 ``stream.progress_every`` seconds, or less often when checkpoints of a big net cost more than
-`CHECKPOINT_SHARE` of the time; each watched frame kind at its own rate (the boundary and a painting's
-picture at the stream's fps, neuron thumbnails, weights and the hidden-space mesh at most
+`CHECKPOINT_SHARE` of the time; each watched frame kind at its own rate (the boundary, the weights and
+a painting's picture at the stream's fps, neuron thumbnails and the hidden-space mesh at most
 `SECONDARY_FPS`, image and autoencoder visuals every ``stream.image_every`` seconds); frames of a kind
 nobody shows are never computed. The first report of a fresh placement goes out right after its first
 step.

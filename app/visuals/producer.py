@@ -12,9 +12,13 @@ Frame kinds (every header also has ``"step"``; quantised arrays carry their ``ra
   one array ``layer<i>`` per shown layer, the input features first (``layer0``), each (K, grid, grid)
   ((K, 1, grid) for regress1d) uint8 quantised over that layer's own range. Not sent when the hidden
   layers hold more than 64 neurons.
-- ``weights`` (``"layers"``: ``[{"layer", "shape"}]``, every fc layer, the loss layer's own fc
-  included): ``w<i>`` (inputs, neurons) and ``b<i>`` (neurons,) float32 of each, exact (the network
-  diagram draws a link per weight and edits them one by one).
+- ``weights`` (``"layers"``: ``[[layer, inputs, neurons], ...]``, every fc layer in order, the loss
+  layer's own fc included; no ``extent`` or ``classes``, which the snapshot has): one float32 array
+  ``params``, for each fc layer its weights and biases as an (inputs + 1, neurons) block, row-major:
+  ``inputs`` rows of ``w`` then ``b`` (`unpack_weights` splits it). Exact values: the network diagram
+  draws and edits every weight, and the page draws the boundary and the neurons of a net of fc layers
+  and activations from them (static/js/netforward.js) instead of asking for ``boundary`` and
+  ``neurons`` frames. Kept this small on purpose: a few hundred bytes at the stream's fps.
 - ``hidden`` (classify2d with a hidden layer; ``"layer"``, ``"neurons"``: [a, b]): ``mesh``
   (2 * 11, 50, 2) float32, ``points`` (N, 2) float32 and ``labels`` (N,) int32 (see
   `plane.hidden_space`).
@@ -87,6 +91,7 @@ from engine import Net, SpecError
 from engine.datasets import Dataset
 from engine.datasets.painting import pixel_coordinates
 from engine.layers import Layer
+from engine.parameters import weights_with_bias
 
 PLANE_FRAME_KINDS = ("classify2d", "regress2d", "regress1d")
 # The frame kinds of each data kind, in the order a viewer is sent them.
@@ -159,6 +164,19 @@ def hidden_view(view: VisualView, layers: Sequence[Layer]) -> tuple[int, tuple[i
             return None
         layer = default[0]
     return check_hidden_view(layers, layer, view.hidden_neurons, ("hidden_layer", "hidden_neurons"))
+
+
+def unpack_weights(
+    header: dict[str, Any], arrays: dict[str, np.ndarray]
+) -> dict[int, tuple[np.ndarray, np.ndarray]]:
+    """A decoded ``weights`` frame -> {fc layer index: (w (inputs, neurons), b (neurons,))}, views of
+    its ``params``."""
+    params, offset, layers = arrays["params"], 0, {}
+    for index, inputs, neurons in header["layers"]:
+        block = params[offset : offset + (inputs + 1) * neurons].reshape(inputs + 1, neurons)
+        layers[index] = (block[:inputs], block[inputs])
+        offset += (inputs + 1) * neurons
+    return layers
 
 
 def _layer_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -260,12 +278,10 @@ class VisualProducer:
         dense = [(index, layer) for index, layer in enumerate(self.net.layers) if layer.type == "fc"]
         if not dense:
             return None
-        arrays: dict[str, np.ndarray] = {}
-        for index, layer in dense:
-            arrays[f"w{index}"] = layer.params["w"].astype(np.float32)
-            arrays[f"b{index}"] = layer.params["b"].astype(np.float32)
-        rows = [{"layer": index, "shape": list(layer.params["w"].shape)} for index, layer in dense]
-        return encode_frame("weights", {**meta, "layers": rows}, arrays)
+        blocks = [weights_with_bias(self.net.flat, layer)[0].ravel() for _, layer in dense]
+        rows = [[index, *layer.params["w"].shape] for index, layer in dense]
+        params = np.concatenate(blocks).astype(np.float32, copy=False)
+        return encode_frame("weights", {"step": meta["step"], "layers": rows}, {"params": params})
 
     def _hidden_frame(self, meta: dict[str, Any]) -> bytes | None:
         chosen = hidden_view(self.view, self.net.layers) if self.data.kind == "classify2d" else None
