@@ -205,3 +205,30 @@ def test_a_net_the_page_cannot_evaluate_keeps_the_server_s_grids(page, live_serv
     job = httpx.post(f"{live_server}/api/jobs?paused=true", json=spec, headers=AS_TEACHER).json()
     kinds = _stream_kinds(page, live_server, f"#job={job['id']}")
     assert {"boundary", "neurons"} <= set(kinds)
+
+
+@pytest.mark.parametrize(("path", "frame"), [("/#dataset=circle", "weights"), ("/painting", "painting")])
+def test_the_page_shows_the_frames_per_second_it_receives(
+    page, live_server: str, path: str, frame: str
+) -> None:
+    """Counted from the frames that reach the page: a figure while it plays, 0 once it is paused."""
+    received: list[float] = []
+
+    def on_socket(socket: Any) -> None:
+        def on_frame(payload: Any) -> None:
+            if (
+                isinstance(payload, bytes)
+                and json.loads(payload[8 : 8 + int.from_bytes(payload[4:8], "little")])["type"] == frame
+            ):
+                received.append(1.0)
+
+        socket.on("framereceived", on_frame)
+
+    page.on("websocket", on_socket)
+    page.goto(f"{live_server}{path}")
+    page.wait_for_function("() => document.getElementById('play').textContent === 'Play'")
+    page.click("#play")
+    page.wait_for_function("() => Number(document.getElementById('count-fps').textContent) > 0")
+    assert received  # the figure follows frames that came
+    page.click("#play")  # pause: no more frames
+    page.wait_for_function("() => document.getElementById('count-fps').textContent === '0'")
