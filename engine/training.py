@@ -68,6 +68,7 @@ class TrainingRun:
         self.train_seconds = 0.0
         self.held_out = HeldOut(net, data, seed=seed)
         self._batches = self._new_batches()
+        self._split_checked = self._check_training_split()
         self._rate_examples = self._rate_seconds = 0.0  # the decayed sums behind examples/s
         self._reset_window()
 
@@ -85,6 +86,13 @@ class TrainingRun:
         run.held_out.figures = Figures(**saved)
         run._batches = run._new_batches()
         return run
+
+    def _check_training_split(self) -> bool:
+        """Check the whole training split against the net once; True when the net takes its arrays as
+        they are, so that every batch of it is checked already (augmented batches of finite images
+        stay finite). Raises SpecError for data the net cannot train on."""
+        X, y = self.data.X_train, self.data.y_train
+        return self.net.check_input(X) is X and self.net.check_targets(y, X.shape[0]) is y
 
     def _new_batches(self) -> Any:
         batch_size = int(self.optimizer.hyper["batch_size"])
@@ -137,7 +145,7 @@ class TrainingRun:
         self._batches.batch_size = int(self.optimizer.hyper["batch_size"])
         X_batch, y_batch = next(self._batches)
         started = time.perf_counter()
-        stats = self.net.train_step(X_batch, y_batch, self.optimizer)
+        stats = self.net.train_step(X_batch, y_batch, self.optimizer, checked=self._split_checked)
         elapsed = time.perf_counter() - started
         loss = stats["loss"]
         if not math.isfinite(loss):
