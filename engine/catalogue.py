@@ -21,7 +21,7 @@ def _bound(value: float) -> float | None:
     return None if math.isinf(value) else value
 
 
-def _hyper_entry(name: str, rule: Hyper) -> dict[str, Any]:
+def _hyper_entry(name: str, rule: Hyper, used: bool) -> dict[str, Any]:
     return {
         "name": name,
         "default": rule.default,
@@ -30,17 +30,21 @@ def _hyper_entry(name: str, rule: Hyper) -> dict[str, Any]:
         "integer": rule.integer,
         "open_low": rule.open_low,
         "open_high": rule.open_high,
+        "used": used,
     }
 
 
 def trainer_catalogue() -> list[dict[str, Any]]:
     """Every trainer method: ``{"method", "aliases": [ConvNetJS's names for it], "hyper": [{"name",
-    "default", "low", "high" (None: unbounded), "integer", "open_low", "open_high"}, ...]}``."""
+    "default", "low", "high" (None: unbounded), "integer", "open_low", "open_high", "used" (False: the
+    method accepts it and ignores it, as adadelta its learning rate)}, ...]}``."""
     return [
         {
             "method": method,
             "aliases": [alias for alias, target in METHOD_ALIASES.items() if target == method],
-            "hyper": [_hyper_entry(name, rule) for name, rule in cls.rules().items()],
+            "hyper": [
+                _hyper_entry(name, rule, name not in cls.IGNORED) for name, rule in cls.rules().items()
+            ],
         }
         for method, cls in OPTIMIZERS.items()
     ]

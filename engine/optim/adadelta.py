@@ -18,6 +18,7 @@ class Adadelta(Optimizer):
 
     method = "adadelta"
     HYPER: ClassVar[dict[str, Hyper]] = {"ro": Hyper(0.95, high=1.0, open_high=True), "eps": POSITIVE_EPS}
+    IGNORED: ClassVar[frozenset[str]] = frozenset({"learning_rate"})
 
     def update(self, values: np.ndarray, grads: np.ndarray) -> None:
         ro, eps = self.hyper["ro"], self.hyper["eps"]

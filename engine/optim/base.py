@@ -63,6 +63,8 @@ class Optimizer:
 
     method: ClassVar[str]
     HYPER: ClassVar[dict[str, Hyper]] = {}
+    # Hyperparameters accepted (a ConvNetJS trainer spec may carry them) but without effect.
+    IGNORED: ClassVar[frozenset[str]] = frozenset()
 
     def __init__(self, flat: FlatParameters, **hyper: Any) -> None:
         self.flat = flat

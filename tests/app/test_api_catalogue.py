@@ -21,10 +21,18 @@ def test_catalogue_lists_every_method_with_its_hyperparameters(client) -> None:
     sgd = {hyper["name"]: hyper for hyper in trainers["sgd"]["hyper"]}
     assert sgd["momentum"] == {
         "name": "momentum", "default": 0.9, "low": 0.0, "high": 1.0,
-        "integer": False, "open_low": False, "open_high": True,
+        "integer": False, "open_low": False, "open_high": True, "used": True,
     }  # fmt: skip
     assert sgd["learning_rate"]["high"] is None  # unbounded above
     assert sgd["batch_size"]["integer"] is True
+
+
+def test_catalogue_says_which_hyperparameter_a_method_ignores(client) -> None:
+    trainers = {entry["method"]: entry for entry in client.get("/api/catalogue").json()["trainers"]}
+    unused = {
+        method: [h["name"] for h in item["hyper"] if not h["used"]] for method, item in trainers.items()
+    }
+    assert unused == {method: ["learning_rate"] if method == "adadelta" else [] for method in OPTIMIZERS}
 
 
 @pytest.mark.parametrize("method", sorted(OPTIMIZERS))
