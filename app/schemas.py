@@ -86,6 +86,14 @@ class JobOut(BaseModel):
         )
 
 
+class ReadyNetOut(JobOut):
+    """A ready net's job, with the size of the images it predicts on."""
+
+    image_shape: list[int] | None = Field(
+        description="[sx, sy, depth] of the full images predict takes (before the net's crop)."
+    )
+
+
 class JobDetail(JobOut):
     """A job with its full spec and desugared layers."""
 

@@ -79,6 +79,15 @@ class Dataset:
         return int(np.count_nonzero(np.isfinite(self.X_train))) == self.X_train.size
 
     @property
+    def image_shape(self) -> tuple[int, int, int] | None:
+        """``(sx, sy, depth)`` of the full images (before any crop): the size a drawn or uploaded image
+        is predicted at; None for sets that are not images."""
+        if self.kind not in IMAGE_KINDS:
+            return None
+        depth, sy, sx = self.X_train.shape[1:]
+        return int(sx), int(sy), int(depth)
+
+    @property
     def is_classification(self) -> bool:
         """True when labels are class indices (num_classes > 0), False for regression targets."""
         return self.num_classes > 0
@@ -108,4 +117,5 @@ class Dataset:
             "features": list(self.features),
             "augmentation": {"crop": self.augmentation.crop, "flip": self.augmentation.flip},
             "picture_shape": list(self.picture.shape) if self.picture is not None else None,
+            "image_shape": list(self.image_shape) if self.image_shape is not None else None,
         }

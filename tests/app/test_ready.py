@@ -43,6 +43,7 @@ def test_the_first_call_starts_one_job_and_every_later_call_answers_with_it(clie
     assert detail["spec"]["stop"]["target_test_accuracy"] == DIGITS_TARGET_ACCURACY
     assert detail["spec"]["pause_when_unwatched"] is None
     assert detail["status"] in ("queued", "running")
+    assert answers[0]["image_shape"] == [28, 28, 1]  # what the pad draws: full images, cropped by the job
 
 
 def test_the_ready_net_predicts_digit_images_while_it_trains(
