@@ -74,7 +74,7 @@ def convnet_page(request: Request) -> HTMLResponse:
 @router.get("/trainers", response_class=HTMLResponse)
 def trainers_page(request: Request) -> HTMLResponse:
     """ConvNetJS's trainer comparison: one net, data and seed, trained side by side by several trainers."""
-    return _page(request, "trainers.html", "trainers", ("/api/presets",))
+    return _page(request, "trainers.html", "trainers", ("/api/presets", "/api/catalogue"))
 
 
 @router.get("/autoencoder", response_class=HTMLResponse)
@@ -92,4 +92,4 @@ def painting_page(request: Request) -> HTMLResponse:
 @router.get("/jobs", response_class=HTMLResponse)
 def jobs_page(request: Request) -> HTMLResponse:
     """Every job, with links to watch them and loss curves to compare."""
-    return _page(request, "jobs.html", "jobs", ("/api/datasets",))
+    return _page(request, "jobs.html", "jobs", ("/api/datasets", "/api/catalogue"))

@@ -1,10 +1,16 @@
 // The jobs page's controller: polls the job list, wires the table's buttons, and overlays the ticked
-// jobs' curves. The URL hash holds the state: #offset=0&metric=loss&compare=<id>,<id>.
+// jobs' curves (labels that tell them apart, the chart settings, a CSV of them). The URL hash holds the
+// state: #offset=0&metric=loss&compare=<id>,<id>&x=examples&smoothing=0.9&logy=1.
 
 import { api, request, showConnection, toast } from "./api.js";
+import { loadCatalogue } from "./catalogue.js";
+import { ChartControls } from "./chartcontrols.js";
 import { CompareChart } from "./comparechart.js";
-import { JobTable, jobLabel } from "./jobtable.js";
+import { csvText } from "./csv.js";
+import { JobTable } from "./jobtable.js";
+import { downloadText } from "./modelfile.js";
 import { owns, setTeacherToken, teacherToken, tokenFor } from "./owners.js";
+import { distinctLabels } from "./runlabels.js";
 
 const $ = (id) => document.getElementById(id);
 const REFRESH_MS = 3000;
@@ -13,14 +19,21 @@ const PAGE_SIZE = 20;
 const state = {
   offset: 0,
   metric: "loss",
-  compare: new Map(), // id -> label of the jobs whose curves are shown
+  compare: new Set(), // ids of the jobs whose curves are shown, in the order they were ticked
 };
 const curves = new Map(); // id -> {step, points}: the last fetched metric history
+const details = new Map(); // id -> {id, name, spec, trainer} of a compared job (its label tells it apart)
+let datasets = []; // GET /api/datasets
 let kinds = {}; // dataset name -> kind
+let catalogue = null; // GET /api/catalogue
 let online = true;
 let timer = null;
 
 const chart = new CompareChart($("compare-chart"), $("legend"));
+const controls = new ChartControls({ x: "step" }, () => {
+  writeHash();
+  showCurves();
+});
 const table = new JobTable($("jobs-table").tBodies[0], {
   onSelect: select,
   onAction: act,
@@ -33,12 +46,14 @@ function readHash() {
   const params = new URLSearchParams(location.hash.slice(1));
   state.offset = Math.max(0, Number(params.get("offset")) || 0);
   state.metric = params.get("metric") || "loss";
-  for (const id of (params.get("compare") || "").split(",").filter(Boolean)) state.compare.set(id, id);
+  for (const id of (params.get("compare") || "").split(",").filter(Boolean)) state.compare.add(id);
+  controls.read(params);
 }
 
 function writeHash() {
   const params = new URLSearchParams({ offset: state.offset, metric: state.metric });
-  if (state.compare.size) params.set("compare", [...state.compare.keys()].join(","));
+  if (state.compare.size) params.set("compare", [...state.compare].join(","));
+  controls.write(params);
   history.replaceState(null, "", `#${params.toString().replaceAll("%2C", ",")}`);
 }
 
@@ -60,7 +75,8 @@ async function refresh() {
     $("page-prev").disabled = page.offset === 0;
     $("page-next").disabled = last >= page.total;
     for (const job of page.items) {
-      if (state.compare.has(job.id)) state.compare.set(job.id, jobLabel(job));
+      const known = details.get(job.id);
+      if (known) Object.assign(known, { name: job.name, trainer: job.trainer }); // renamed, a live change
     }
     await refreshCurves(page.items);
   } catch (error) {
@@ -70,26 +86,44 @@ async function refresh() {
   timer = setTimeout(refresh, REFRESH_MS);
 }
 
-/** Fetch the metric history of compared jobs that are new or have stepped since the last fetch. */
+/** Fetch the metric history of compared jobs that are new or have stepped since the last fetch, and
+ * the setup of those new to the comparison. */
 async function refreshCurves(jobs) {
   const steps = new Map(jobs.map((job) => [job.id, job.step]));
-  const stale = [...state.compare.keys()].filter((id) => !curves.has(id) || (steps.has(id) && steps.get(id) !== curves.get(id).step));
-  const answers = await Promise.all(stale.map((id) => api.get(`/api/jobs/${id}/metrics`).catch((error) => {
-    toast(error.message);
-    state.compare.delete(id);
-    return null;
-  })));
+  const stale = [...state.compare].filter((id) => !curves.has(id) || (steps.has(id) && steps.get(id) !== curves.get(id).step));
+  const answers = await Promise.all(stale.map(async (id) => {
+    try {
+      if (!details.has(id)) {
+        const { name, spec, trainer } = await api.get(`/api/jobs/${id}`);
+        details.set(id, { id, name, spec, trainer });
+      }
+      return await api.get(`/api/jobs/${id}/metrics`);
+    } catch (error) {
+      toast(error.message);
+      state.compare.delete(id);
+      return null;
+    }
+  }));
   answers.forEach((answer, i) => answer && curves.set(stale[i], { step: steps.get(stale[i]), points: answer.points }));
   showCurves();
 }
 
 function showCurves() {
-  const shown = [...state.compare].filter(([id]) => curves.has(id));
-  chart.show(shown.map(([id, label]) => ({ id, label, points: curves.get(id).points })), state.metric);
+  const shown = [...state.compare].filter((id) => curves.has(id) && details.has(id));
+  const labels = distinctLabels(shown.map((id) => details.get(id)), catalogue, datasets);
+  chart.show(shown.map((id) => ({ id, label: labels.get(id), points: curves.get(id).points })), state.metric, controls.view);
+}
+
+function downloadCurves() {
+  if (!chart.curves.length) {
+    toast("Tick the jobs to compare first.");
+    return;
+  }
+  downloadText(`netplay-jobs-${state.metric}.csv`, csvText(chart.rows()), "text/csv");
 }
 
 function select(job, checked) {
-  if (checked) state.compare.set(job.id, jobLabel(job));
+  if (checked) state.compare.add(job.id);
   else state.compare.delete(job.id);
   writeHash();
   refreshCurves([job]).catch((error) => toast(error.message));
@@ -102,6 +136,7 @@ async function act(id, action) {
       await api.del(`/api/jobs/${id}`);
       state.compare.delete(id);
       curves.delete(id);
+      details.delete(id);
       writeHash();
     } else {
       await api.post(`/api/jobs/${id}/${action}`);
@@ -164,8 +199,9 @@ async function init() {
   readHash();
   $("metric").value = state.metric;
   try {
-    const catalogue = await api.get("/api/datasets");
-    kinds = Object.fromEntries(catalogue.map((entry) => [entry.name, entry.kind]));
+    [datasets, catalogue] = await Promise.all([api.get("/api/datasets"), loadCatalogue()]);
+    kinds = Object.fromEntries(datasets.map((entry) => [entry.name, entry.kind]));
+    table.catalogue = catalogue;
   } catch (error) {
     toast(error.message);
   }
@@ -182,6 +218,7 @@ $("teacher-form").addEventListener("submit", (event) => {
   useTeacherToken($("teacher-token").value.trim());
 });
 $("teacher-forget").addEventListener("click", () => useTeacherToken(""));
+controls.onDownload(downloadCurves);
 showTeacher();
 $("page-prev").addEventListener("click", () => turnPage(-PAGE_SIZE));
 $("page-next").addEventListener("click", () => turnPage(PAGE_SIZE));

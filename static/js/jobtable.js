@@ -5,6 +5,7 @@
 // A job this browser created is marked "yours"; the buttons work only on jobs the browser may change
 // (its own, or every job with the teacher's token).
 
+import { trainerDetail, trainerText } from "./catalogue.js";
 import { measuredOn } from "./figures.js";
 import { jobPage } from "./jobpages.js";
 import { count, fixed, percent } from "./numbers.js";
@@ -38,11 +39,6 @@ export function shortMessage(status, message) {
   return rest.split(": ")[0];
 }
 
-function trainerText(trainer) {
-  const rate = trainer.learning_rate !== undefined ? ` lr ${trainer.learning_rate}` : "";
-  return `${trainer.method || "sgd"}${rate}`;
-}
-
 export class JobTable {
   /**
    * @param {HTMLTableSectionElement} tbody
@@ -54,6 +50,7 @@ export class JobTable {
     this.tbody = tbody;
     this.handlers = handlers;
     this.rows = new Map(); // id -> {row, cells, job}
+    this.catalogue = null; // GET /api/catalogue: the trainer column fills in and bounds settings by it
     tbody.addEventListener("click", (event) => {
       const target = event.target.closest("button[data-action]");
       if (target) handlers.onAction(target.closest("tr").dataset.id, target.dataset.action);
@@ -134,7 +131,8 @@ export class JobTable {
     const measured = measuredOn(job.metrics.test_step, job.metrics.test_examples, null, "test examples");
     cells.test.title = measured ? `measured at ${measured}` : "";
     cells.speed.textContent = count(job.examples_per_second);
-    cells.trainer.textContent = trainerText(job.trainer);
+    cells.trainer.textContent = trainerText(job.trainer, this.catalogue);
+    cells.trainer.title = trainerDetail(job.trainer, this.catalogue);
     cells.node.textContent = job.node || "—";
     cells.node.title = job.node ? "The machine training it now" : "On no worker now";
     const [toggle, stop, remove] = cells.actions.querySelectorAll("button");

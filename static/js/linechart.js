@@ -1,14 +1,79 @@
-// A line chart on canvas: several series against step, axes with ticks, a hover readout, and a
-// bounded number of points (halved by keeping every second one when full, so memory stays flat).
+// A line chart on canvas: several series against x (a step, examples seen, seconds), axes with ticks,
+// a hover readout, and a bounded number of points (halved by keeping every second one when full, so
+// memory stays flat). As TensorBoard's scalars dashboard, it can smooth each series with a debiased
+// exponential moving average (the raw curve stays faintly behind it) and draw either axis on a log
+// scale (values <= 0 are left out there).
 
 const MAX_POINTS = 2000;
 const PAD = { left: 48, right: 12, top: 10, bottom: 26 };
+const RAW_ALPHA = 0.25; // the raw curve behind a smoothed one
+
+/**
+ * TensorBoard's smoothing: an exponential moving average started at 0 and divided by (1 - weight^n)
+ * over the n finite values so far, so it does not lean towards 0 at the start. Non-finite values stay
+ * as they are and a constant series is left unsmoothed (as TensorBoard does).
+ * @param {number[]} values in x order
+ * @param {number} weight in [0, 1): 0 leaves the values unchanged
+ * @returns {number[]}
+ */
+export function smooth(values, weight) {
+  if (!(weight > 0) || values.every((value) => value === values[0])) return [...values];
+  let last = 0;
+  let count = 0;
+  return values.map((value) => {
+    if (!Number.isFinite(value)) return value;
+    last = last * weight + (1 - weight) * value;
+    count += 1;
+    return last / (1 - weight ** count);
+  });
+}
+
+/** Tick positions (in log10 units) between `lo` and `hi` at `factors` times each power of ten. */
+function decadeTicks(lo, hi, factors) {
+  const ticks = [];
+  for (let power = Math.floor(lo); power <= Math.ceil(hi); power++) {
+    for (const factor of factors) {
+      const tick = power + Math.log10(factor);
+      if (tick >= lo - 1e-9 && tick <= hi + 1e-9) ticks.push(tick);
+    }
+  }
+  return ticks;
+}
+
+/** Log-axis ticks: 1, 2 and 5 times each power of ten; only the powers over many decades; every
+ * multiple (1..9) within less than one; the ends when not even two fall inside. */
+function logTicks(lo, hi) {
+  const ticks = decadeTicks(lo, hi, [1, 2, 5]);
+  if (ticks.length > 7) return ticks.filter((tick) => Math.abs(tick - Math.round(tick)) < 1e-9);
+  if (ticks.length >= 3) return ticks;
+  const finer = decadeTicks(lo, hi, [1, 2, 3, 4, 5, 6, 7, 8, 9]);
+  return finer.length >= 2 ? finer : [lo, hi];
+}
+
+/** About `count` round tick positions between `lo` and `hi`: multiples of 1, 2 or 5 times a power of
+ * ten (0, 0.2, 0.4... rather than 0.18, 0.31...); the ends themselves when no two fall inside. */
+function linearTicks(lo, hi, count) {
+  const raw = (hi - lo) / count;
+  const power = 10 ** Math.floor(Math.log10(raw));
+  const step = power * [1, 2, 5, 10].find((factor) => raw / power <= factor * 1.5 || factor === 10);
+  const ticks = [];
+  for (let k = Math.ceil(lo / step - 1e-9); k * step <= hi + step * 1e-9; k++) ticks.push(k * step);
+  // k * step can carry float noise (0.30000000000000004): round to the step's decimals
+  const decimals = Math.max(0, -Math.floor(Math.log10(step)));
+  return ticks.length >= 2 ? ticks.map((tick) => Number(tick.toFixed(decimals))) : [lo, hi];
+}
+
+function defaultFormat(v) {
+  return Math.abs(v) >= 100 ? v.toFixed(0) : String(Number(v.toPrecision(3)));
+}
 
 export class LineChart {
   /**
    * @param {HTMLCanvasElement} canvas
    * @param {{key: string, label: string, color: string}[]} series
-   * @param {{yMin?: number, yMax?: number, format?: (v: number) => string}} options
+   * @param {{yMin?: number, yMax?: number, format?: (v: number) => string, xName?: string,
+   *   xFormat?: (x: number) => string, smoothing?: number, logX?: boolean, logY?: boolean}} options
+   *   `xName` names x in the readout ("step"), `smoothing` is the moving average's weight (0: none)
    */
   constructor(canvas, series, options = {}) {
     this.canvas = canvas;
@@ -22,6 +87,12 @@ export class LineChart {
       this.hover = null;
       this.dirty = true;
     });
+  }
+
+  /** Change some options (smoothing, logX, logY, xName, xFormat...); the next draw shows them. */
+  configure(changes) {
+    Object.assign(this.options, changes);
+    this.dirty = true;
   }
 
   clear() {
@@ -46,23 +117,48 @@ export class LineChart {
     this.dirty = true;
   }
 
-  bounds() {
+  /** Each series' drawable points in x order: {key: [{x, raw, shown}]}, x and values in the axes'
+   * units (log10 on a log axis); `shown` is the smoothed value when smoothing is on. */
+  lines() {
+    const { logX, logY, smoothing = 0 } = this.options;
+    const lines = {};
+    for (const { key } of this.series) {
+      const kept = this.points.filter(({ x, values }) => {
+        const v = values[key];
+        return v !== null && v !== undefined && Number.isFinite(v) && (!logY || v > 0) && (!logX || x > 0);
+      });
+      const shown = smooth(kept.map(({ values }) => values[key]), smoothing);
+      lines[key] = kept.map(({ x, values }, i) => ({
+        x: logX ? Math.log10(x) : x,
+        raw: logY ? Math.log10(values[key]) : values[key],
+        shown: logY ? Math.log10(shown[i]) : shown[i],
+        point: { x, raw: values[key], shown: shown[i] },
+      }));
+    }
+    return lines;
+  }
+
+  bounds(lines) {
+    const { logY } = this.options;
     let yMin = Infinity;
     let yMax = -Infinity;
-    for (const point of this.points) {
-      for (const { key } of this.series) {
-        const v = point.values[key];
-        if (v === null || v === undefined || !Number.isFinite(v)) continue;
-        yMin = Math.min(yMin, v);
-        yMax = Math.max(yMax, v);
+    let xMin = Infinity;
+    let xMax = -Infinity;
+    for (const line of Object.values(lines)) {
+      for (const { x, raw } of line) {
+        yMin = Math.min(yMin, raw);
+        yMax = Math.max(yMax, raw);
+        xMin = Math.min(xMin, x);
+        xMax = Math.max(xMax, x);
       }
     }
-    if (this.options.yMin !== undefined) yMin = this.options.yMin;
-    if (this.options.yMax !== undefined) yMax = this.options.yMax;
+    // fixed ends are in the values' units; a log axis takes only positive ones
+    const fixed = (value) => (logY ? (value > 0 ? Math.log10(value) : undefined) : value);
+    if (this.options.yMin !== undefined && fixed(this.options.yMin) !== undefined) yMin = fixed(this.options.yMin);
+    if (this.options.yMax !== undefined && fixed(this.options.yMax) !== undefined) yMax = fixed(this.options.yMax);
     if (!Number.isFinite(yMin) || !Number.isFinite(yMax)) return null;
-    if (yMax === yMin) yMax = yMin + 1;
-    const xMin = this.points[0].x;
-    const xMax = Math.max(this.points[this.points.length - 1].x, xMin + 1);
+    if (yMax <= yMin) yMax = yMin + 1;
+    if (xMax <= xMin) xMax = xMin + 1;
     return { xMin, xMax, yMin, yMax };
   }
 
@@ -79,7 +175,8 @@ export class LineChart {
     const { canvas } = this;
     const ctx = canvas.getContext("2d");
     ctx.clearRect(0, 0, canvas.width, canvas.height);
-    const b = this.points.length ? this.bounds() : null;
+    const lines = this.lines();
+    const b = this.bounds(lines);
     if (!b) {
       ctx.fillStyle = "#5b6577";
       ctx.font = "12px system-ui";
@@ -91,69 +188,97 @@ export class LineChart {
     const sx = (x) => PAD.left + ((x - b.xMin) / (b.xMax - b.xMin)) * w;
     const sy = (y) => PAD.top + (1 - (y - b.yMin) / (b.yMax - b.yMin)) * h;
     this.drawAxes(ctx, b, sx, sy, w, h);
+    const smoothed = (this.options.smoothing ?? 0) > 0;
     for (const { key, color } of this.series) {
       ctx.strokeStyle = color;
       ctx.lineWidth = 1.5;
-      ctx.beginPath();
-      let started = false;
-      for (const point of this.points) {
-        const v = point.values[key];
-        if (v === null || v === undefined || !Number.isFinite(v)) continue;
-        if (started) ctx.lineTo(sx(point.x), sy(v));
-        else ctx.moveTo(sx(point.x), sy(v));
-        started = true;
+      if (smoothed) {
+        ctx.globalAlpha = RAW_ALPHA;
+        this.stroke(ctx, lines[key], "raw", sx, sy);
+        ctx.globalAlpha = 1;
       }
-      ctx.stroke();
+      this.stroke(ctx, lines[key], "shown", sx, sy);
     }
-    if (this.hover !== null) this.drawReadout(ctx, b, sx, sy);
+    if (this.hover !== null) this.drawReadout(ctx, lines, sx);
+  }
+
+  stroke(ctx, line, field, sx, sy) {
+    ctx.beginPath();
+    line.forEach((point, i) => (i ? ctx.lineTo(sx(point.x), sy(point[field])) : ctx.moveTo(sx(point.x), sy(point[field]))));
+    ctx.stroke();
+  }
+
+  xText(x) {
+    return (this.options.xFormat || ((v) => Math.round(v).toLocaleString()))(x);
   }
 
   drawAxes(ctx, b, sx, sy, w, h) {
-    const format = this.options.format || ((v) => (Math.abs(v) >= 100 ? v.toFixed(0) : v.toPrecision(2)));
+    const { logX, logY } = this.options;
+    const format = this.options.format || defaultFormat;
     ctx.strokeStyle = "#d8dde6";
     ctx.fillStyle = "#5b6577";
     ctx.font = "11px system-ui";
     ctx.lineWidth = 1;
-    for (let i = 0; i <= 4; i++) {
-      const y = b.yMin + ((b.yMax - b.yMin) * i) / 4;
+    const yLabels = [];
+    for (const y of logY ? logTicks(b.yMin, b.yMax) : linearTicks(b.yMin, b.yMax, 4)) {
       ctx.beginPath();
       ctx.moveTo(PAD.left, sy(y));
       ctx.lineTo(PAD.left + w, sy(y));
       ctx.stroke();
-      ctx.fillText(format(y), 4, sy(y) + 4);
+      yLabels.push(format(logY ? 10 ** y : y));
+      ctx.fillText(yLabels.at(-1), 4, sy(y) + 4);
     }
-    const ticks = w < 240 ? 2 : 4; // a narrow chart (the playground's) gets labels that do not overlap
-    for (let i = 0; i <= ticks; i++) {
-      const x = b.xMin + ((b.xMax - b.xMin) * i) / ticks;
+    // a narrow chart (the playground's) gets fewer labels, so they do not overlap
+    const ticks = logX ? logTicks(b.xMin, b.xMax) : linearTicks(b.xMin, b.xMax, w < 240 ? 2 : 4);
+    const xLabels = ticks.map((x) => this.xText(logX ? 10 ** x : x));
+    ticks.forEach((x, i) => {
       // the end labels align to the plot's edges so they stay whole on the canvas
-      ctx.textAlign = i === 0 ? "left" : i === ticks ? "right" : "center";
-      ctx.fillText(Math.round(x).toLocaleString(), sx(x), PAD.top + h + 16);
-    }
+      const first = i === 0 && sx(x) - PAD.left < 30;
+      const last = i === ticks.length - 1 && PAD.left + w - sx(x) < 30;
+      ctx.textAlign = first ? "left" : last ? "right" : "center";
+      if (logX) {
+        ctx.beginPath();
+        ctx.moveTo(sx(x), PAD.top);
+        ctx.lineTo(sx(x), PAD.top + h);
+        ctx.stroke();
+      }
+      ctx.fillText(xLabels[i], sx(x), PAD.top + h + 16);
+    });
     ctx.textAlign = "start";
+    // what the axes say, for anyone who cannot read the canvas (and the tests)
+    Object.assign(this.canvas.dataset, { xTicks: xLabels.join(" | "), yTicks: yLabels.join(" | ") });
   }
 
-  drawReadout(ctx, b, sx, sy) {
-    let nearest = this.points[0];
-    for (const point of this.points) {
-      if (Math.abs(sx(point.x) - this.hover) < Math.abs(sx(nearest.x) - this.hover)) nearest = point;
+  drawReadout(ctx, lines, sx) {
+    let nearest = null;
+    for (const line of Object.values(lines)) {
+      for (const point of line) {
+        if (nearest === null || Math.abs(sx(point.x) - this.hover) < Math.abs(sx(nearest.x) - this.hover)) nearest = point;
+      }
     }
+    if (!nearest) return;
     const x = sx(nearest.x);
     ctx.strokeStyle = "#1d2430";
     ctx.beginPath();
     ctx.moveTo(x, PAD.top);
     ctx.lineTo(x, this.canvas.height - PAD.bottom);
     ctx.stroke();
-    const lines = [`step ${nearest.x.toLocaleString()}`];
+    const at = nearest.point.x;
+    const texts = [`${this.options.xName ?? "step"} ${this.xText(at)}`];
+    const smoothed = (this.options.smoothing ?? 0) > 0;
     for (const { key, label } of this.series) {
-      const v = nearest.values[key];
-      if (v !== null && v !== undefined) lines.push(`${label} ${v.toPrecision(4)}`);
+      const point = lines[key].find((candidate) => candidate.point.x === at)?.point;
+      if (!point) continue;
+      texts.push(smoothed ? `${label} ${point.shown.toPrecision(4)} (raw ${point.raw.toPrecision(4)})` : `${label} ${point.raw.toPrecision(4)}`);
     }
-    const left = x + 140 > this.canvas.width ? x - 136 : x + 6;
+    ctx.font = "11px system-ui";
+    const width = Math.max(...texts.map((line) => ctx.measureText(line).width)) + 8;
+    const left = x + width + 10 > this.canvas.width ? x - width - 6 : x + 6;
     ctx.fillStyle = "rgba(255,255,255,.92)";
-    ctx.fillRect(left, PAD.top, 130, 14 * lines.length + 6);
+    ctx.fillRect(left, PAD.top, width, 14 * texts.length + 6);
     ctx.fillStyle = "#1d2430";
-    lines.forEach((line, i) => ctx.fillText(line, left + 4, PAD.top + 14 * (i + 1)));
-    this.readout = lines.join(", ");
+    texts.forEach((line, i) => ctx.fillText(line, left + 4, PAD.top + 14 * (i + 1)));
+    this.readout = texts.join(", ");
     this.canvas.dataset.readout = this.readout;
   }
 }

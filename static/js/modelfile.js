@@ -1,12 +1,17 @@
-// Saving a JSON document as a download and reading one back from a file input.
+// Saving a file (a JSON document, a CSV table) as a download and reading JSON back from a file input.
 
-/** Offer `data` to the person as a JSON file called `filename`. */
-export function downloadJson(filename, data) {
+/** Offer `text` to the person as a file called `filename` of media type `type`. */
+export function downloadText(filename, text, type) {
   const link = document.createElement("a");
-  link.href = URL.createObjectURL(new Blob([JSON.stringify(data)], { type: "application/json" }));
+  link.href = URL.createObjectURL(new Blob([text], { type }));
   link.download = filename;
   link.click();
   URL.revokeObjectURL(link.href);
+}
+
+/** Offer `data` to the person as a JSON file called `filename`. */
+export function downloadJson(filename, data) {
+  downloadText(filename, JSON.stringify(data), "application/json");
 }
 
 /** The parsed JSON of the file chosen in `input` (null when none); the input is cleared for the next. */

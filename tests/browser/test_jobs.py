@@ -5,10 +5,15 @@ none of anyone else's), and a job's keep box marks it kept."""
 
 from __future__ import annotations
 
+import csv
+import io
+import re
 import socket
 import time
+from pathlib import Path
 
 import httpx
+import pytest
 from playwright.sync_api import Locator, Page, expect
 
 from tests.browser.conftest import AS_TEACHER, TEACHER, eventually, own
@@ -189,3 +194,182 @@ def test_on_a_phone_the_jobs_table_scrolls_and_the_page_does_not(page: Page, liv
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     scroller = page.locator(".table-scroll")
     assert scroller.evaluate("(box) => box.scrollWidth > box.clientWidth")  # the table itself scrolls
+
+
+def create_paused(live_server: str, **spec: object) -> dict:
+    """A job created paused at step 0 through the API (someone else's): it holds no training slot."""
+    response = httpx.post(f"{live_server}/api/jobs", params={"paused": "true"}, json=spec)
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+# True when the element's computed font size and colour are those of `other` (a selector).
+SAME_LOOK = """(cell, other) => {
+  const a = getComputedStyle(cell), b = getComputedStyle(document.querySelector(other));
+  return [a.fontSize, a.color, b.fontSize, b.color];
+}"""
+
+
+def test_your_own_row_reads_like_every_other_row(page: Page, live_server: str) -> None:
+    mine = create_paused(live_server, name="my xo", dataset={"name": "xo"}, layers=XO_NET)
+    theirs = create_paused(live_server, name="their xo", dataset={"name": "xo"}, layers=XO_NET)["id"]
+    own(page, mine)
+    page.goto(f"{live_server}/jobs")
+    row = page.locator(f"#jobs-table tr[data-id='{mine['id']}']")
+    expect(row.locator(".mine")).to_have_text("yours")
+    for column in (3, 4, 9):  # data set, step, trainer
+        other = f"#jobs-table tr[data-id='{theirs}'] td:nth-child({column + 1})"
+        size, color, other_size, other_color = row.locator("td").nth(column).evaluate(SAME_LOOK, other)
+        assert (size, color) == (other_size, other_color)
+    badge = row.locator(".mine").evaluate("(badge) => parseFloat(getComputedStyle(badge).fontSize)")
+    cell = row.locator("td").nth(3).evaluate("(cell) => parseFloat(getComputedStyle(cell).fontSize)")
+    assert badge < cell  # only the badge is small
+
+
+def test_compared_runs_of_one_name_are_told_apart_by_what_differs(page: Page, live_server: str) -> None:
+    trainers = {
+        "sgd": {"method": "sgd", "learning_rate": 0.01, "momentum": 0.0, "batch_size": 10},
+        "sgd+momentum": {"method": "sgd", "learning_rate": 0.01, "momentum": 0.9, "batch_size": 10},
+        "adam": {"method": "adam", "learning_rate": 0.01, "batch_size": 10},
+        "adadelta": {"method": "adadelta", "batch_size": 20, "l2_decay": 0.001},
+    }
+    rings = {"name": "playground rings", "dataset": {"name": "rings"}, "layers": SPIRAL_NET}
+    ids = {
+        label: create_paused(live_server, **rings, trainer=trainer)["id"]
+        for label, trainer in trainers.items()
+    }
+    page.goto(f"{live_server}/jobs#compare={','.join(ids.values())}")
+    expect(page.locator("#legend li")).to_have_text([
+        "playground rings (sgd, batch 10, l2_decay 0, momentum 0)",
+        "playground rings (sgd, batch 10, l2_decay 0, momentum 0.9)",
+        "playground rings (adam, batch 10, l2_decay 0)",
+        "playground rings (adadelta, batch 20, l2_decay 0.001)",
+    ])  # fmt: skip
+    shown = {
+        "sgd": "sgd · lr 0.01 · batch 10 · momentum 0",
+        "sgd+momentum": "sgd · lr 0.01 · batch 10 · momentum 0.9",
+        "adam": "adam · lr 0.01 · batch 10 · beta1 0.9 · beta2 0.999 · eps 1e-8",
+        "adadelta": "adadelta · batch 20 · l2_decay 0.001 · ro 0.95 · eps 1e-8",  # it takes no learning rate
+    }
+    for label, text in shown.items():
+        cell = page.locator(f"#jobs-table tr[data-id='{ids[label]}'] td").nth(9)
+        expect(cell).to_have_text(text)
+    expect(page.locator(f"#jobs-table tr[data-id='{ids['sgd']}'] td").nth(9)).to_have_attribute(
+        "title", "sgd: learning_rate 0.01, batch_size 10, l1_decay 0, l2_decay 0, momentum 0"
+    )
+
+
+RUN_LABELS = """async (cases) => {
+  const { distinctLabels } = await import("/static/js/runlabels.js");
+  const catalogue = await (await fetch("/api/catalogue")).json();
+  const datasets = await (await fetch("/api/datasets")).json();
+  return cases.map((runs) => Object.fromEntries(distinctLabels(runs, catalogue, datasets)));
+}"""
+
+
+def test_run_labels_name_the_fields_in_which_setups_differ(page: Page, live_server: str) -> None:
+    net = [*SPIRAL_NET[:1], {"type": "fc", "num_neurons": 8, "activation": "tanh"}, SPIRAL_NET[-1]]
+    base = {"dataset": {"name": "rings"}, "layers": net, "trainer": {"method": "sgd"}, "seed": 0}
+
+    def run(job_id: str, name: str = "rings", **changes: object) -> dict:
+        return {"id": job_id, "name": name, "spec": {**base, **changes}}
+
+    wider = [*net[:1], {"type": "fc", "num_neurons": 16, "activation": "relu"}, net[-1]]
+    cases = [
+        [run("a"), run("b", name="spiral")],  # names differ: the names alone
+        [run("a"), run("b", seed=3)],
+        [run("a"), run("b", dataset={"name": "rings", "noise": 0.3})],  # noise left out: the default
+        [run("a"), run("b", layers=wider)],
+        [run("a"), run("b", trainer={"method": "sgd", "momentum": 0.9})],  # 0.9 is sgd's default
+        [run("a"), run("b", trainer={"method": "windowgrad"}), run("c", trainer={"method": "rmsprop"})],
+    ]
+    page.goto(f"{live_server}/static/css/netplay.css")
+    assert page.evaluate(RUN_LABELS, cases) == [
+        {"a": "rings", "b": "spiral"},
+        {"a": "rings (seed 0)", "b": "rings (seed 3)"},
+        {"a": "rings (noise 0)", "b": "rings (noise 0.3)"},
+        {"a": "rings (layers 8 tanh)", "b": "rings (layers 16 relu)"},
+        {"a": "rings (job a)", "b": "rings (job b)"},
+        {"a": "rings (sgd)", "b": "rings (rmsprop) · job b", "c": "rings (rmsprop) · job c"},
+    ]
+
+
+def tensorboard_smoothing(values: list[float], weight: float) -> list[float]:
+    """TensorBoard's scalar smoothing (vz_line_chart2's resmoothDataset): a moving average started at 0,
+    divided by 1 - weight ** n over the n values so far; a constant series stays as it is."""
+    if all(value == values[0] for value in values):
+        return list(values)
+    last, smoothed = 0.0, []
+    for n, value in enumerate(values, start=1):
+        last = last * weight + (1 - weight) * value
+        smoothed.append(last / (1 - weight**n))
+    return smoothed
+
+
+def set_smoothing(page: Page, weight: float) -> None:
+    page.locator("#smoothing").evaluate(
+        "(slider, weight) => { slider.value = weight; slider.dispatchEvent(new Event('input')); }", weight
+    )
+
+
+def ticks(page: Page, axis: str) -> list[str]:
+    """The tick labels the compare chart drew on its x or y axis."""
+    text = page.locator("#compare-chart").get_attribute(f"data-{axis}-ticks") or ""
+    return text.split(" | ")
+
+
+def test_compare_smooths_scales_and_exports_the_overlaid_curves(page: Page, live_server: str) -> None:
+    ids = {}
+    for method in ("sgd", "adam"):
+        trainer = {"method": method, "learning_rate": 0.01, "batch_size": 10}
+        ids[method] = create_job(
+            live_server, name="rings compare", dataset={"name": "rings"}, layers=SPIRAL_NET,
+            trainer=trainer, stop={"max_steps": 400},
+        )["id"]  # fmt: skip
+    for job in ids.values():
+        eventually(lambda job=job: httpx.get(f"{live_server}/api/jobs/{job}").json()["status"] == "completed")
+    page.goto(f"{live_server}/jobs#compare={ids['sgd']},{ids['adam']}")
+    expect(page.locator("#legend li")).to_have_text(["rings compare (sgd)", "rings compare (adam)"])
+    expect(page.locator("#smoothing-value")).to_have_text("0.600")  # TensorBoard's default
+
+    set_smoothing(page, 0.9)
+    expect(page.locator("#smoothing-value")).to_have_text("0.900")
+    page.wait_for_function("location.hash.includes('smoothing=0.9')")
+    by_step = [float(tick.replace(",", "")) for tick in ticks(page, "x")]
+    page.select_option("#x-axis", "examples")
+    page.wait_for_function("document.querySelector('#compare-chart').dataset.xTicks.includes('1,000')")
+    by_examples = [float(tick.replace(",", "")) for tick in ticks(page, "x")]
+    assert max(by_examples) == 10 * max(by_step)  # a batch of 10 examples a step
+    page.select_option("#x-axis", "time")
+    expect(page.locator("#log-x")).to_be_disabled()  # wall time starts at 0
+    page.wait_for_function("document.querySelector('#compare-chart').dataset.xTicks.endsWith(' s')")
+    page.select_option("#x-axis", "step")
+    page.check("#log-y")
+    page.check("#log-x")
+    page.wait_for_function("location.hash.includes('logy=1') && location.hash.includes('logx=1')")
+    for axis in ("x", "y"):  # 1, 2, 5... times powers of ten
+        assert all(re.fullmatch(r"[1-9](,?0)*|0\.0*[1-9]", tick) for tick in ticks(page, axis)), ticks(
+            page, axis
+        )
+
+    page.reload()  # the settings are in the address
+    expect(page.locator("#smoothing-value")).to_have_text("0.900")
+    expect(page.locator("#log-y")).to_be_checked()
+    expect(page.locator("#legend li")).to_have_count(2)
+    with page.expect_download() as download:
+        page.click("#download-csv")
+    rows = list(csv.DictReader(io.StringIO(Path(download.value.path()).read_text())))
+    assert list(rows[0]) == [
+        "run", "job", "metric", "step", "examples_seen", "seconds", "wall_time", "value", "smoothed",
+    ]  # fmt: skip
+    for method, job in ids.items():
+        points = [p for p in httpx.get(f"{live_server}/api/jobs/{job}/metrics").json()["points"] if p["loss"]]
+        mine = [row for row in rows if row["job"] == job]
+        assert {row["run"] for row in mine} == {f"rings compare ({method})"}
+        assert {row["metric"] for row in mine} == {"loss"}
+        assert [int(row["step"]) for row in mine] == [p["step"] for p in points]
+        assert [int(row["examples_seen"]) for row in mine] == [p["examples_seen"] for p in points]
+        assert [float(row["wall_time"]) for row in mine] == [p["time"] for p in points]
+        assert [float(row["value"]) for row in mine] == [p["loss"] for p in points]
+        smoothed = tensorboard_smoothing([p["loss"] for p in points], 0.9)
+        assert [float(row["smoothed"]) for row in mine] == pytest.approx(smoothed, rel=1e-9)
