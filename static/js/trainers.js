@@ -1,14 +1,22 @@
 // The trainer comparison page (ConvNetJS's trainers demo): one base setup from the server's presets,
-// one job per ticked trainer (the same net, data and seed), each streamed live (progress only, no
-// frames), drawn as loss and accuracy curves against examples seen and as a table of their figures.
+// one job per ticked trainer row (the same net, data and seed; each row's own settings), each streamed
+// live (progress only, no frames), drawn as loss and accuracy curves (against examples seen, steps or
+// wall time, smoothed, on log axes if asked: chartcontrols.js) and as a table of their figures.
 // Starting a comparison stops the page's previous one (startedjobs.js), so a class does not pile up
 // jobs; the jobs pause themselves when nobody has watched them for a while (unwatched.js).
+// The URL hash holds the chart settings: #x=step&smoothing=0.9&logy=1.
 
 import { api, JobStream, showConnection, toast } from "./api.js";
+import { effectiveTrainer, loadCatalogue, trainerDetail, trainerText } from "./catalogue.js";
+import { ChartControls } from "./chartcontrols.js";
 import { CompareChart } from "./comparechart.js";
+import { csvText } from "./csv.js";
 import { measuredOn, testStep } from "./figures.js";
+import { downloadText } from "./modelfile.js";
 import { count, fixed, percent } from "./numbers.js";
+import { distinctLabels } from "./runlabels.js";
 import { rememberStarted, startedJobs, stopStarted } from "./startedjobs.js";
+import { TrainerRows } from "./trainerrows.js";
 import { pauseWhenUnwatched } from "./unwatched.js";
 
 const $ = (id) => document.getElementById(id);
@@ -18,8 +26,9 @@ const RUNNING = ["running", "queued"];
 const RESUMABLE = ["paused", "interrupted"];
 
 let presets = [];
-let trainers = []; // [{label, trainer}] from the "trainers" preset
-const runs = new Map(); // job id -> {label, stream, points, last, status}
+let catalogue = null; // GET /api/catalogue
+let trainerRows = null; // the trainer rows (trainerrows.js)
+const runs = new Map(); // job id -> {label, spec, stream, points, last, status}
 let dirty = false;
 let lastDraw = 0;
 
@@ -28,6 +37,16 @@ const charts = {
   test_accuracy: new CompareChart($("test-chart"), document.createElement("ul")),
   train_accuracy: new CompareChart($("train-chart"), document.createElement("ul")),
 };
+const controls = new ChartControls({ x: "examples" }, () => {
+  writeHash();
+  changed();
+});
+
+function writeHash() {
+  const params = new URLSearchParams();
+  controls.write(params);
+  history.replaceState(null, "", params.size ? `#${params}` : location.pathname);
+}
 
 /** The preset the page compares trainers on. */
 function setup() {
@@ -36,19 +55,12 @@ function setup() {
 
 function buildControls() {
   const comparison = presets.find((preset) => preset.trainers);
-  trainers = comparison ? comparison.trainers : [];
   $("setup").replaceChildren(...presets.map((preset) => new Option(preset.title, preset.id)));
   $("setup").value = comparison ? comparison.id : presets[0]?.id;
   showSetup();
-  $("trainer-boxes").replaceChildren(...trainers.map(({ label, trainer }) => {
-    const box = document.createElement("label");
-    box.className = "inline";
-    box.title = Object.entries(trainer).map(([key, value]) => `${key} ${value}`).join(", ");
-    box.innerHTML = `<input type="checkbox" checked> `;
-    box.querySelector("input").value = label;
-    box.append(label);
-    return box;
-  }));
+  trainerRows = new TrainerRows($("trainer-rows"), catalogue);
+  trainerRows.setRows(comparison ? comparison.trainers : []);
+  $("add-method").replaceChildren(...catalogue.trainers.map((entry) => new Option(entry.method, entry.method)));
 }
 
 function showSetup() {
@@ -56,16 +68,16 @@ function showSetup() {
   $("setup-info").textContent = preset ? preset.description : "";
 }
 
-/** The ticked trainers, in the preset's order. */
-function chosen() {
-  const ticked = new Set([...$("trainer-boxes").querySelectorAll("input:checked")].map((box) => box.value));
-  return trainers.filter(({ label }) => ticked.has(label));
-}
-
-/** Stop the page's previous comparison, then create one paused job per ticked trainer and start them
- * together, so none gets a head start. */
+/** Stop the page's previous comparison, then create one paused job per ticked trainer row and start
+ * them together, so none gets a head start. */
 async function compare() {
-  const picked = chosen();
+  let picked;
+  try {
+    picked = trainerRows.chosen();
+  } catch (error) {
+    toast(error.message); // a setting out of its range: nothing starts
+    return;
+  }
   if (!picked.length) {
     toast("Tick at least one trainer.");
     return;
@@ -85,13 +97,14 @@ async function compare() {
         seed: base.spec.seed ?? 0,
         pause_when_unwatched: pauseWhenUnwatched(),
       };
-      // the same number of examples for each: steps of its batch size
-      if (budget > 0) spec.stop = { max_steps: Math.ceil(budget / (trainer.batch_size || 1)) };
+      // the same number of examples for each: steps of its batch size (the method's default if blank)
+      const batch = effectiveTrainer(trainer, catalogue).batch_size || 1;
+      if (budget > 0) spec.stop = { max_steps: Math.ceil(budget / batch) };
       const job = await api.post("/api/jobs?paused=true", spec);
       rememberStarted(job.id);
-      created.push({ id: job.id, label });
+      created.push({ id: job.id, label, spec: job.spec });
     }
-    for (const { id, label } of created) follow(id, label);
+    for (const { id, label, spec } of created) follow(id, label, spec);
     await Promise.all(created.map(({ id }) => api.post(`/api/jobs/${id}/resume`)));
   } catch (error) {
     toast(error.message);
@@ -100,14 +113,14 @@ async function compare() {
   }
 }
 
-/** Stream one job of the comparison. */
-function follow(id, label) {
-  const run = { label, points: [], last: null, status: null, batch: 1, stream: null };
+/** Stream one job of the comparison (`spec`: its job spec, which its label is told apart by). */
+function follow(id, label, spec) {
+  const run = { label, spec, trainer: spec.trainer, points: [], last: null, status: null, stream: null };
   runs.set(id, run);
   run.stream = new JobStream(id, {
     onSnapshot: (snapshot) => {
       run.points = snapshot.history.slice(-MAX_POINTS);
-      run.batch = snapshot.job.trainer.batch_size || 1;
+      run.trainer = snapshot.job.trainer;
       run.status = snapshot.job.status;
       run.last = { ...snapshot.job.metrics, ...(snapshot.history.at(-1) || {}), ...snapshot.job };
       changed();
@@ -119,6 +132,8 @@ function follow(id, label) {
         run.last = { ...run.last, ...message };
       } else if (message.type === "status") {
         run.status = message.status;
+      } else if (message.type === "trainer") {
+        run.trainer = message.trainer;
       } else if (message.type === "error") {
         toast(message.message);
       }
@@ -138,21 +153,27 @@ function changed() {
   dirty = true;
 }
 
+/** Each run's label, told apart from the others' by what differs in their setups (runlabels.js). */
+function labels() {
+  const described = [...runs].map(([id, run]) => ({ id, name: run.label, spec: run.spec, trainer: run.trainer }));
+  return distinctLabels(described, catalogue, null, ["stop."]);
+}
+
 function draw(now) {
   if (dirty && now - lastDraw > REDRAW_MS) {
     dirty = false;
     lastDraw = now;
-    const curves = [...runs].map(([id, run]) => ({ id, label: run.label, points: run.points }));
-    const perStep = runs.size ? Math.max(...[...runs.values()].map((run) => run.batch)) : 1;
-    for (const [metric, chart] of Object.entries(charts)) chart.show(curves, metric, perStep);
-    showTable();
+    const named = labels();
+    const curves = [...runs].map(([id, run]) => ({ id, label: named.get(id), points: run.points }));
+    for (const [metric, chart] of Object.entries(charts)) chart.show(curves, metric, controls.view);
+    showTable(named);
   }
   for (const chart of Object.values(charts)) chart.draw();
   requestAnimationFrame(draw);
 }
 
-function showTable() {
-  const rows = [...runs].map(([id, run]) => {
+function showTable(named) {
+  const lines = [...runs].map(([id, run]) => {
     const last = run.last || {};
     const row = document.createElement("tr");
     row.dataset.id = id;
@@ -161,7 +182,7 @@ function showTable() {
     const swatch = document.createElement("span");
     swatch.className = "swatch";
     swatch.style.background = charts.loss.colorOf(id);
-    name.append(swatch, run.label);
+    name.append(swatch, named.get(id));
     const cells = [
       run.status || "…",
       count(last.examples_seen),
@@ -169,6 +190,7 @@ function showTable() {
       fixed(last.loss, 4),
       percent(last.train_accuracy),
       percent(last.test_accuracy),
+      trainerText(run.trainer, catalogue),
     ].map((text) => {
       const cell = document.createElement("td");
       cell.textContent = text;
@@ -176,10 +198,11 @@ function showTable() {
     });
     const measured = last.test_accuracy === undefined ? "" : measuredOn(testStep(last), last.test_examples, null, "test examples");
     cells[5].title = measured ? `measured at ${measured}` : "";
+    cells[6].title = trainerDetail(run.trainer, catalogue);
     row.append(name, ...cells);
     return row;
   });
-  $("results").tBodies[0].replaceChildren(...rows);
+  $("results").tBodies[0].replaceChildren(...lines);
   $("results-empty").hidden = runs.size > 0;
   const active = [...runs.values()].some((run) => RUNNING.includes(run.status));
   const resumable = [...runs.values()].some((run) => RESUMABLE.includes(run.status));
@@ -196,12 +219,22 @@ async function toggleAll() {
   for (const answer of answers) if (answer.status === "rejected") toast(answer.reason.message);
 }
 
+/** All three charts' curves as one CSV (long format: a metric column tells them apart). */
+function downloadCurves() {
+  const lines = Object.values(charts).flatMap((chart) => chart.rows());
+  if (!lines.length) {
+    toast("Nothing to download yet: press Compare.");
+    return;
+  }
+  downloadText(`netplay-trainers-${setup()?.id ?? "comparison"}.csv`, csvText(lines), "text/csv");
+}
+
 /** A reload shows the comparison this tab started, if its jobs are still there. */
 async function reattach() {
   for (const id of startedJobs()) {
     try {
       const job = await api.get(`/api/jobs/${id}`);
-      follow(id, job.name?.split(": ").at(-1) || id);
+      follow(id, job.name?.split(": ").at(-1) || id, job.spec);
     } catch {
       // deleted meanwhile: nothing to show
     }
@@ -209,8 +242,9 @@ async function reattach() {
 }
 
 async function init() {
+  controls.read(new URLSearchParams(location.hash.slice(1)));
   try {
-    presets = await api.get("/api/presets");
+    [presets, catalogue] = await Promise.all([api.get("/api/presets"), loadCatalogue()]);
   } catch (error) {
     toast(error.message);
     return;
@@ -220,6 +254,8 @@ async function init() {
 }
 
 $("setup").addEventListener("change", showSetup);
+$("add-trainer").addEventListener("click", () => trainerRows?.add($("add-method").value));
+controls.onDownload(downloadCurves);
 $("run").addEventListener("click", compare);
 $("toggle").addEventListener("click", () => toggleAll().catch((error) => toast(error.message)));
 requestAnimationFrame(draw);
