@@ -1,17 +1,19 @@
 // The ConvNet page's controller: wires the data/net/trainer forms, the job stream, the layer view,
 // the predictions and the drawing pad. The URL hash holds the state: #job=<id> or #dataset=<name>.
+// Nothing waits for a data set's preview but the words about it (and a net fitted to another set's
+// images): the preset's net fills the editor at once, the pad answers with the ready digit net as soon
+// as it exists, and a progress line says what is still loading.
 
 import { api, JobStream, showConnection, toast } from "./api.js";
 import { TrainingStats } from "./convstats.js";
 import { snapshotFigures } from "./figures.js";
-import {
-  adaptNet, fullImageSize, imageDatasets, preview, TrainerForm, trainerSummary, uploadDataset,
-} from "./convspec.js";
+import { adaptNet, imageDatasets, preview, TrainerForm, trainerSummary, uploadDataset } from "./convspec.js";
 import { DrawPad } from "./drawpad.js";
 import { LayerView } from "./layerviz.js";
 import { downloadJson, readJsonFile } from "./modelfile.js";
 import { renderConfusion, renderProbabilities, renderSamples } from "./predictions.js";
 import { tokenFor } from "./owners.js";
+import { ProgressLine } from "./progressline.js";
 import { ReadyNet } from "./readynet.js";
 import { rememberStarted, startedJobs, stopStarted } from "./startedjobs.js";
 import { UploadList } from "./uploads.js";
@@ -30,7 +32,7 @@ const state = {
   job: null, // id of the job on show
   formJob: null, // id of the job whose spec the forms show
   status: null,
-  jobImage: null, // {sx, sy, depth}: the full image size the job's dataset has
+  jobImage: null, // {sx, sy, depth}: the full image size the job's dataset has (its snapshot says)
   evalCount: 1, // images in the job's eval split (the sample control's range)
 };
 const pending = {}; // newest undrawn frame of each kind
@@ -40,8 +42,9 @@ let preset = null; // the ConvNetJS MNIST preset's spec
 const stats = new TrainingStats($("stats"), $("loss-chart"));
 const layerView = new LayerView($("layers-view"));
 const trainer = new TrainerForm($("trainer"));
-const ready = new ReadyNet($("ready-note")); // the pad's net until this page shows a job
-const pad = new DrawPad($("pad"), () => padTarget() && predictDrawing());
+const progress = new ProgressLine($("progress"));
+const ready = new ReadyNet($("ready-note"), (text) => progress.set("ready", text)); // the pad's net until this page shows a job
+const pad = new DrawPad($("pad"), () => predictDrawing());
 const intent = new PlayIntent(showError); // resumes the job after an unwatched pause (unwatched.js)
 const uploads = new UploadList({ list: $("uploads-list"), summary: $("uploads-summary") }, {
   onUse: (spec, label) => {
@@ -77,17 +80,28 @@ function datasetOption(spec, label) {
   return option;
 }
 
+/** Choose a data set: the preset's own takes the preset's net at once; another one gets the net
+ * fitted to its images when its preview comes (`keepNet`: the editor keeps its net either way). */
 async function chooseDataset(spec, { keepNet = false } = {}) {
   datasetOption(spec).selected = true;
   state.dataset = spec;
-  const body = await preview(spec);
+  const presetSet = JSON.stringify(spec) === JSON.stringify(preset.dataset);
+  if (!keepNet && presetSet) $("layers").value = formatLayers(preset.layers);
+  if (!state.job) writeHash();
+  $("dataset-info").textContent = "";
+  progress.set("dataset", `loading the ${spec.name} data set…`);
+  let body;
+  try {
+    body = await preview(spec);
+  } finally {
+    if (state.dataset === spec) progress.set("dataset", null);
+  }
   if (state.dataset !== spec) return; // another choice came after this one
   state.preview = body;
   const [sx, sy, depth] = body.input_shape;
   $("dataset-info").textContent = `${body.num_classes} classes (${body.class_names.join(", ")}); input ${sx}×${sy}×${depth}; ` +
     `${body.sizes.train} train, ${body.sizes.val} validation, ${body.sizes.test} test images`;
-  if (!keepNet) $("layers").value = formatLayers(adaptNet(preset.layers, body.input_shape, body.num_classes));
-  if (!state.job) writeHash();
+  if (!keepNet && !presetSet) $("layers").value = formatLayers(adaptNet(preset.layers, body.input_shape, body.num_classes));
 }
 
 /** The job spec of the forms, with `net`: {layers} from the editor or {model} from a file. */
@@ -176,6 +190,7 @@ function attach(jobId, playing = null) {
   writeHash();
   for (const id of ["predictions", "confusion"]) $(id).replaceChildren();
   for (const kind of Object.keys(pending)) delete pending[kind];
+  progress.set("job", `opening job ${jobId}…`);
   const handlers = { onSnapshot, onMessage, onFrame: queueFrame, onConnection: showConnection, onAccess: showAccess };
   stream = new JobStream(jobId, handlers, KINDS);
 }
@@ -186,7 +201,9 @@ async function onSnapshot(snapshot) {
     location.replace(jobPage(snapshot.dataset.kind, job.id)); // a 2D job or a painting: its page draws it
     return;
   }
-  const { n_test: test, n_val: val, n_train: train } = snapshot.dataset;
+  progress.set("job", null);
+  const { n_test: test, n_val: val, n_train: train, image_shape: [sx, sy, depth] } = snapshot.dataset;
+  state.jobImage = { sx, sy, depth };
   layerView.build(snapshot.layers);
   stats.setSplits({ test, val });
   stats.reset(history, snapshotFigures(snapshot));
@@ -202,7 +219,6 @@ async function onSnapshot(snapshot) {
   if (JSON.stringify(spec.dataset) !== JSON.stringify(state.dataset)) {
     await chooseDataset(spec.dataset, { keepNet: true }).catch(showError);
   }
-  state.jobImage = state.preview ? fullImageSize(state.preview) : null;
 }
 
 function onMessage(message) {
@@ -320,7 +336,9 @@ function padTarget() {
 async function predictDrawing() {
   const target = padTarget();
   if (!target) {
-    $("pad-result").textContent = "Start training (or open a job) first.";
+    $("pad-result").textContent = state.job
+      ? "The job is still opening: draw again in a moment."
+      : "The server's ready digit net is on its way: draw again in a moment, or start training.";
     return;
   }
   const { sx, sy, depth } = target.image;
@@ -352,7 +370,9 @@ function openFromHash() {
 }
 
 async function init() {
-  const [datasets, presets] = await Promise.all([imageDatasets(), api.get("/api/presets")]);
+  progress.set("setup", "loading the data sets and presets…");
+  const [datasets, presets] = await Promise.all([imageDatasets(), api.get("/api/presets")])
+    .finally(() => progress.set("setup", null));
   preset = presets.find((entry) => entry.id === "mnist").spec;
   for (const entry of datasets) {
     const spec = entry.name === preset.dataset.name ? preset.dataset : { name: entry.name };
@@ -362,7 +382,10 @@ async function init() {
   trainer.fill(preset.trainer);
   uploads.refresh().catch(showError);
   if (!openFromHash()) {
-    ready.start().catch(showError);
+    ready.start().catch((error) => {
+      ready.stop();
+      showError(error);
+    });
     const name = new URLSearchParams(location.hash.slice(1)).get("dataset");
     const entry = datasets.find((candidate) => candidate.name === name);
     await chooseDataset(entry && entry.name !== preset.dataset.name ? { name } : preset.dataset);

@@ -36,13 +36,6 @@ export function preview(datasetSpec) {
   return api.get(`/api/datasets/${encodeURIComponent(name)}/preview${suffix}`);
 }
 
-/** The full (uncropped) image size of a preview: {sx, sy, depth}; the drawing pad predicts at it. */
-export function fullImageSize(previewBody) {
-  const [, , depth] = previewBody.input_shape;
-  const [sy, sx] = previewBody.images[0].shape;
-  return { sx, sy, depth };
-}
-
 /** The window (and stride) nearest `preferred` that tiles a w x h input exactly, or 0 for none. */
 function fittingWindow(preferred, w, h) {
   const candidates = [preferred, 2, 3, 4].sort((a, b) => Math.abs(a - preferred) - Math.abs(b - preferred));

@@ -10,6 +10,7 @@ server's ready digit net, which is trained once before the first test (`ready_di
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -35,11 +36,10 @@ AS_TEACHER = {"authorization": f"Bearer {TEACHER}"}
 PAGE_PAUSE_WHEN_UNWATCHED = 1
 
 
-@pytest.fixture(scope="session")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The URL of a server started for this test session (fresh data dir, 2 job slots, page jobs
-    paused after `PAGE_PAUSE_WHEN_UNWATCHED` seconds without a viewer)."""
-    data_dir = tmp_path_factory.mktemp("netplay-data")
+@contextlib.contextmanager
+def serve(data_dir: Path) -> Iterator[str]:
+    """Run ``netplay serve`` on `data_dir` (2 job slots, page jobs paused after
+    `PAGE_PAUSE_WHEN_UNWATCHED` seconds without a viewer, the tests' teacher token); yields its URL."""
     env = {
         **os.environ,
         "NETPLAY_MAX_RUNNING_JOBS": "2",
@@ -59,6 +59,21 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         process.wait(timeout=10)
         process.stdout.close()
         process.stderr.close()
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The URL of the server every browser test shares (started once, on a fresh data dir)."""
+    with serve(tmp_path_factory.mktemp("netplay-data")) as url:
+        yield url
+
+
+@pytest.fixture
+def fresh_server(tmp_path: Path) -> Iterator[str]:
+    """The URL of a server of this test's own, on an empty data dir: what a first visitor meets (no
+    ready digit net made yet, no data set loaded)."""
+    with serve(tmp_path / "netplay-data") as url:
+        yield url
 
 
 # Seconds the ready digit net may take to reach its stop condition on a busy machine (it stops by

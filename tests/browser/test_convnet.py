@@ -276,3 +276,72 @@ def test_convnet_says_why_a_job_opened_by_its_link_paused(page: Page, live_serve
     page.click("#toggle")
     expect(page.locator("#job-status")).to_contain_text("running")
     expect(page.locator("#job-message")).to_be_hidden()
+
+
+# The page's main buttons: training, the model's save and load, and the pad's.
+MAIN_BUTTONS = (
+    "#start",
+    "#toggle",
+    "#save-model",
+    "#save-convnetjs",
+    "label[for='load-model']",
+    "#pad-predict",
+)
+
+
+def test_the_page_answers_while_the_data_set_preview_is_still_loading(
+    page: Page, live_server: str, ready_digits: dict
+) -> None:
+    held: list = []  # the MNIST preview requests, never answered while the test looks
+    page.route("**/api/datasets/mnist/preview*", lambda route: held.append(route))
+    page.set_viewport_size({"width": 1280, "height": 720})
+    page.goto(f"{live_server}/convnet")
+    expect(page.locator("#progress")).to_have_text("Loading the mnist data set…")
+    assert held  # the preview was asked for, and has not come
+    layers = json.loads(page.locator("#layers").input_value())  # the preset's net, at once
+    assert [layer["type"] for layer in layers] == ["input", "conv", "pool", "conv", "pool", "softmax"]
+    with page.expect_request(f"**/api/jobs/{ready_digits['id']}/predict"):
+        draw_a_stroke(page)  # the pad answers with the ready net, preview or not
+    expect(page.locator("#pad-result .prob-bars li")).to_have_count(10)
+    page.locator("#start").scroll_into_view_if_needed()
+    assert page.evaluate("scrollY") == 0  # the pad and the buttons are on the first screen
+    for selector in MAIN_BUTTONS:
+        box = page.locator(selector).bounding_box()
+        assert box["y"] >= 0 and box["y"] + box["height"] <= 720, selector
+    page.unroute_all(behavior="ignoreErrors")
+
+
+def test_on_a_phone_the_run_buttons_come_first_and_nothing_overflows(page: Page, live_server: str) -> None:
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"{live_server}/convnet")
+    expect(page.locator("#dataset-info")).to_contain_text("10 classes")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    for selector in MAIN_BUTTONS[:5]:  # Start, Pause and the model's buttons: before any panel
+        box = page.locator(selector).bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= 390 and box["y"] + box["height"] <= 844, selector
+    pad = page.locator("#pad-predict")
+    pad.scroll_into_view_if_needed()
+    box = pad.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= 390
+
+
+def test_a_first_visit_to_a_fresh_server_answers_at_once_and_says_what_is_loading(
+    page: Page, fresh_server: str
+) -> None:
+    page.goto(f"{fresh_server}/convnet")
+    progress = page.locator("#progress")
+    expect(progress).to_contain_text("ready digit net")  # asked for, queued or training: never silent
+    layers = json.loads(page.locator("#layers").input_value())
+    assert layers[-1] == {"type": "softmax", "num_classes": 10}
+    ready = eventually(lambda: httpx.get(f"{fresh_server}/api/ready/digits").json())
+    with page.expect_request(f"**/api/jobs/{ready['id']}/predict"):
+        draw_a_stroke(page)  # whether it has trained a step or not: its current weights answer
+    expect(page.locator("#pad-result .prob-bars li")).to_have_count(10)
+    live = (
+        r"The pad's ready digit net is (queued|training|resuming)\b.*: [\d.]+% test accuracy \(step [\d,]+\)"
+    )
+    expect(progress).to_have_text(
+        re.compile(live),
+        timeout=120_000,  # a fresh server loads MNIST in its worker, then trains: live accuracy at step 1
+    )
+    expect(progress).not_to_contain_text("data set")  # the preview came meanwhile
