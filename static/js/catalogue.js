@@ -18,6 +18,13 @@ export function loadCatalogue() {
   return loading;
 }
 
+/** A setting's value as the pages show it: tiny values in exponent form ("1e-6", not "0.000001"), ""
+ * for none. */
+export function settingText(value) {
+  if (value === null || value === undefined) return "";
+  return value !== 0 && Math.abs(value) < 1e-3 ? value.toExponential() : String(value);
+}
+
 /** A hyperparameter's name as tables show it ("lr", "batch", "momentum"). */
 export function shortName(name) {
   return SHORT[name] ?? name;
@@ -68,7 +75,7 @@ export function trainerText(trainer, catalogue) {
     const given = trainer[hyper.name];
     const value = given ?? hyper.default;
     if (!shared.has(hyper.name) || (given !== null && given !== undefined) || value !== hyper.default) {
-      parts.push(`${shortName(hyper.name)} ${value}`);
+      parts.push(`${shortName(hyper.name)} ${settingText(value)}`);
     }
   }
   return parts.join(" · ");
@@ -77,6 +84,6 @@ export function trainerText(trainer, catalogue) {
 /** Every setting a trainer trains with, defaults included, for a title: "sgd: learning_rate 0.01, ...". */
 export function trainerDetail(trainer, catalogue) {
   const { method, ...settings } = effectiveTrainer(trainer, catalogue);
-  const listed = Object.entries(settings).map(([name, value]) => `${name} ${value}`).join(", ");
+  const listed = Object.entries(settings).map(([name, value]) => `${name} ${settingText(value)}`).join(", ");
   return listed ? `${method}: ${listed}` : method;
 }

@@ -82,7 +82,7 @@ export class CompareChart {
    * @param {object} options the LineChart's (yMin, yMax, format)
    */
   constructor(canvas, legend, options = {}) {
-    this.chart = new LineChart(canvas, [], options);
+    this.chart = new LineChart(canvas, [], { fitWidth: true, ...options });
     this.legend = legend;
     this.colors = new Map(); // job id -> colour, kept while the job stays selected
     this.curves = []; // [{id, label, measured}] as last shown

@@ -72,8 +72,10 @@ export class LineChart {
    * @param {HTMLCanvasElement} canvas
    * @param {{key: string, label: string, color: string}[]} series
    * @param {{yMin?: number, yMax?: number, format?: (v: number) => string, xName?: string,
-   *   xFormat?: (x: number) => string, smoothing?: number, logX?: boolean, logY?: boolean}} options
-   *   `xName` names x in the readout ("step"), `smoothing` is the moving average's weight (0: none)
+   *   xFormat?: (x: number) => string, smoothing?: number, logX?: boolean, logY?: boolean,
+   *   fitWidth?: boolean}} options `xName` names x in the readout ("step"), `smoothing` is the moving
+   *   average's weight (0: none), `fitWidth` draws at the width the canvas is shown at (a phone's
+   *   narrow chart keeps readable labels instead of a wide drawing scaled down)
    */
   constructor(canvas, series, options = {}) {
     this.canvas = canvas;
@@ -170,6 +172,11 @@ export class LineChart {
 
   /** Redraw if anything changed (call from requestAnimationFrame). */
   draw() {
+    const shown = Math.round(this.canvas.clientWidth);
+    if (this.options.fitWidth && shown > 0 && shown !== this.canvas.width) {
+      this.canvas.width = shown;
+      this.dirty = true;
+    }
     if (!this.dirty) return;
     this.dirty = false;
     const { canvas } = this;
@@ -199,7 +206,7 @@ export class LineChart {
       }
       this.stroke(ctx, lines[key], "shown", sx, sy);
     }
-    if (this.hover !== null) this.drawReadout(ctx, lines, sx);
+    if (this.hover !== null) this.drawReadout(ctx, lines, sx, sy);
   }
 
   stroke(ctx, line, field, sx, sy) {
@@ -249,27 +256,31 @@ export class LineChart {
     Object.assign(this.canvas.dataset, { xTicks: xLabels.join(" | "), yTicks: yLabels.join(" | ") });
   }
 
-  drawReadout(ctx, lines, sx) {
-    let nearest = null;
-    for (const line of Object.values(lines)) {
-      for (const point of line) {
-        if (nearest === null || Math.abs(sx(point.x) - this.hover) < Math.abs(sx(nearest.x) - this.hover)) nearest = point;
-      }
-    }
-    if (!nearest) return;
+  /** The hover readout: a line at the drawn point nearest the pointer, and each series' value at its
+   * own nearest point (runs are measured at different x), marked by a dot. */
+  drawReadout(ctx, lines, sx, sy) {
+    const distance = (point) => Math.abs(sx(point.x) - this.hover);
+    const picks = this.series.map((series) => ({
+      series,
+      point: lines[series.key].reduce((best, point) => (best === null || distance(point) < distance(best) ? point : best), null),
+    })).filter(({ point }) => point);
+    if (!picks.length) return;
+    const nearest = picks.reduce((best, pick) => (distance(pick.point) < distance(best.point) ? pick : best)).point;
     const x = sx(nearest.x);
     ctx.strokeStyle = "#1d2430";
     ctx.beginPath();
     ctx.moveTo(x, PAD.top);
     ctx.lineTo(x, this.canvas.height - PAD.bottom);
     ctx.stroke();
-    const at = nearest.point.x;
-    const texts = [`${this.options.xName ?? "step"} ${this.xText(at)}`];
     const smoothed = (this.options.smoothing ?? 0) > 0;
-    for (const { key, label } of this.series) {
-      const point = lines[key].find((candidate) => candidate.point.x === at)?.point;
-      if (!point) continue;
-      texts.push(smoothed ? `${label} ${point.shown.toPrecision(4)} (raw ${point.raw.toPrecision(4)})` : `${label} ${point.raw.toPrecision(4)}`);
+    const texts = [`${this.options.xName ?? "step"} ${this.xText(nearest.point.x)}`];
+    for (const { series, point } of picks) {
+      ctx.fillStyle = series.color;
+      ctx.beginPath();
+      ctx.arc(sx(point.x), sy(point.shown), 3, 0, 2 * Math.PI);
+      ctx.fill();
+      const { shown, raw } = point.point;
+      texts.push(smoothed ? `${series.label} ${shown.toPrecision(4)} (raw ${raw.toPrecision(4)})` : `${series.label} ${raw.toPrecision(4)}`);
     }
     ctx.font = "11px system-ui";
     const width = Math.max(...texts.map((line) => ctx.measureText(line).width)) + 8;

@@ -4,7 +4,7 @@
 // momentum and momentum 0.9 are the same), the seed, the data set's parameters, the layers, the stop
 // condition. Runs whose setups are the same say their job id.
 
-import { effectiveTrainer, methodEntry, shortName, usedHypers } from "./catalogue.js";
+import { effectiveTrainer, methodEntry, settingText, shortName, usedHypers } from "./catalogue.js";
 
 const LOSS_LAYERS = ["softmax", "svm", "regression"];
 
@@ -38,7 +38,7 @@ function fields(run, catalogue, datasets) {
   put("trainer.method", trainer.method, trainer.method);
   const used = usedHypers(methodEntry(catalogue, trainer.method)).map((hyper) => hyper.name);
   for (const name of used.length ? used : Object.keys(trainer).filter((key) => key !== "method")) {
-    if (trainer[name] !== null && trainer[name] !== undefined) put(`trainer.${name}`, trainer[name], `${shortName(name)} ${trainer[name]}`);
+    if (trainer[name] !== null && trainer[name] !== undefined) put(`trainer.${name}`, trainer[name], `${shortName(name)} ${settingText(trainer[name])}`);
   }
   for (const [name, value] of Object.entries(datasetParams(spec.dataset ?? {}, datasets))) {
     put(`dataset.${name}`, value, name === "name" ? String(value) : `${name} ${JSON.stringify(value)}`);

@@ -3,7 +3,7 @@
 // sgd, ro and eps for adadelta...). The columns, defaults and ranges come from the engine's catalogue
 // (GET /api/catalogue); a blank box trains with the method's default.
 
-import { methodEntry, usedHypers } from "./catalogue.js";
+import { methodEntry, settingText, usedHypers } from "./catalogue.js";
 
 /** The range a hyperparameter must lie in, in words: "in [0, 1)", "≥ 1". */
 function rangeText(hyper) {
@@ -12,12 +12,6 @@ function rangeText(hyper) {
   if (low && high) return `in ${low}, ${high}`;
   if (low) return `${hyper.open_low ? ">" : "≥"} ${hyper.low}`;
   return high ? `${hyper.open_high ? "<" : "≤"} ${hyper.high}` : "any number";
-}
-
-/** A setting as its box shows it: tiny values in exponent form ("1e-6", not "0.000001"), "" for none. */
-function settingText(value) {
-  if (value === null || value === undefined) return "";
-  return value !== 0 && Math.abs(value) < 1e-3 ? value.toExponential() : String(value);
 }
 
 /** Why `value` (a number) is not a valid `hyper`, or "" when it is. */

@@ -147,3 +147,14 @@ def test_edited_and_added_rows_train_with_their_own_settings_told_apart_and_expo
     assert {row["run"] for row in rows} == {item.inner_text() for item in legend.all()}
     for row in rows:  # against examples seen by default: each row has all three x values
         assert int(row["examples_seen"]) > 0 and int(row["step"]) > 0 and float(row["seconds"]) >= 0
+
+
+def test_on_a_phone_the_trainer_rows_scroll_and_the_page_does_not(page: Page, live_server: str) -> None:
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"{live_server}/trainers")
+    expect(page.locator("#trainer-rows tbody tr")).to_have_count(7)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    assert page.locator("#trainer-rows").evaluate("(table) => table.parentElement.scrollWidth > 390")
+    for selector in ("#run", "#download-csv", "#add-trainer"):
+        box = page.locator(selector).bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= 390, selector
