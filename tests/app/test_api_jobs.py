@@ -20,6 +20,7 @@ from fastapi.testclient import TestClient
 from app.presets import list_presets
 from engine.demo_nets import CLASSIFY2D_TRAINER
 from tests.app.conftest import ON_BOTH_EXECUTORS
+from tests.extras import require
 
 Spec = dict[str, Any]
 Job = dict[str, Any]
@@ -110,7 +111,9 @@ def test_get_job_shows_measured_progress_and_metric_history_grows(
     assert later[: len(first)] == first
 
 
+@pytest.mark.slow  # 11 s alone
 def test_every_preset_is_accepted(make_client: Callable[..., TestClient]) -> None:
+    require("data")  # the MNIST presets
     client = make_client(max_running_jobs=1)
     response = client.get("/api/presets")
     assert response.status_code == 200
@@ -127,6 +130,7 @@ def test_every_preset_is_accepted(make_client: Callable[..., TestClient]) -> Non
 def test_the_trainer_comparison_preset_lists_convnetjs_s_seven_trainers_each_accepted(
     client: TestClient,
 ) -> None:
+    require("data")  # its MNIST net
     comparison = next(preset for preset in client.get("/api/presets").json() if preset.get("trainers"))
     labels = [entry["label"] for entry in comparison["trainers"]]
 

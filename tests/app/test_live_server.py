@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 from websockets.sync.client import connect
 
 from app.store import JobStore
@@ -136,6 +137,7 @@ def worker_pids(server: subprocess.Popen, processes: Any) -> list[int]:
     return processes.children(fork_server)
 
 
+@pytest.mark.slow  # 4 s alone
 def test_a_worker_killed_mid_training_loses_no_job(tmp_path: Path, processes: Any) -> None:
     """SIGKILL one of two workers while four jobs train: its two jobs go on from their checkpoints on
     the workers left, say so, and every job completes; no viewer ever sees a step go backwards."""
@@ -206,6 +208,7 @@ def test_graceful_shutdown_marks_running_jobs_interrupted(tmp_path: Path) -> Non
 STALLED_FRAMES = 400
 
 
+@pytest.mark.slow  # 15 s alone
 def test_a_stalled_viewer_does_not_block_training_or_other_viewers(tmp_path: Path) -> None:
     with running_server(tmp_path) as (_, url):
         job_id = httpx.post(f"{url}/api/jobs", json=rings_spec()).json()["id"]
@@ -268,6 +271,7 @@ def test_a_body_that_never_arrives_is_given_up_and_connections_are_capped(tmp_pa
     assert again
 
 
+@pytest.mark.slow  # 4.7 s alone
 def test_viewers_and_clients_that_vanish_leave_no_traceback(tmp_path: Path) -> None:
     """Every way a client can go away mid-conversation is a normal event: nothing in the server's log."""
     log = tmp_path / "server.log"

@@ -17,6 +17,7 @@ from app.frames import decode_frame
 from app.main import create_app
 from app.settings import Settings
 from engine.demo_nets import CLASSIFY2D_LAYERS
+from tests.extras import require
 
 DEADLINE = 30.0
 
@@ -202,6 +203,7 @@ def test_image_jobs_stream_activations_filters_samples_and_confusion(stream_clie
 def test_the_autoencoder_preset_streams_codes_and_reconstructions_and_predicts_images(
     stream_client: TestClient,
 ) -> None:
+    require("data")  # the preset's MNIST
     preset = next(entry for entry in stream_client.get("/api/presets").json() if entry["id"] == "autoencoder")
     spec = {**preset["spec"], "dataset": {**preset["spec"]["dataset"], "n_samples": 300}}
     job_id = create(stream_client, spec)
