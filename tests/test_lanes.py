@@ -90,3 +90,11 @@ def test_under_require_all_every_skip_fails_and_an_expected_failure_stays(
             "*NETPLAY_REQUIRE_ALL=1 (CI installs everything), but this skipped*Chromium not found*",
         ]
     )
+
+
+def test_every_test_folder_is_a_package() -> None:
+    """Without its ``__init__.py`` a folder's modules are imported by their bare names, and one named
+    like a module of another folder stops the whole suite from collecting (tests/__init__.py)."""
+    tests = Path(__file__).resolve().parent
+    folders = {path.parent for path in tests.rglob("test_*.py") if "node_modules" not in path.parts}
+    assert sorted(str(folder) for folder in folders if not (folder / "__init__.py").exists()) == []
