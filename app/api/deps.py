@@ -9,7 +9,7 @@ from fastapi import Depends, Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from app.jobs.manager import JobManager
-from app.owners import check_owner
+from app.owners import check_owner, is_teacher
 from app.quotas import Client
 from app.ready import ReadyNets
 from app.settings import Settings
@@ -58,3 +58,13 @@ def owner_check(
 
 
 OwnerOnly = Annotated[None, Depends(owner_check)]
+
+
+def teacher_check(
+    settings: AppSettings, credentials: Annotated[HTTPAuthorizationCredentials | None, Security(bearer)]
+) -> bool:
+    """Whether the request carries the teacher's token."""
+    return is_teacher(credentials.credentials if credentials is not None else None, settings.admin_token)
+
+
+ByTeacher = Annotated[bool, Depends(teacher_check)]

@@ -10,7 +10,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request, Response, status
 
-from app.api.deps import AppSettings, Manager, OwnerOnly, RequestClient
+from app.api.deps import AppSettings, ByTeacher, Manager, OwnerOnly, RequestClient
 from app.checks import SpecInvalid, check_job_spec
 from app.errors import errors
 from app.jobs.inference import job_model, predict
@@ -111,10 +111,10 @@ def pause_job(job_id: str, manager: Manager, _: OwnerOnly) -> JobOut:
 
 
 @router.post("/{job_id}/resume", response_model=JobOut, responses=errors(403, 404, 409, 429))
-def resume_job(job_id: str, manager: Manager, _: OwnerOnly, request: Request) -> JobOut:
+def resume_job(job_id: str, manager: Manager, _: OwnerOnly, teacher: ByTeacher, request: Request) -> JobOut:
     """Resume a paused job, or an interrupted one from its last checkpoint (queued if no slot is free);
-    it must fit its creator's share of jobs training at once."""
-    check_resume(request.app.state.quota, manager.get(job_id), manager.live_jobs)
+    it must fit its creator's share of jobs training at once, unless the teacher resumes it."""
+    check_resume(request.app.state.quota, manager.get(job_id), manager.live_jobs, teacher=teacher)
     manager.resume(job_id)
     return _out(manager, job_id)
 

@@ -36,7 +36,7 @@ from app.hub import Hub, Subscriber, encode_message
 from app.jobs.manager import JobManager, JobNotFound
 from app.jobs.snapshot import snapshot
 from app.jobs.states import JobConflict
-from app.owners import Forbidden, bearer_token, check_owner, may_change
+from app.owners import Forbidden, bearer_token, check_owner, is_teacher, may_change
 from app.quotas import TooMany, check_resume
 from app.spec import TrainerChange, WeightChange
 from app.visuals.producer import FRAME_KINDS as PRODUCER_KINDS
@@ -146,7 +146,8 @@ async def _receive_controls(
                 check_owner(job_id, owner_hash, token, admin_token)
                 if message["type"] == "resume":
                     record = await run_in_threadpool(manager.get, job_id)
-                    check_resume(websocket.app.state.quota, record, manager.live_jobs)
+                    teacher = is_teacher(token, admin_token)
+                    check_resume(websocket.app.state.quota, record, manager.live_jobs, teacher=teacher)
                 await run_in_threadpool(_apply_control, manager, job_id, subscriber.id, message)
         except (SpecInvalid, JobConflict, JobNotFound, Forbidden, TooMany, ValueError) as error:
             subscriber.put(encode_message({"type": "error", "message": _message(error)}))
@@ -159,6 +160,8 @@ def _parse(text: str | None) -> dict[str, Any]:
         message = json.loads(text)
     except ValueError:
         raise ValueError("control messages must be JSON objects") from None
+    except RecursionError:  # json gives up on deep nesting this way, not with a ValueError
+        raise ValueError("control messages must be JSON objects (nested too deeply)") from None
     if not isinstance(message, dict) or message.get("type") not in CONTROL_TYPES:
         raise ValueError(f"type must be one of {', '.join(CONTROL_TYPES)}")
     return message

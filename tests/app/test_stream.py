@@ -362,3 +362,13 @@ def test_a_viewer_whose_stream_cannot_start_is_counted_out(
         time.sleep(0.02)
     assert (error["status"], closed.value.code) == (409, 4409)
     assert error["message"] == "dataset: file: no file 'x.npz' in the data dir"
+
+
+def test_deeply_nested_json_gets_an_error_and_the_socket_stays_open(stream_client: TestClient) -> None:
+    job_id = create(stream_client, rings_spec())
+    with stream_client.websocket_connect(f"/api/jobs/{job_id}/stream?kinds=") as ws:
+        ws.receive_text()
+        ws.send_text("[" * 100_000 + "]" * 100_000)
+        assert first(ws, "error")["message"] == "control messages must be JSON objects (nested too deeply)"
+        ws.send_text('{"type": "pause"}')  # still open, and still listening
+        assert first(ws, "status", lambda body: body["status"] == "paused")
