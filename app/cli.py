@@ -63,6 +63,7 @@ def serve(settings: Settings) -> int:
     so the printed port is the real one (also with ``--port 0``) and opening it at once works."""
     import uvicorn
 
+    from app.connections import ConnectionGuard, protocols
     from app.main import create_app
 
     try:
@@ -96,11 +97,21 @@ def serve(settings: Settings) -> int:
     print(
         f"netplay is running: open http://{shown}:{port}/  (API docs: http://{shown}:{port}/docs)", flush=True
     )
+    guard = ConnectionGuard(
+        settings.max_connections_per_address, settings.head_timeout_seconds, settings.trusted_proxy_list
+    )
+    http, ws = protocols(guard)
     config = uvicorn.Config(
         create_app(settings),
         log_level="warning",
+        http=http,  # each address's share of the sockets, and the request-head deadline (app.connections)
+        ws=ws,
         ws_per_message_deflate=False,  # it compressed every frame once per viewer
         limit_concurrency=settings.max_connections,
+        # uvicorn believes X-Forwarded-For from loopback by default: any local client could then be
+        # any address. Only the proxies named are believed.
+        proxy_headers=bool(settings.trusted_proxy_list),
+        forwarded_allow_ips=settings.trusted_proxy_list,
     )
     # uvicorn re-raises Ctrl-C after its clean shutdown; the shutdown is what matters.
     with contextlib.suppress(KeyboardInterrupt):

@@ -40,7 +40,8 @@ MEANINGS = {
     409: "The job's state does not allow it now; the detail says why.",
     413: "The request body is over the limit.",
     415: "A request that changes something must send a JSON body.",
-    429: "This client went past a limit (jobs a minute, jobs training at once).",
+    429: "This client went past a limit (jobs a minute, jobs training at once, jobs kept, connections "
+    "of one address).",
     503: "The server holds as many connections as it allows (NETPLAY_MAX_CONNECTIONS): try again.",
 }
 
@@ -56,14 +57,15 @@ def errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
 
 
 def document_common_errors(router: APIRouter) -> None:
-    """Add to each route's OpenAPI responses the statuses answered before the route runs: 400 and 503
-    anywhere (app.security's Host check, uvicorn's connection cap); for requests that change something,
+    """Add to each route's OpenAPI responses the statuses answered before the route runs: 400, 429 and
+    503 anywhere (app.security's Host check, app.connections' share of one address, uvicorn's connection
+    cap); for requests that change something,
     403 (another site), 408 and 413 (app.limits) and 415 (a body that is not JSON, except the multipart
     upload). Call it before the router is included."""
     for route in router.routes:
         if not isinstance(route, APIRoute):
             continue
-        statuses = [400, 503]
+        statuses = [400, 429, 503]
         if not route.methods <= SAFE_METHODS:
             statuses += [403, 408, 413] + ([] if route.path in MULTIPART_ROUTES else [415])
         route.responses = {**errors(*statuses), **route.responses}

@@ -54,7 +54,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.quota = CreationQuota(settings)
     app.state.uploads = UploadSpace(settings.uploads_dir, settings.max_uploads_bytes)
     add_error_handlers(app)
-    app.add_middleware(BodyLimits, max_bytes=settings.max_upload_bytes, timeout=settings.body_timeout_seconds)
+    app.add_middleware(
+        BodyLimits,
+        max_bytes=settings.max_upload_bytes,
+        timeout=settings.body_timeout_seconds,
+        deadline=settings.body_deadline_seconds,
+    )
     app.add_middleware(SiteGuard, allowed_hosts=settings.host_allow_list)  # outermost: checked first
     for module in (jobs, stream, datasets, presets, catalogue, ready, access, pages):
         document_common_errors(module.router)  # the same every time: a second app changes nothing
