@@ -83,7 +83,18 @@ class Settings(BaseSettings):
         ge=1,
         description="One address may use this many clients' limits (a class behind one school NAT).",
     )
-    max_stored_jobs: int = Field(500, ge=1)
+    max_stored_jobs: int = Field(
+        500,
+        ge=1,
+        description="Jobs the server keeps; past it, a new job first deletes finished jobs and then paused "
+        "ones, oldest first (never one training, queued, watched or marked keep).",
+    )
+    max_stored_jobs_per_client: int = Field(
+        50,
+        ge=1,
+        description="Jobs one client (a page, or an address: clients_per_address times this) keeps; past "
+        "it, its own oldest finished or paused job makes room, so no client fills the store.",
+    )
     max_layers: int = Field(40, ge=2, description="Layer definitions per net (before desugaring).")
     max_neurons: int = Field(2048, ge=1, description="Neurons of one fc layer, filters of one conv layer.")
     max_parameters: int = Field(2_000_000, ge=1)

@@ -194,10 +194,18 @@ class JobStore:
             ).fetchall()
         return [_record(row) for row in rows], total
 
-    def count(self) -> int:
-        """How many jobs are stored."""
+    def count(self, address: str | None = None, client: str | None = None) -> int:
+        """How many jobs are stored (created from `address`, and by the page `client`, when given)."""
+        where, args = _owned(address, client)
         with self._lock:
-            return self._db.execute("SELECT COUNT(*) FROM jobs").fetchone()[0]
+            return self._db.execute(f"SELECT COUNT(*) FROM jobs WHERE {where}", args).fetchone()[0]
+
+    def held(self, address: str | None = None, client: str | None = None) -> list[tuple[str, str, bool]]:
+        """(id, status, marked keep) of every stored job (of `address` and `client`, when given)."""
+        where, args = _owned(address, client)
+        query = f"SELECT id, status, COALESCE(json_extract(spec, '$.keep'), 0) FROM jobs WHERE {where}"
+        with self._lock:
+            return [(row[0], row[1], bool(row[2])) for row in self._db.execute(query, args)]
 
     def update(self, job_id: str, **changes: Any) -> None:
         """Change some of a job's columns (`UPDATABLE`); `updated` is set to now."""
@@ -289,22 +297,24 @@ class JobStore:
         with self._lock:
             self._db.execute("DELETE FROM uploads WHERE file = ?", (file,))
 
-    def removable(self, count: int, spared: set[str]) -> list[str]:
-        """Up to `count` jobs that may be deleted to make room, in the order to delete them: finished
-        jobs, oldest first, then paused or interrupted jobs a page started (those with a
-        ``pause_when_unwatched``), longest at rest first. Never a job marked ``keep``, never one in
-        `spared`; queued and running jobs are never candidates."""
+    def removable(
+        self, count: int, spared: set[str], address: str | None = None, client: str | None = None
+    ) -> list[str]:
+        """Up to `count` jobs that may be deleted to make room (of `address` and `client`, when given),
+        in the order to delete them: finished jobs, oldest first, then paused or interrupted jobs,
+        longest at rest first. Never a job marked ``keep``, never one in `spared` (watched, or in
+        use); queued and running jobs are never candidates."""
         chosen: list[str] = []
-        not_kept = "COALESCE(json_extract(spec, '$.keep'), 0) = 0"
-        page_job = "json_extract(spec, '$.pause_when_unwatched') IS NOT NULL"
+        owned, args = _owned(address, client)
+        not_kept = f"COALESCE(json_extract(spec, '$.keep'), 0) = 0 AND {owned}"
         queries = (
             f"SELECT id FROM jobs WHERE status IN {FINISHED_SQL} AND {not_kept} ORDER BY updated, seq",
-            f"SELECT id FROM jobs WHERE status IN ('paused', 'interrupted') AND {not_kept} AND {page_job} "
+            f"SELECT id FROM jobs WHERE status IN ('paused', 'interrupted') AND {not_kept} "
             "ORDER BY updated, seq",
         )
         with self._lock:
             for query in queries:
-                for (job_id,) in self._db.execute(query):
+                for (job_id,) in self._db.execute(query, args):
                     if len(chosen) == count:
                         return chosen
                     if job_id not in spared:
@@ -324,6 +334,14 @@ class JobStore:
         with self._lock:
             rows = self._db.execute("SELECT id FROM jobs WHERE status = ? ORDER BY seq", (status,))
             return [row[0] for row in rows]
+
+
+def _owned(address: str | None, client: str | None) -> tuple[str, tuple[str, ...]]:
+    """An SQL condition (and its arguments) for the jobs created from `address` by the page `client`
+    (either None: any)."""
+    conditions = [(column, value) for column, value in (("address", address), ("client", client)) if value]
+    where = " AND ".join(f"{column} = ?" for column, _ in conditions) or "1"
+    return where, tuple(value for _, value in conditions)
 
 
 def _record(row: sqlite3.Row) -> JobRecord:

@@ -147,7 +147,7 @@ class JobManager:
         table = self.table
         with table.lock:
             spared = set(table.jobs) | table.viewers.watched()
-            make_room(self.store, self.settings.max_stored_jobs, spared, self.delete)
+            make_room(self.store, self.settings, client, spared, self.delete)
             self.store.insert(record)
             if not paused:
                 table.jobs[record.id] = new_live_job(record, checked, self.settings)
