@@ -14,12 +14,12 @@ from typing import Any, TextIO
 from pydantic import ValidationError
 
 from app.checks import SpecInvalid, check_job_spec
+from app.database import DatabaseDamaged, DatabaseReadOnly, check_database
 from app.jobs.runs import start_run, stop_conditions
 from app.presets import list_presets
 from app.security import LOOPBACK
 from app.settings import Settings
 from app.spec import JobSpec
-from app.store import DatabaseDamaged, check_database
 from engine.training import Diverged, StopConditions, TrainingRun
 
 SLICE_SECONDS = 0.2
@@ -67,12 +67,12 @@ def serve(settings: Settings) -> int:
     from app.main import create_app
 
     try:
-        note = check_database(settings.database_path)
-    except DatabaseDamaged as error:
+        database = check_database(settings.database_path)
+    except (DatabaseDamaged, DatabaseReadOnly) as error:
         print(f"netplay: {error}", file=sys.stderr)
         return 2
-    if note is not None:
-        print(f"netplay: {note}", file=sys.stderr, flush=True)
+    if database.note is not None:
+        print(f"netplay: {database.note}", file=sys.stderr, flush=True)
     if settings.executor == "ray" and (problem := join_cluster(settings)) is not None:
         print(f"netplay: {problem}", file=sys.stderr)
         return 2
@@ -102,7 +102,7 @@ def serve(settings: Settings) -> int:
     )
     http, ws = protocols(guard)
     config = uvicorn.Config(
-        create_app(settings),
+        create_app(settings, read_only=database.read_only),
         log_level="warning",
         http=http,  # each address's share of the sockets, and the request-head deadline (app.connections)
         ws=ws,

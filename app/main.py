@@ -24,13 +24,14 @@ from app.store import JobStore
 from app.uploads import UploadSpace
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
-    """A netplay server with `settings` (default: from NETPLAY_* environment variables)."""
+def create_app(settings: Settings | None = None, *, read_only: bool = False) -> FastAPI:
+    """A netplay server with `settings` (default: from NETPLAY_* environment variables); `read_only`:
+    nothing is written (the disk was full at start, app.database)."""
     settings = settings or get_settings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        store = JobStore(settings.database_path)
+        store = JobStore(settings.database_path, read_only=read_only)
         hub = Hub()
         manager = JobManager(settings, store, hub)
         app.state.settings, app.state.store, app.state.hub, app.state.manager = settings, store, hub, manager

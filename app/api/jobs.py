@@ -77,13 +77,14 @@ def list_jobs(
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> JobPage:
-    """Jobs newest first, optionally only those in one status."""
-    records, total = manager.list(status_filter, limit, offset)
+    """Jobs newest first, optionally only those in one status; a stored job that cannot be read is
+    left out and counted in ``unreadable``."""
+    records, total, unreadable = manager.list(status_filter, limit, offset)
     items = [
         JobOut.from_record(record, manager.queue_position(record.id), manager.node(record.id))
         for record in records
     ]
-    return JobPage(items=items, total=total, limit=limit, offset=offset)
+    return JobPage(items=items, total=total, limit=limit, offset=offset, unreadable=unreadable)
 
 
 @router.get("/{job_id}", response_model=JobDetail, responses=errors(404))

@@ -14,6 +14,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
+
 from app.checks import CheckedJob, SpecInvalid, check_job_spec, load_dataset
 from app.history import MetricHistory
 from app.jobs.executor import DatasetRef
@@ -64,8 +66,15 @@ def new_live_job(record: JobRecord, checked: CheckedJob, settings: Settings) -> 
 
 def load_live_job(record: JobRecord, store: JobStore, settings: Settings) -> LiveJob:
     """A stored job in memory again, with its history and last checkpoint. Raises SpecInvalid when its
-    spec no longer passes the server's checks (a deleted upload, lowered limits)."""
-    checked = check_job_spec(JobSpec.model_validate(record.spec), settings)
+    spec no longer passes the server's checks (a deleted upload, lowered limits, a field this version
+    does not know)."""
+    try:
+        spec = JobSpec.model_validate(record.spec)
+    except ValidationError as error:
+        first = error.errors()[0]
+        where = ".".join(str(part) for part in first["loc"])
+        raise SpecInvalid(("body", *first["loc"]), f"its stored spec's {where}: {first['msg']}") from None
+    checked = check_job_spec(spec, settings)
     job = new_live_job(record, checked, settings)
     job.progress = dict(record.progress)
     job.history = MetricHistory(settings.history_points, store.history(record.id))

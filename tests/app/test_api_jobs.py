@@ -164,7 +164,7 @@ def test_list_jobs_filters_by_status_and_pages_newest_first(
     assert [job["queue_position"] for job in queued.json()["items"]] == [2, 1]
     assert queued.json()["total"] == 2
     assert [job["id"] for job in running.json()["items"]] == [ids[0]]
-    assert completed.json() == {"items": [], "total": 0, "limit": 50, "offset": 0}
+    assert completed.json() == {"items": [], "total": 0, "limit": 50, "offset": 0, "unreadable": 0}
 
 
 def test_list_jobs_rejects_an_unknown_status_filter(client: TestClient) -> None:
