@@ -153,15 +153,7 @@ async def _receive_controls(
                     teacher = is_teacher(token, admin_token)
                     check_resume(websocket.app.state.quota, record, manager.live_jobs, teacher=teacher)
                 await run_in_threadpool(_apply_control, manager, job_id, subscriber.id, message)
-        except (
-            SpecInvalid,
-            JobConflict,
-            JobNotFound,
-            Forbidden,
-            TooMany,
-            StoreUnwritable,
-            ValueError,
-        ) as error:
+        except REFUSALS as error:
             subscriber.put(encode_message({"type": "error", "message": _message(error)}))
 
 
