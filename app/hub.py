@@ -28,6 +28,11 @@ from typing import Any
 Outgoing = str | bytes
 
 
+def encode_message(message: dict[str, Any]) -> str:
+    """A JSON message as the viewers get it: compact (no spaces after separators), encoded once."""
+    return json.dumps(message, separators=(",", ":"))
+
+
 @dataclass(frozen=True)
 class Watch:
     """Who watches a job: `seq` orders the counts; `kinds` is the union of the frame kinds its
@@ -80,7 +85,7 @@ class Subscriber:
             await self._wake.wait()
         batch: list[Outgoing] = []
         if self._dropped:
-            batch.append(json.dumps({"type": "lagged", "dropped": self._dropped}))
+            batch.append(encode_message({"type": "lagged", "dropped": self._dropped}))
             self._dropped = 0
         batch.extend(self._events)
         batch.extend(self._frames.values())
@@ -136,7 +141,7 @@ class Hub:
     def publish(self, job_id: str, message: Outgoing | dict[str, Any], frame_key: str | None = None) -> None:
         """Send `message` (a dict is serialised once for all viewers) to every viewer of `job_id`."""
         if isinstance(message, dict):
-            message = json.dumps(message)
+            message = encode_message(message)
         for subscriber in list(self._subscribers.get(job_id, {}).values()):
             if frame_key is None or subscriber.kinds is None or frame_key in subscriber.kinds:
                 subscriber.put(message, frame_key)
@@ -145,10 +150,10 @@ class Hub:
         """Send `message` to one viewer only (the answer to its own control message)."""
         subscriber = self._subscribers.get(job_id, {}).get(subscriber_id)
         if subscriber is not None:
-            subscriber.put(json.dumps(message))
+            subscriber.put(encode_message(message))
 
     def close_job(self, job_id: str, message: dict[str, Any]) -> None:
         """Send a last message to every viewer of `job_id` and close their queues (job deleted)."""
         for subscriber in self._subscribers.pop(job_id, {}).values():
-            subscriber.put(json.dumps(message))
+            subscriber.put(encode_message(message))
             subscriber.close()

@@ -3,8 +3,9 @@
 `server()` starts ``netplay serve`` on a free loopback port with a throwaway data dir and the teacher's
 token `TEACHER` (its requests send `AS_TEACHER` to change any job); `workers("ray")` first starts a
 local 3-node Ray cluster for it to train on (app.jobs.ray_local) and names each node's processes;
-`tree_rss` sums
-the resident memory of the server and its processes (fork server, workers); `frame_type` reads a binary
+`tree_rss` and
+`tree_cpu_seconds` sum the resident memory and the CPU time of the server and its processes (fork
+server, workers); `frame_type` reads a binary
 frame's kind without decoding its arrays; `ws_url` is a job's stream address.
 """
 
@@ -71,23 +72,44 @@ def workers(executor: str) -> Iterator[Workers]:
         yield Workers({"NETPLAY_EXECUTOR": "ray", "NETPLAY_RAY_ADDRESS": cluster.address}, pids)
 
 
-def tree_rss(pid: int) -> int:
-    """Resident bytes of `pid` and all its descendants (the fork server and the workers)."""
+def tree(pid: int) -> list[int]:
+    """`pid` and all its descendants (the fork server and the workers)."""
     children: dict[int, list[int]] = {}
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
             with contextlib.suppress(OSError):
                 parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
                 children.setdefault(parent, []).append(int(entry.name))
-    total, stack = 0, [pid]
+    found, stack = [], [pid]
     while stack:
         current = stack.pop()
+        found.append(current)
         stack.extend(children.get(current, []))
+    return found
+
+
+def tree_rss(pid: int) -> int:
+    """Resident bytes of `pid` and all its descendants."""
+    total = 0
+    for current in tree(pid):
         with contextlib.suppress(OSError):
             for line in Path(f"/proc/{current}/status").read_text().splitlines():
                 if line.startswith("VmRSS:"):
                     total += int(line.split()[1]) * 1024
     return total
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU seconds (user and system) used so far by the process `pid` (0 once it is gone)."""
+    with contextlib.suppress(OSError):
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
+    return 0.0
+
+
+def tree_cpu_seconds(pid: int) -> float:
+    """CPU seconds used so far by `pid` and its living descendants."""
+    return sum(cpu_seconds(current) for current in tree(pid))
 
 
 def frame_type(data: bytes) -> str:

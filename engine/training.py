@@ -3,8 +3,11 @@
 `TrainingRun` is the only loop there is: the server's pool workers, ``netplay run`` and
 ``python -m engine`` all drive one through `advance` and read `take_progress`. Everything it reports is
 measured, not estimated: the training loss and accuracy are means over the steps since the last report,
-examples per second is over those steps' own time, and the held-out figures come from
-`engine.evaluation.HeldOut` (with the step and the number of examples each was measured on).
+examples per second is over the steps' own time (smoothed: the examples and the seconds of recent
+reports, each report's weighed down by half every `RATE_HALF_LIFE_SECONDS` of training after it, so
+one step slowed by another process does not make the figure jump), and the held-out figures come from
+`engine.evaluation.HeldOut` (with the step and the number of examples each was measured on). Reported
+figures keep `SIGNIFICANT_DIGITS` digits.
 
 A run can be saved with `checkpoint()` and continued with `TrainingRun.restore`: weights, optimizer
 state, counters and held-out figures are exact; only the order of the remaining batches differs from an
@@ -26,8 +29,16 @@ from engine.net import Net
 from engine.optim import make_optimizer
 from engine.serialization import decode_array, encode_array
 
+RATE_HALF_LIFE_SECONDS = 1.0
+SIGNIFICANT_DIGITS = 7  # a float32 holds about as many; a chart or a person uses fewer
 StopReason = Literal["max_steps", "max_epochs", "max_seconds", "target_test_accuracy", "limit"]
 FIGURE_KEYS = ("test_loss", "test_accuracy", "test_step", "test_examples", "val_accuracy", "val_step")
+
+
+def _figure(value: float | None) -> float | None:
+    """A reported figure rounded to `SIGNIFICANT_DIGITS` significant digits (shorter JSON, the same
+    number to anyone reading it)."""
+    return None if value is None else float(f"{value:.{SIGNIFICANT_DIGITS}g}")
 
 
 class Diverged(Exception):
@@ -57,6 +68,8 @@ class TrainingRun:
         self.train_seconds = 0.0
         self.held_out = HeldOut(net, data, seed=seed)
         self._batches = self._new_batches()
+        self._split_checked = self._check_training_split()
+        self._rate_examples = self._rate_seconds = 0.0  # the decayed sums behind examples/s
         self._reset_window()
 
     @classmethod
@@ -73,6 +86,13 @@ class TrainingRun:
         run.held_out.figures = Figures(**saved)
         run._batches = run._new_batches()
         return run
+
+    def _check_training_split(self) -> bool:
+        """Check the whole training split against the net once; True when the net takes its arrays as
+        they are, so that every batch of it is checked already (augmented batches of finite images
+        stay finite). Raises SpecError for data the net cannot train on."""
+        X, y = self.data.X_train, self.data.y_train
+        return self.net.check_input(X) is X and self.net.check_targets(y, X.shape[0]) is y
 
     def _new_batches(self) -> Any:
         batch_size = int(self.optimizer.hyper["batch_size"])
@@ -125,7 +145,7 @@ class TrainingRun:
         self._batches.batch_size = int(self.optimizer.hyper["batch_size"])
         X_batch, y_batch = next(self._batches)
         started = time.perf_counter()
-        stats = self.net.train_step(X_batch, y_batch, self.optimizer)
+        stats = self.net.train_step(X_batch, y_batch, self.optimizer, checked=self._split_checked)
         elapsed = time.perf_counter() - started
         loss = stats["loss"]
         if not math.isfinite(loss):
@@ -171,20 +191,33 @@ class TrainingRun:
         held-out figures with their steps. Window figures are None when no step was taken since."""
         steps = self._steps
         classifier = self.net.loss_type != "regression"
+        rate = self._smoothed_rate() if steps else None
+        figures = {
+            key: _figure(value) if isinstance(value, float) else value
+            for key, value in self.held_out.figures.as_progress().items()
+        }
         progress = {
             "step": self.step,
             "epoch": self.epoch,
             "examples_seen": self.examples_seen,
-            "loss": self._loss_sum / steps if steps else None,
-            "train_accuracy": self._correct / self._examples if steps and classifier else None,
-            **self.held_out.figures.as_progress(),
-            "examples_per_second": self._examples / self._busy if steps and self._busy > 0 else None,
-            "ms_per_example": 1000 * self._busy / self._examples if steps else None,
-            "train_seconds": self.train_seconds,
-            "time": time.time(),
+            "loss": _figure(self._loss_sum / steps) if steps else None,
+            "train_accuracy": _figure(self._correct / self._examples) if steps and classifier else None,
+            **figures,
+            "examples_per_second": _figure(rate),
+            "ms_per_example": _figure(1000 / rate) if rate else None,
+            "train_seconds": _figure(self.train_seconds),
+            "time": round(time.time(), 3),
         }
         self._reset_window()
         return progress
+
+    def _smoothed_rate(self) -> float | None:
+        """Examples per second of training time over recent reports (module docstring), this
+        window's included."""
+        decay = 0.5 ** (self._busy / RATE_HALF_LIFE_SECONDS)
+        self._rate_examples = self._rate_examples * decay + self._examples
+        self._rate_seconds = self._rate_seconds * decay + self._busy
+        return self._rate_examples / self._rate_seconds if self._rate_seconds > 0 else None
 
     # ---- stopping -------------------------------------------------------------------------------
 

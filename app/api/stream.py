@@ -32,7 +32,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.websockets import WebSocketDisconnected
 
 from app.checks import SpecInvalid
-from app.hub import Hub, Subscriber
+from app.hub import Hub, Subscriber, encode_message
 from app.jobs.manager import JobManager, JobNotFound
 from app.jobs.snapshot import snapshot
 from app.jobs.states import JobConflict
@@ -63,9 +63,9 @@ async def stream_job(websocket: WebSocket, job_id: str, kinds: str | None = None
     try:  # whatever happens from here, the viewer is counted out at the end
         # Frames asked for now queue behind the snapshot, which is sent first.
         first, _ = await asyncio.gather(
-            run_in_threadpool(snapshot, manager, job_id), _tell_manager(manager, hub, job_id)
+            run_in_threadpool(_encoded_snapshot, manager, job_id), _tell_manager(manager, hub, job_id)
         )
-        await websocket.send_text(json.dumps(first))
+        await websocket.send_text(first)
         sender = asyncio.create_task(_pump(websocket, subscriber))
         await _receive_controls(websocket, manager, hub, job_id, subscriber)
     except JobNotFound as error:
@@ -79,6 +79,12 @@ async def stream_job(websocket: WebSocket, job_id: str, kinds: str | None = None
             sender.cancel()
         hub.unsubscribe(job_id, subscriber)
         await _tell_manager(manager, hub, job_id)
+
+
+def _encoded_snapshot(manager: JobManager, job_id: str) -> str:
+    """The snapshot as the viewer gets it, built and encoded off the event loop (tens of kilobytes of
+    points: a class connecting at once would otherwise hold the loop for a while)."""
+    return encode_message(snapshot(manager, job_id))
 
 
 async def _refuse(websocket: WebSocket, status: int, message: str) -> None:
@@ -139,7 +145,7 @@ async def _receive_controls(
                 token = message.get("token") if isinstance(message.get("token"), str) else None
                 owner_hash = (await run_in_threadpool(manager.get, job_id)).owner_hash
                 subscriber.put(
-                    json.dumps({"type": "auth", "may_change": may_change(owner_hash, token, admin_token)})
+                    encode_message({"type": "auth", "may_change": may_change(owner_hash, token, admin_token)})
                 )
             else:
                 owner_hash = (await run_in_threadpool(manager.get, job_id)).owner_hash
@@ -149,7 +155,7 @@ async def _receive_controls(
                     check_resume(websocket.app.state.quota, record, manager.live_jobs)
                 await run_in_threadpool(_apply_control, manager, job_id, subscriber.id, message)
         except (SpecInvalid, JobConflict, JobNotFound, Forbidden, TooMany, ValueError) as error:
-            subscriber.put(json.dumps({"type": "error", "message": _message(error)}))
+            subscriber.put(encode_message({"type": "error", "message": _message(error)}))
 
 
 def _parse(text: str | None) -> dict[str, Any]:

@@ -55,9 +55,10 @@ from __future__ import annotations
 from typing import Any
 
 # Frame kinds sent at most this often even when the stream asks for more frames per second: the
-# neuron thumbnails, the weights and the hidden-space mesh change slowly and cost more than the boundary.
+# neuron thumbnails and the hidden-space mesh change slowly and cost more than the boundary. The
+# weights go at the stream's fps: a page draws the boundary from them.
 SECONDARY_FPS = 10.0
-SECONDARY_KINDS = ("neurons", "weights", "hidden")
+SECONDARY_KINDS = ("neurons", "hidden")
 
 Command = dict[str, Any]
 Message = tuple[Any, ...]

@@ -22,7 +22,7 @@ from app.visuals.plane import (
     neuron_layers,
     plane_grid,
 )
-from app.visuals.producer import VisualProducer, VisualView
+from app.visuals.producer import VisualProducer, VisualView, unpack_weights
 
 __all__ = [
     "VisualProducer",
@@ -40,4 +40,5 @@ __all__ = [
     "neuron_layers",
     "plane_grid",
     "top_predictions",
+    "unpack_weights",
 ]

@@ -7,6 +7,7 @@
 // their strongest links.
 
 import { classColor, NEGATIVE_RGB, POSITIVE_RGB } from "./classcolors.js";
+import { unpackWeights } from "./netforward.js";
 import { paintNeuron } from "./neurons.js";
 
 const SVG = "http://www.w3.org/2000/svg";
@@ -61,6 +62,7 @@ export class NetworkDiagram {
   constructor(root, handlers) {
     this.root = root;
     this.handlers = handlers;
+    this.described = []; // the snapshot's desugared layers
     this.columns = [];
     this.names = { inputs: [], outputs: [] };
     this.weights = null; // newest "weights" frame
@@ -72,6 +74,7 @@ export class NetworkDiagram {
 
   /** Draw a new net: `described` the snapshot's desugared layers; names of its inputs and outputs. */
   build(described, inputNames, outputNames) {
+    this.described = described;
     this.columns = diagramColumns(described);
     this.names = { inputs: inputNames, outputs: outputNames };
     this.weights = null;
@@ -244,12 +247,10 @@ export class NetworkDiagram {
   // ---- drawing -----------------------------------------------------------------------------------
 
   drawWeights() {
-    const { arrays } = this.weights;
+    const layers = unpackWeights(this.weights, this.described);
     this.columns.forEach((column, c) => {
-      if (!c) return;
-      const w = arrays[`w${column.fc}`];
-      const b = arrays[`b${column.fc}`];
-      if (!w || !b) return;
+      if (!c || !layers[column.fc]) return;
+      const { w, b } = layers[column.fc];
       const [inputs, outputs] = w.shape;
       const chosen = strongest(w.values, this.links[c].length);
       this.links[c].forEach((path, slot) => {

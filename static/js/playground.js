@@ -10,6 +10,8 @@ import { BoundaryView } from "./boundary.js";
 import { NetworkEditor, fitLayers } from "./network.js";
 import { HiddenView, HiddenPicker } from "./neurons.js";
 import { NetworkDiagram } from "./diagram.js";
+import { drawsInPage, WeightsPainter } from "./netforward.js";
+import { FrameRate } from "./framerate.js";
 import { snapshotFigures } from "./figures.js";
 import { OutputPanel } from "./outputpanel.js";
 import { PlayJob, statusText } from "./playjob.js";
@@ -27,6 +29,8 @@ const state = stateFromHash(location.hash);
 let catalogue = [];
 let starts = {}; // each seed problem's starting state, from its default preset (GET /api/presets)
 let datasetView = null; // the current job's dataset (points, classes) from its snapshot
+let painter = null; // draws the boundary and neurons from the weights when the page can evaluate the net
+const frameRate = new FrameRate(); // frames that redraw the boundary, as this page receives them
 
 const boundary = new BoundaryView($("boundary"), $("boundary-overlay"), editAt);
 const diagram = new NetworkDiagram($("diagram"), {
@@ -51,7 +55,10 @@ const network = new NetworkEditor(
   { list: $("layer-list"), add: $("add-layer"), text: $("layers"), error: $("layers-error") },
   (layers) => changeData({ layers }),
 );
-const job = new PlayJob({ onSnapshot, onMessage, onFrame, onConnection: showConnection, onAccess: showAccess });
+const job = new PlayJob(
+  { onSnapshot, onMessage, onFrame, onConnection: showConnection, onAccess: showAccess },
+  { drawsInPage: (layers) => drawsInPage(layers, kind()) },
+);
 const hiddenPicker = new HiddenPicker($("hidden_layer"), $("hidden-cycle"), (view) => job.setView(view));
 
 /** The catalogue entry of the picked dataset (GET /api/datasets). */
@@ -181,6 +188,9 @@ function onSnapshot(snapshot) {
   showAccess();
   const { dataset } = snapshot;
   boundary.setPoints(dataset.points, dataset.extent, dataset.kind);
+  const drawn = drawsInPage(snapshot.layers, dataset.kind);
+  painter = drawn ? new WeightsPainter(snapshot.layers, dataset, { ...snapshot.spec.stream, ...snapshot.view }) : null;
+  job.drawInPage(drawn);
   diagram.build(snapshot.layers, dataset.features || state.features, dataset.class_names);
   hiddenPicker.show(snapshot.layers, snapshot.view);
   output.reset(dataset, snapshot.history);
@@ -229,16 +239,23 @@ async function reloadHistory() {
 }
 
 function onFrame(frame) {
-  if (frame.header.type === "boundary") boundary.push(frame);
-  else if (frame.header.type === "neurons") {
-    diagram.pushNeurons(frame);
-    boundary.pushNeurons(frame);
+  const type = frame.header.type;
+  if (type === (painter ? "weights" : "boundary")) frameRate.note(performance.now());
+  if (type === "boundary") boundary.push(frame);
+  else if (type === "neurons") showNeurons(frame);
+  else if (type === "weights") {
+    diagram.pushWeights(frame);
+    painter?.push(frame);
   }
-  else if (frame.header.type === "weights") diagram.pushWeights(frame);
   else if (frame.header.type === "hidden") {
     hiddenView.push(frame);
     hiddenPicker.follow(frame.header);
   }
+}
+
+function showNeurons(frame) {
+  diagram.pushNeurons(frame);
+  boundary.pushNeurons(frame);
 }
 
 /** A weight or bias typed into the diagram: sent to the job (the server checks it and says what is
@@ -445,7 +462,12 @@ async function loadModel() {
   }
 }
 
-function animate() {
+function animate(now) {
+  const drawn = painter?.take(now);
+  if (drawn) {
+    boundary.push(drawn.boundary);
+    if (drawn.neurons) showNeurons(drawn.neurons);
+  }
   boundary.draw();
   diagram.draw();
   hiddenView.draw();
@@ -460,6 +482,7 @@ async function main() {
   watchShown($("hidden-details"), (shown) => job.showHidden(shown));
   boundary.setDiscretize(state.discretize);
   requestAnimationFrame(animate);
+  setInterval(() => ($("count-fps").textContent = Math.round(frameRate.rate(performance.now())).toString()), 1000);
   try {
     catalogue = await pickerDatasets();
     const presets = await playgroundPresets(catalogue);

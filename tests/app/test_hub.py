@@ -13,6 +13,10 @@ from app.hub import Hub, Outgoing, Subscriber
 T = TypeVar("T")
 
 
+def compact(message: dict) -> str:
+    return json.dumps(message, separators=(",", ":"))
+
+
 def run(coroutine: Coroutine[Any, Any, T]) -> T:
     return asyncio.run(asyncio.wait_for(coroutine, timeout=5))
 
@@ -99,7 +103,7 @@ def test_publish_reaches_every_viewer_of_that_job_only() -> None:
 
     assert first.id != second.id
     assert (hub.watch("a").count, hub.watch("b").count, hub.watch("nobody").count) == (2, 1, 0)
-    expected = [json.dumps({"type": "progress", "step": 3}), b"frame"]
+    expected = ['{"type":"progress","step":3}', b"frame"]  # compact JSON: no spaces
     assert batch(first) == expected
     assert batch(second) == expected
     assert other.pending == 0
@@ -128,7 +132,7 @@ def test_send_to_reaches_one_viewer_only() -> None:
     hub.send_to("a", 999_999, {"type": "error", "message": "nobody"})
     hub.send_to("b", asking.id, {"type": "error", "message": "wrong job"})
 
-    assert batch(asking) == [json.dumps({"type": "error", "message": "bad view"})]
+    assert batch(asking) == [compact({"type": "error", "message": "bad view"})]
     assert watching.pending == 0
 
 
@@ -143,7 +147,7 @@ def test_close_job_sends_a_last_message_and_closes_every_viewer() -> None:
     assert hub.watch("a").count == 0
     for viewer in viewers:
         assert viewer.closed
-        assert batch(viewer) == [json.dumps({"type": "status", "status": "deleted"})]
+        assert batch(viewer) == [compact({"type": "status", "status": "deleted"})]
         assert batch(viewer) == []
     assert not other.closed
 
@@ -157,8 +161,8 @@ def test_a_frame_goes_only_to_the_viewers_that_show_its_kind() -> None:
     hub.publish("a", b"boundary", frame_key="boundary")
     hub.publish("a", {"type": "progress", "step": 1})
 
-    assert batch(boundary_only) == [json.dumps({"type": "progress", "step": 1}), b"boundary"]
-    assert batch(everything) == [json.dumps({"type": "progress", "step": 1}), b"neurons", b"boundary"]
+    assert batch(boundary_only) == [compact({"type": "progress", "step": 1}), b"boundary"]
+    assert batch(everything) == [compact({"type": "progress", "step": 1}), b"neurons", b"boundary"]
 
 
 def test_watch_counts_the_viewers_and_the_union_of_their_kinds_each_time_numbered_anew() -> None:

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from app.checks import load_dataset
+from app.jobs import pool_worker
 from app.jobs.executor import DatasetRef
 from app.jobs.inbox import NumberedInbox
 from app.jobs.pool import LocalPool, _Process
@@ -345,3 +346,68 @@ def test_building_a_data_set_writes_the_uploads_it_carries_then_reads_them(tmp_p
     assert not (tmp_path.parent / "halves.npz").exists()
     gone = builder.receive(dataset_command("g", {"name": "npz", "file": "gone.npz"}))
     assert isinstance(gone["data"], Exception) and "gone.npz" in str(gone["data"])
+
+
+class TimedTask:
+    """A stand-in for a JobTask: each slice takes exactly its length on the worker's clock."""
+
+    def __init__(self, job: str, share: float, clock: list[float]) -> None:
+        self.job, self.run_id, self.share, self.clock = job, 1, share, clock
+        self.vtime, self.runnable, self.finished, self.worked = 0.0, True, False, 0.0
+
+    def run_slice(self, seconds: float) -> None:
+        self.clock[0] += seconds
+        self.worked += seconds
+
+    def apply(self, command: dict[str, Any]) -> None:
+        self.share = command["share"]  # as a watch command changes a JobTask's share
+
+
+class Commands:
+    """An inbox holding the given commands."""
+
+    def __init__(self, *commands: dict[str, Any]) -> None:
+        self.commands = list(commands)
+
+    def poll(self, timeout: float) -> bool:
+        return bool(self.commands)
+
+    def recv(self) -> dict[str, Any]:
+        return self.commands.pop(0)
+
+
+def test_the_worker_shares_its_time_in_proportion_to_each_job_s_share(monkeypatch) -> None:
+    clock = [0.0]
+    monkeypatch.setattr(pool_worker.time, "perf_counter", lambda: clock[0])
+    worker = PoolWorker(send=lambda message: None)
+    shares = {"fresh": 4.0, "watched": 1.0, "unwatched": 0.25}
+    worker.tasks = {job: TimedTask(job, share, clock) for job, share in shares.items()}
+
+    for _ in range(2_000):
+        worker.turn(Commands())
+
+    worked = {job: task.worked for job, task in worker.tasks.items()}
+    assert worked["fresh"] / worked["watched"] == pytest.approx(4.0, rel=0.05)
+    assert worked["watched"] / worked["unwatched"] == pytest.approx(4.0, rel=0.05)
+
+
+def test_a_job_whose_share_grows_is_not_held_back_by_the_time_it_had_at_its_smaller_share(
+    monkeypatch,
+) -> None:
+    clock = [0.0]
+    monkeypatch.setattr(pool_worker.time, "perf_counter", lambda: clock[0])
+    worker = PoolWorker(send=lambda message: None)
+    early = TimedTask("early", 0.25, clock)  # started before anyone watched it
+    worker.tasks = {"early": early}
+    for _ in range(200):
+        worker.turn(Commands())
+    late = worker.tasks["late"] = TimedTask("late", 1.0, clock)
+    late.vtime = early.vtime  # joins level, as a placed job does
+    for _ in range(200):
+        worker.turn(Commands())
+
+    worker.turn(Commands({"op": "watch", "job": "early", "share": 4.0}))  # its viewer arrived
+    before = early.worked
+    for _ in range(20):
+        worker.turn(Commands())
+    assert early.worked - before >= 0.6 * 20 * pool_worker.slice_seconds(2)  # its share now, at once

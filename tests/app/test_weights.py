@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
+from app.visuals import unpack_weights
 from engine import Net
 from tests.app.test_stream import first
 
@@ -57,7 +58,8 @@ def test_every_viewer_of_a_running_job_hears_of_the_weight_and_training_goes_on_
         client.websocket_connect(f"/api/jobs/{job_id}/stream") as editor,
         client.websocket_connect(f"/api/jobs/{job_id}/stream") as viewer,
     ):
-        editor.receive_text(), viewer.receive_text()  # snapshots
+        layers = json.loads(editor.receive_text())["layers"]  # the snapshot's
+        viewer.receive_text()
         editor.send_text(
             json.dumps(
                 {"type": "set_weight", "layer": FIRST_FC, "param": "w", "index": [1, 4], "value": -3.25}
@@ -73,7 +75,8 @@ def test_every_viewer_of_a_running_job_hears_of_the_weight_and_training_goes_on_
             }
             step = message["step"]
             _, arrays = first(ws, "weights", lambda body, step=step: body[0]["step"] >= step)
-            assert -3.6 < arrays[f"w{FIRST_FC}"][1, 4] < -2.9  # drawn from the net that holds the edit
+            w, _ = unpack_weights(arrays["params"], layers)[FIRST_FC]
+            assert -3.6 < w[1, 4] < -2.9  # drawn from the net that holds the edit
     client.post(f"/api/jobs/{job_id}/pause")
     model = client.get(f"/api/jobs/{job_id}/model").json()
     assert -3.6 < params(model, FIRST_FC)["w"][1, 4] < -2.9  # the edit, moved a little by training

@@ -628,11 +628,11 @@ def test_the_hidden_space_is_streamed_only_while_its_view_is_open(page: Page, li
         hidden.locator("summary").click()
     expect(page.locator("#hidden-space")).to_be_hidden()
     closed_at = len(kinds)
-    for _ in range(30):  # ~1 s of boundary frames, ten hidden-frame intervals of a running job
-        socket.wait_for_event("framereceived", predicate=is_frame("boundary"))
+    for _ in range(30):  # ~1 s of weights frames (the page draws the boundary from them), ten hidden ones
+        socket.wait_for_event("framereceived", predicate=is_frame("weights"))
     after_close = kinds[closed_at:]
     # a hidden frame queued before the server heard of the change may still come, then none
-    settled = [i for i, kind in enumerate(after_close) if kind == "boundary"][5]
+    settled = [i for i, kind in enumerate(after_close) if kind == "weights"][5]
     assert "hidden" not in after_close[settled:], after_close
 
     with socket.expect_event("framesent", predicate=watching(hidden=True)):

@@ -3,10 +3,12 @@ point."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
-from engine import Net, make_optimizer
+from engine import Net, SpecError, make_optimizer, training
 from engine.__main__ import main
 from engine.datasets import make_dataset
 from engine.evaluation import (
@@ -166,3 +168,75 @@ def test_evaluate_predictions_gives_the_classes_its_accuracy_counts() -> None:
     assert (loss, accuracy) == evaluate(net, data.X_test, data.y_test)
     assert accuracy == (predicted == data.y_test).mean()
     assert evaluate_predictions(net, data.X_test[:0], data.y_test[:0]) == (None, None, None)
+
+
+class SteppingClock:
+    """A perf_counter that moves on by `tick` seconds at every reading: each training step then
+    takes exactly `tick` of training time."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.tick = 0.001
+
+    def __call__(self) -> float:
+        self.now += self.tick
+        return self.now
+
+
+def test_examples_per_second_is_smoothed_so_one_stalled_step_does_not_make_it_jump(monkeypatch) -> None:
+    run = run_on("xor", {"method": "sgd", "batch_size": 10})
+    clock = SteppingClock()
+    monkeypatch.setattr(training.time, "perf_counter", clock)
+
+    def windows(count: int, tick: float) -> float:
+        clock.tick = tick
+        for _ in range(count):
+            for _ in range(5):
+                run.train_step()
+            rate = run.take_progress()["examples_per_second"]
+        return rate
+
+    steady = windows(400, 0.001)  # 2 s of training at 1 ms a step of 10 examples
+    assert steady == pytest.approx(10_000, rel=1e-3)
+    clock.tick = 0.1  # one step stalls for 100 ms (another process had the core)
+    run.train_step()
+    stalled = run.take_progress()["examples_per_second"]
+    assert stalled > 0.85 * steady  # that window alone says 100 examples/s
+    assert windows(400, 0.001) > 0.95 * steady  # and is forgotten
+    assert windows(600, 0.002) == pytest.approx(5_000, rel=0.1)  # a real change is followed
+
+
+def test_progress_figures_keep_seven_significant_digits() -> None:
+    run = run_on("xor", {"method": "sgd", "batch_size": 10})
+    losses = [run.train_step() for _ in range(3)]
+    run.evaluate()
+    progress = run.take_progress()
+    for key in ("loss", "train_accuracy", "test_loss", "examples_per_second", "train_seconds"):
+        assert len(repr(progress[key]).lstrip("0.").replace(".", "").split("e")[0]) <= 7, key
+    assert progress["loss"] == pytest.approx(np.mean(losses), rel=1e-6)
+
+
+def test_the_training_split_is_checked_once_and_its_batches_train_as_checked_ones_do() -> None:
+    trainer = {"method": "adam", "learning_rate": 0.02, "batch_size": 10}
+    once = run_on("rings", trainer, seed=2)
+    assert once._split_checked  # float32 inputs and intp labels: taken as they are
+    every_step = run_on("rings", trainer, seed=2)
+    every_step._split_checked = False  # the checks on every batch, as for data of other types
+    assert [once.train_step() for _ in range(50)] == [every_step.train_step() for _ in range(50)]
+
+
+def test_a_training_split_the_net_cannot_take_is_refused_when_the_run_starts() -> None:
+    data = make_dataset("rings", seed=0)
+    data.X_train[3, 1] = np.nan
+    net = Net(CLASSIFY2D, seed=0)
+    with pytest.raises(SpecError, match="NaN"):
+        TrainingRun(net, make_optimizer(net, {"method": "sgd"}), data)
+
+
+def test_labels_of_another_integer_type_are_checked_and_converted_at_every_step() -> None:
+    data = make_dataset("rings", seed=0)
+    data = dataclasses.replace(data, y_train=data.y_train.astype(np.int32))
+    net = Net(CLASSIFY2D, seed=0)
+    run = TrainingRun(net, make_optimizer(net, {"method": "sgd"}), data)
+    assert not run._split_checked
+    assert np.isfinite(run.train_step())
