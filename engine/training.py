@@ -24,6 +24,7 @@ from typing import Any, Literal
 import numpy as np
 
 from engine.datasets import Dataset, train_batches
+from engine.errors import SpecError
 from engine.evaluation import Figures, HeldOut
 from engine.net import Net
 from engine.optim import make_optimizer
@@ -88,11 +89,17 @@ class TrainingRun:
         return run
 
     def _check_training_split(self) -> bool:
-        """Check the whole training split against the net once; True when the net takes its arrays as
-        they are, so that every batch of it is checked already (augmented batches of finite images
-        stay finite). Raises SpecError for data the net cannot train on."""
+        """Whether the batches of the training split need no checks: its inputs are finite (found once
+        per data set), of the net's dtype and shape, and its targets right as they are. Otherwise (an
+        augmented set's batches are made at each step, other dtypes are converted) each step checks."""
         X, y = self.data.X_train, self.data.y_train
-        return self.net.check_input(X) is X and self.net.check_targets(y, X.shape[0]) is y
+        if self.data.augmentation.active or not self.data.finite_training_inputs:
+            return False
+        try:
+            first = X[:1]
+            return self.net.check_input(first) is first and self.net.check_targets(y, X.shape[0]) is y
+        except SpecError:
+            return False  # the first step says what is wrong
 
     def _new_batches(self) -> Any:
         batch_size = int(self.optimizer.hyper["batch_size"])

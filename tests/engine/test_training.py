@@ -225,12 +225,26 @@ def test_the_training_split_is_checked_once_and_its_batches_train_as_checked_one
     assert [once.train_step() for _ in range(50)] == [every_step.train_step() for _ in range(50)]
 
 
-def test_a_training_split_the_net_cannot_take_is_refused_when_the_run_starts() -> None:
+def test_a_training_split_with_nan_is_checked_at_every_step_and_refused_at_its_batch() -> None:
     data = make_dataset("rings", seed=0)
     data.X_train[3, 1] = np.nan
     net = Net(CLASSIFY2D, seed=0)
+    run = TrainingRun(net, make_optimizer(net, {"method": "sgd"}), data)
+    assert not run._split_checked
     with pytest.raises(SpecError, match="NaN"):
-        TrainingRun(net, make_optimizer(net, {"method": "sgd"}), data)
+        run.train_for(10.0, max_steps=len(data.X_train))  # one epoch: the bad row's batch comes
+
+
+def test_an_augmented_split_is_checked_at_every_step() -> None:
+    data = make_dataset("xo", seed=0, crop=7)
+    layers = [
+        {"type": "input", "out_sx": 7, "out_sy": 7, "out_depth": 1},
+        {"type": "softmax", "num_classes": 2},
+    ]
+    net = Net(layers, seed=0)
+    run = TrainingRun(net, make_optimizer(net, {"method": "sgd", "batch_size": 4}), data)
+    assert not run._split_checked  # its full-size images are cropped batch by batch
+    assert np.isfinite(run.train_step())
 
 
 def test_labels_of_another_integer_type_are_checked_and_converted_at_every_step() -> None:
