@@ -40,4 +40,6 @@ def receive(conn: Connection, inbox: NumberedInbox, builder: DatasetBuilder) -> 
         for seq in itertools.count():
             inbox.put(seq, builder.receive(conn.recv()))
     except (EOFError, OSError):
+        pass  # the server is gone (or stopping)
+    finally:  # the turns end too, even after a command that could not be read: the worker is replaced
         inbox.close()

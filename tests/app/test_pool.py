@@ -5,6 +5,7 @@ data set) that fails alone."""
 from __future__ import annotations
 
 import json
+import operator
 import os
 import signal
 import threading
@@ -276,6 +277,30 @@ def test_a_killed_worker_is_replaced_and_its_jobs_are_reported_lost(
     pool.place("c", place_command("c", rings_spec), ref)  # the replacement takes new work
     wait_for(lambda: collector.step("c") > 0, what="a job on the replacement")
     assert not collector.of("done", "b")  # the other worker's job went on untouched
+
+
+class Unreadable:
+    """A value that pickles but cannot be unpickled (its rebuild divides by zero)."""
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (operator.truediv, (1, 0))
+
+
+def test_a_command_the_worker_cannot_read_ends_it_and_it_is_replaced_like_a_crash(
+    start_pool: Callable[[int], LocalPool], rings_spec: dict, collector: Collector, wait_for: Callable
+) -> None:
+    pool = start_pool(1)
+    name = pool.place("a", place_command("a", rings_spec), dataset_ref(rings_spec))
+    wait_for(lambda: collector.step("a") > 0, what="the job training")
+
+    pool.send("a", {"op": "set_view", "job": "a", "changes": Unreadable(), "reply_to": None})
+
+    wait_for(lambda: collector.lost, what="the loss to be reported")
+    assert collector.lost[0][:2] == (name, ["a"])  # its receiving thread ended the worker's turns too
+    (replacement,) = pool.workers()
+    assert replacement.name != name
+    pool.place("b", place_command("b", rings_spec), dataset_ref(rings_spec))
+    wait_for(lambda: collector.step("b") > 0, what="a job on the replacement")
 
 
 def test_a_job_that_cannot_start_fails_alone(
