@@ -3,9 +3,9 @@
 No built data set crosses the executor (app.jobs.protocol): the server sends a set's spec, with the
 uploaded files it reads as ``{name: bytes}`` when the worker is on another machine, and the worker's
 receiving thread builds it as the command arrives (app.jobs.inbox), through the engine's own caches
-(a bundled set's images are read once per worker process; each spec then only splits them). The
-worker's turns get ``{"op": "dataset", "key", "data"}``: the built set, or the error that stopped it,
-with which every job placed on it then fails.
+(digits and MNIST are parsed once per machine and mapped from disk, engine.datasets.bundled; each spec
+then only splits them: MNIST with crops in ~30 ms). The worker's turns get ``{"op": "dataset", "key",
+"data"}``: the built set, or the error that stopped it, with which every job placed on it then fails.
 """
 
 from __future__ import annotations
