@@ -32,7 +32,8 @@ def running_server(
     data_dir: Path, log: Path | None = None, **settings: str
 ) -> Iterator[tuple[subprocess.Popen, str]]:
     """Start ``netplay serve --port 0`` (NETPLAY_<name> `settings` too) and yield the process and the URL
-    it printed; its stderr goes to `log` when given."""
+    it printed; its stderr goes to `log` when given. The server and its workers run in a process group of
+    their own, ended whole at the end, so no worker outlives the test."""
     env = {**os.environ, "NETPLAY_CHECKPOINT_SECONDS": "0.3", "NETPLAY_WORKERS": "2"}
     env.update({f"NETPLAY_{name.upper()}": value for name, value in settings.items()})
     with contextlib.ExitStack() as files:
@@ -43,6 +44,7 @@ def running_server(
             stderr=stderr,
             text=True,
             env=env,
+            start_new_session=True,
         )
         try:
             line = process.stdout.readline()
@@ -51,8 +53,8 @@ def running_server(
             assert match, f"no URL printed: {line!r} {process.stderr.read() if ended else ''}"
             yield process, match.group(1).rstrip("/")
         finally:
-            if process.poll() is None:
-                process.kill()
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)  # the server, if still running, and its workers
             process.wait(timeout=10)
             process.stdout.close()
             if process.stderr is not None:

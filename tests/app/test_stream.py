@@ -369,6 +369,16 @@ def test_a_viewer_whose_stream_cannot_start_is_counted_out(
     assert error["message"] == "dataset: file: no file 'x.npz' in the data dir"
 
 
+def test_deeply_nested_json_gets_an_error_and_the_socket_stays_open(stream_client: TestClient) -> None:
+    job_id = create(stream_client, rings_spec())
+    with stream_client.websocket_connect(f"/api/jobs/{job_id}/stream?kinds=") as ws:
+        ws.receive_text()
+        ws.send_text("[" * 100_000 + "]" * 100_000)
+        assert first(ws, "error")["message"] == "control messages must be JSON objects (nested too deeply)"
+        ws.send_text('{"type": "pause"}')  # still open, and still listening
+        assert first(ws, "status", lambda body: body["status"] == "paused")
+
+
 def test_the_snapshot_is_built_and_encoded_off_the_event_loop(stream_client: TestClient, monkeypatch) -> None:
     """A class connecting at once must not hold the loop: each snapshot is tens of kilobytes of JSON."""
     encoded_on_loop: list[bool] = []
