@@ -3,7 +3,7 @@
 The browser is ``$NETPLAY_CHROMIUM`` or /usr/bin/chromium (Playwright cannot download its own here).
 Without it these tests skip with the install command to run (it is an install step, like any package:
 the README's test command installs it); under ``NETPLAY_REQUIRE_ALL=1`` (CI) that skip fails. Every
-test here is in the ``browser`` lane (tests/conftest.py). A failing test leaves a screenshot in
+test here is in the ``browser`` lane (tests/lanes.py). A failing test leaves a screenshot in
 ``tests/browser/failures/``. Any JavaScript error on a page fails the test that caused it. Every job is
 deleted after each test, so tests never wait on each other's jobs for a training slot; all but the
 server's ready digit net, which is trained once before the first test (`ready_digits`).
