@@ -1,7 +1,7 @@
 """A pool worker process: holds many jobs and trains them by interleaving short time slices.
 
-The server talks to it through one connection (protocol in app.jobs.protocol), or, on a Ray cluster,
-through an actor's numbered calls (app.jobs.ray_worker): either is an `Inbox`. Between two slices it
+The server's commands (app.jobs.protocol) wait in an `Inbox` its receiving thread fills, in a process
+(app.jobs.local_worker) or an actor on a Ray cluster (app.jobs.ray_worker). Between two slices it
 reads every command waiting, so a pause or a live change takes effect within one slice. Scheduling is
 fair by worker time weighed by each job's share, as Linux's CFS weighs nice levels: the runnable job
 with the least time so far, each second counted as 1 / its share (`JobTask.share`: a watched job just
@@ -26,7 +26,6 @@ import math
 import sys
 import time
 import traceback
-from multiprocessing.connection import Connection
 from typing import Any, Protocol
 
 import numpy as np
@@ -43,23 +42,13 @@ IDLE_POLL_SECONDS = 1.0
 
 
 class Inbox(Protocol):
-    """Where a worker's commands wait, in the order the server sent them (a pipe's end is one)."""
+    """Where a worker's commands wait, in the order the server sent them (app.jobs.inbox)."""
 
     def poll(self, timeout: float) -> bool:
         """Whether a command is waiting, after waiting up to `timeout` seconds for one."""
 
     def recv(self) -> Command:
         """The next command (one is waiting)."""
-
-
-def worker_main(conn: Connection) -> None:
-    """Process entry point: serve commands until the server closes the connection."""
-    try:
-        PoolWorker(conn.send).serve(conn)
-    except (EOFError, BrokenPipeError, KeyboardInterrupt):
-        pass  # the server is gone (or stopping): nobody is left to tell
-    finally:
-        conn.close()
 
 
 def read_only(data: Dataset) -> Dataset:
@@ -129,7 +118,7 @@ class PoolWorker:
         """Apply one command from the server."""
         op = command["op"]
         if op == "dataset":
-            data = command["data"]  # or why a worker that builds its own could not (app.jobs.ray_worker)
+            data = command["data"]  # built from its spec on arrival, or why not (app.jobs.worker_data)
             self.datasets[command["key"]] = data if isinstance(data, Exception) else read_only(data)
         elif op == "forget_dataset":
             self.datasets.pop(command["key"], None)

@@ -163,11 +163,13 @@ export function quantize(values, lo = null, hi = null) {
   }
   if (low > high) [low, high] = [0, 0];
   const range = [lo ?? low, hi ?? high];
-  const scale = range[1] > range[0] ? 255 / (range[1] - range[0]) : 0;
-  const codes = new Uint8Array(values.length);
-  for (let i = 0; i < values.length; i++) {
-    const value = Number.isNaN(values[i]) ? range[0] : Math.min(range[1], Math.max(range[0], values[i]));
-    codes[i] = Math.round((value - range[0]) * scale);
+  const width = range[1] - range[0];
+  const codes = new Uint8Array(values.length); // all 0 (the low end) for an empty range
+  if (width > 0) {
+    for (let i = 0; i < values.length; i++) {
+      const value = Number.isNaN(values[i]) ? range[0] : Math.min(range[1], Math.max(range[0], values[i]));
+      codes[i] = Math.round(((value - range[0]) / width) * 255); // divided: 255 / a tiny width overflows
+    }
   }
   return { values: codes, range };
 }
@@ -226,6 +228,67 @@ function neuronsFrame(layers, dataset, weights, size, meta) {
   return { header: { type: "neurons", ...meta, grid: size, layers: described }, arrays };
 }
 
+const MESH_LINES = 11; // as app/visuals/plane.hidden_space: 11 lines each way, 50 points a line
+const MESH_POINTS = 50;
+
+/** The input plane's mesh: MESH_LINES horizontal lines (bottom to top), then as many vertical ones (left
+ * to right), each sampled along its length: (2 * lines * points) (x, y) pairs, as app/visuals/plane. */
+function meshPoints([xmin, xmax, ymin, ymax]) {
+  const pairs = [];
+  const at = (t, count) => t / (count - 1);
+  for (const vertical of [false, true]) {
+    for (let line = 0; line < MESH_LINES; line++) {
+      for (let point = 0; point < MESH_POINTS; point++) {
+        const along = at(point, MESH_POINTS);
+        const across = at(line, MESH_LINES);
+        const [u, v] = vertical ? [across, along] : [along, across];
+        pairs.push([Math.fround(xmin + u * (xmax - xmin)), Math.fround(ymin + v * (ymax - ymin))]);
+      }
+    }
+  }
+  return pairs;
+}
+
+/** The hidden-space view's layer and neurons: the chosen ones, else ConvNetJS's default (the last hidden
+ * layer with two neurons or more, neurons 0 and 1; a one-neuron layer against itself); null without a
+ * hidden layer. */
+export function hiddenChoice(layers, view) {
+  const hidden = hiddenLayers(layers);
+  const wide = hidden.filter((row) => row.count >= 2);
+  const layer = view?.hidden_layer ?? (wide.at(-1) || hidden.at(-1))?.layer;
+  const row = hidden.find((item) => item.layer === layer);
+  if (!row) return null;
+  return { layer, neurons: row.count > 1 ? view?.hidden_neurons ?? [0, 1] : [0, 0] };
+}
+
+/**
+ * ConvNetJS's hidden space as the server's "hidden" frame (app/visuals/producer.py): the plane's mesh
+ * and the training points `points` ([[x, y, label], ...]) through the net to two neurons of a layer.
+ */
+export function hiddenFrame(layers, dataset, weights, choice, points, step) {
+  const mesh = meshPoints(dataset.extent);
+  const all = [...mesh, ...points.map(([x, y]) => [x, y])];
+  const features = dataset.features.map((id) => FEATURE_FUNCTIONS[id]);
+  const inputs = new Float64Array(all.length * features.length);
+  all.forEach(([x, y], n) => features.forEach((feature, f) => (inputs[n * features.length + f] = Math.fround(feature(x, y)))));
+  const outputs = forward(layers.slice(0, choice.layer + 1), weights, inputs, all.length).at(-1);
+  const units = outputs.length / all.length;
+  const [a, b] = choice.neurons;
+  const pairs = new Float32Array(2 * all.length);
+  for (let n = 0; n < all.length; n++) {
+    pairs[2 * n] = outputs[n * units + a];
+    pairs[2 * n + 1] = outputs[n * units + b];
+  }
+  return {
+    header: { type: "hidden", step, extent: dataset.extent, classes: dataset.class_names, layer: choice.layer, neurons: [a, b] },
+    arrays: {
+      mesh: { values: pairs.subarray(0, 2 * mesh.length), shape: [2 * MESH_LINES, MESH_POINTS, 2], range: null },
+      points: { values: pairs.subarray(2 * mesh.length), shape: [points.length, 2], range: null },
+      labels: { values: Int32Array.from(points, (row) => row[2]), shape: [points.length], range: null },
+    },
+  };
+}
+
 /**
  * Draws a job's boundary and neurons from its weights frames: `push` the newest frame as it arrives,
  * `take` what to draw at an animation frame (the newest frame only; thumbnails at most 10 a second).
@@ -233,26 +296,51 @@ function neuronsFrame(layers, dataset, weights, size, meta) {
 export class WeightsPainter {
   /**
    * @param {object[]} layers the snapshot's desugared layers
-   * @param {{kind: string, extent: number[], features: string[], class_names: string[]}} dataset
-   * @param {{grid: number, neuron_grid: number}} stream the job's stream settings
+   * @param {{kind: string, extent: number[], features: string[], class_names: string[], points: object}}
+   *   dataset the snapshot's dataset (its training points feed the hidden space)
+   * @param {{grid: number, neuron_grid: number, hidden_layer?: number, hidden_neurons?: number[]}} view
+   *   the job's stream settings and view
    */
-  constructor(layers, dataset, stream) {
-    Object.assign(this, { layers, dataset, grid: stream.grid, neuronGrid: stream.neuron_grid });
+  constructor(layers, dataset, view) {
+    Object.assign(this, { layers, dataset, grid: view.grid, neuronGrid: view.neuron_grid });
+    this.view = { hidden_layer: view.hidden_layer ?? null, hidden_neurons: view.hidden_neurons ?? [0, 1] };
     this.pending = null;
+    this.last = null; // the newest weights frame, drawn again when the view changes
     this.neuronsAt = -Infinity;
+    this.hiddenShown = false;
   }
 
   push(frame) {
     this.pending = frame;
   }
 
-  /** The frames to draw now ({boundary, neurons}), or null when no weights came since. */
+  /** Follow the job's view (a "view" message: another viewer, or this one, chose a hidden layer). */
+  setView(view) {
+    this.view = { hidden_layer: view.hidden_layer ?? null, hidden_neurons: view.hidden_neurons ?? [0, 1] };
+    this.pending = this.pending || this.last;
+  }
+
+  /** Draw the hidden space too (its view is open and on screen), or not. */
+  showHidden(shown) {
+    this.hiddenShown = shown;
+    if (shown) this.pending = this.pending || this.last;
+  }
+
+  /** The frames to draw now ({boundary, neurons, hidden}), or null when no weights came since. */
   take(now) {
     const frame = this.pending;
     if (!frame) return null;
     this.pending = null;
-    const withNeurons = now - this.neuronsAt >= NEURONS_EVERY_MS;
-    if (withNeurons) this.neuronsAt = now;
-    return drawnFrames(this.layers, this.dataset, frame, { grid: this.grid, neuronGrid: this.neuronGrid, withNeurons });
+    this.last = frame;
+    const secondary = now - this.neuronsAt >= NEURONS_EVERY_MS;
+    if (secondary) this.neuronsAt = now;
+    const options = { grid: this.grid, neuronGrid: this.neuronGrid, withNeurons: secondary };
+    const drawn = drawnFrames(this.layers, this.dataset, frame, options);
+    const choice = this.dataset.kind === "classify2d" ? hiddenChoice(this.layers, this.view) : null;
+    const points = this.dataset.points?.train ?? [];
+    drawn.hidden = secondary && this.hiddenShown && choice
+      ? hiddenFrame(this.layers, this.dataset, unpackWeights(frame, this.layers), choice, points, frame.header.step)
+      : null;
+    return drawn;
   }
 }

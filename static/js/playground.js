@@ -190,6 +190,7 @@ function onSnapshot(snapshot) {
   boundary.setPoints(dataset.points, dataset.extent, dataset.kind);
   const drawn = drawsInPage(snapshot.layers, dataset.kind);
   painter = drawn ? new WeightsPainter(snapshot.layers, dataset, { ...snapshot.spec.stream, ...snapshot.view }) : null;
+  painter?.showHidden(job.hiddenShown);
   job.drawInPage(drawn);
   diagram.build(snapshot.layers, dataset.features || state.features, dataset.class_names);
   hiddenPicker.show(snapshot.layers, snapshot.view);
@@ -217,6 +218,8 @@ function onMessage(message) {
     if (!job.readOnly) runAction(() => job.setTrainer(liveTrainer(state)));
   } else if (message.type === "trainer") {
     showTrainer(message.trainer);
+  } else if (message.type === "view") {
+    painter?.setView(message.view);
   } else if (message.type === "lagged") {
     runAction(reloadHistory);
   } else if (message.type === "error") {
@@ -247,10 +250,12 @@ function onFrame(frame) {
     diagram.pushWeights(frame);
     painter?.push(frame);
   }
-  else if (frame.header.type === "hidden") {
-    hiddenView.push(frame);
-    hiddenPicker.follow(frame.header);
-  }
+  else if (type === "hidden") showHidden(frame);
+}
+
+function showHidden(frame) {
+  hiddenView.push(frame);
+  hiddenPicker.follow(frame.header);
 }
 
 function showNeurons(frame) {
@@ -467,6 +472,7 @@ function animate(now) {
   if (drawn) {
     boundary.push(drawn.boundary);
     if (drawn.neurons) showNeurons(drawn.neurons);
+    if (drawn.hidden) showHidden(drawn.hidden);
   }
   boundary.draw();
   diagram.draw();
@@ -478,8 +484,11 @@ function animate(now) {
 async function main() {
   buildFeatures();
   bindControls();
-  // Hidden-space frames only while that view is open and on screen (the server draws them then).
-  watchShown($("hidden-details"), (shown) => job.showHidden(shown));
+  // The hidden space only while that view is open and on screen (computed then, here or on the server).
+  watchShown($("hidden-details"), (shown) => {
+    job.showHidden(shown);
+    painter?.showHidden(shown);
+  });
   boundary.setDiscretize(state.discretize);
   requestAnimationFrame(animate);
   setInterval(() => ($("count-fps").textContent = Math.round(frameRate.rate(performance.now())).toString()), 1000);

@@ -23,7 +23,7 @@ import { tokenFor } from "./owners.js";
 import { PlayIntent } from "./unwatched.js";
 
 // The frame kinds the playground always shows; "hidden" only while its view is open and on screen. A
-// job whose net the page draws itself (netforward.js) needs only its weights.
+// job whose net the page draws itself (netforward.js) needs only its weights, the hidden space included.
 const KINDS = ["boundary", "neurons", "weights"];
 const PAGE_DRAWN_KINDS = ["weights"];
 
@@ -106,8 +106,8 @@ export class PlayJob {
 
   /** The frame kinds the page shows now. */
   get kinds() {
-    const kinds = this.drawnInPage ? PAGE_DRAWN_KINDS : this.baseKinds;
-    return this.hiddenShown ? [...kinds, "hidden"] : kinds;
+    if (this.drawnInPage) return PAGE_DRAWN_KINDS; // the hidden space is drawn from them too
+    return this.hiddenShown ? [...this.baseKinds, "hidden"] : this.baseKinds;
   }
 
   /**
