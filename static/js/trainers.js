@@ -28,7 +28,7 @@ const RESUMABLE = ["paused", "interrupted"];
 let presets = [];
 let catalogue = null; // GET /api/catalogue
 let trainerRows = null; // the trainer rows (trainerrows.js)
-const runs = new Map(); // job id -> {label, spec, stream, points, last, status}
+const runs = new Map(); // job id -> {label, spec, trainer (its current one), stream, points, last, status}
 let dirty = false;
 let lastDraw = 0;
 
