@@ -17,6 +17,7 @@ import { downloadJson, readJsonFile } from "./modelfile.js";
 import { watchShown } from "./onscreen.js";
 import { jobPage } from "./jobpages.js";
 import { PresetBar, playgroundPresets } from "./presetbar.js";
+import { withWeight } from "./weights.js";
 
 const $ = (id) => document.getElementById(id);
 const DATA_KEYS = ["noise", "n_samples", "test_fraction", "classes"];
@@ -207,6 +208,11 @@ function onMessage(message) {
     if (!job.readOnly) runAction(() => job.setTrainer(liveTrainer(state)));
   } else if (message.type === "trainer") {
     showTrainer(message.trainer);
+  } else if (message.type === "weight") {
+    // A weight set by hand (here, by another viewer or through the API) is drawn at once, in the
+    // diagram and in all that is drawn from the weights, without waiting for the job's next frames.
+    const frame = diagram.weights && withWeight(diagram.weights, message);
+    if (frame) onFrame(frame);
   } else if (message.type === "lagged") {
     runAction(reloadHistory);
   } else if (message.type === "error") {
@@ -461,7 +467,9 @@ async function main() {
   boundary.setDiscretize(state.discretize);
   requestAnimationFrame(animate);
   try {
-    catalogue = await pickerDatasets();
+    const [sets, engine] = await Promise.all([pickerDatasets(), api.get("/api/catalogue")]);
+    catalogue = sets;
+    network.setActivations(engine.activations);
     const presets = await playgroundPresets(catalogue);
     presetBar.build(presets, catalogue);
     starts = startingStates(presets, catalogue);
