@@ -17,6 +17,7 @@ import { downloadJson, readJsonFile } from "./modelfile.js";
 import { watchShown } from "./onscreen.js";
 import { jobPage } from "./jobpages.js";
 import { PresetBar, playgroundPresets } from "./presetbar.js";
+import { WatchBanner } from "./watchbanner.js";
 import { withWeight } from "./weights.js";
 
 const $ = (id) => document.getElementById(id);
@@ -28,6 +29,7 @@ const state = stateFromHash(location.hash);
 let catalogue = [];
 let starts = {}; // each seed problem's starting state, from its default preset (GET /api/presets)
 let datasetView = null; // the current job's dataset (points, classes) from its snapshot
+let watched = null; // the shown job as its snapshot had it (its name and id for the banner)
 
 const boundary = new BoundaryView($("boundary"), $("boundary-overlay"), editAt);
 const diagram = new NetworkDiagram($("diagram"), {
@@ -35,6 +37,10 @@ const diagram = new NetworkDiagram($("diagram"), {
   onShape: (change) => network.reshape(change),
 });
 const hiddenView = new HiddenView($("hidden-space"), $("hidden-caption"));
+const banner = new WatchBanner(
+  { box: $("watching"), text: $("watching-text"), copy: $("own-copy") },
+  () => runAction(ownCopy),
+);
 const output = new OutputPanel({
   panel: document.querySelector(".pg-output"),
   lossChart: $("loss-chart"),
@@ -127,6 +133,8 @@ async function openLinked(jobId) {
   picker.select(state.dataset, state.points);
   showForm();
   job.attach(detail.id);
+  watched = detail;
+  showAccess();
   saveHash();
   return true;
 }
@@ -165,6 +173,7 @@ function showSpecError(error) {
 
 /** A click on the plot: the data it makes (datasets.js `clickedData`), trained at once. */
 function editAt({ x, y, event }) {
+  if (job.readOnly) return; // someone else's data: "Make my own copy" first
   const remove = $("remove-mode").getAttribute("aria-pressed") === "true" || event.ctrlKey || event.metaKey;
   try {
     changeData(clickedData(state, datasetView, { x, y, label: event.shiftKey ? 1 : 0, remove }));
@@ -179,6 +188,7 @@ function onSnapshot(snapshot) {
   $("job-id").dataset.jobId = snapshot.job.id;
   $("job-linked").hidden = !job.linked;
   $("job-line").title = job.linked ? $("job-line").dataset.linkedTitle : OWN_JOB_TITLE;
+  watched = snapshot.job;
   showAccess();
   const { dataset } = snapshot;
   boundary.setPoints(dataset.points, dataset.extent, dataset.kind);
@@ -224,6 +234,7 @@ function onMessage(message) {
 function showTrainer(trainer) {
   for (const key of LIVE_TRAINER_KEYS) if (typeof trainer[key] === "number") state[key] = trainer[key];
   showForm();
+  showAccess(); // a watcher's banner says the trainer
   saveHash();
 }
 
@@ -248,12 +259,8 @@ function onFrame(frame) {
 }
 
 /** A weight or bias typed into the diagram: sent to the job (the server checks it and says what is
- * wrong); a job watched read only cannot be changed. */
+ * wrong; the diagram takes no edit on a job watched read only). */
 function editWeight(change) {
-  if (job.readOnly) {
-    toast("This job is someone else's: Play trains a copy of your own, whose weights you can change.");
-    return;
-  }
   runAction(() => job.setWeight(change));
 }
 
@@ -265,22 +272,28 @@ function showCounters(progress) {
   if (rate !== null && rate !== undefined) $("count-rate").textContent = Math.round(rate).toLocaleString();
 }
 
-/** Say whether the person may change the job shown; one they may only watch gets a copy of their own
- * when they press Play, Step or Reset or change the trainer. */
+/**
+ * Say whether the person may change the job shown. Someone else's job (opened by its link, no token
+ * for it here) is watched: a banner at the top names it, and the page shows no control that would
+ * change it or silently leave it (run buttons, trainer, data, features, net editor, weight edits,
+ * hidden-space choice, Load model): one button makes a copy of one's own instead.
+ */
 function showAccess() {
-  $("job-readonly").hidden = !job.readOnly;
+  banner.show(job.readOnly ? (watched ?? { name: "", id: job.id }) : null, state);
   diagram.setEditable(!job.readOnly);
+  $("boundary-overlay").classList.toggle("read-only", job.readOnly);
+  showParts();
 }
 
-/** Train a job of the page's own with the shown job's setup (the one shown is someone else's). */
-function ownCopy(playing) {
-  job.intent.set(playing);
-  return changeData({});
-}
-
-/** Run `action` on the job, or on a copy of the page's own when the job shown may only be watched. */
-function drive(action, playing = false) {
-  return runAction(() => (job.readOnly ? ownCopy(playing) : action()));
+/**
+ * "Make my own copy": a job of the page's own from the watched job's setup and its weights now (a
+ * model anyone may download), paused at step 0 of its own, so it starts where the watched job is; the
+ * watched job is left as it was.
+ */
+async function ownCopy() {
+  const model = await job.model("netplay");
+  job.intent.set(false);
+  return changeData({}, model);
 }
 
 /** Show a job's status ({status, error, stop_reason, queue_position, message}) and what Play will do;
@@ -307,7 +320,6 @@ function showForm() {
   $("classes").disabled = state.dataset === "points" || !classesParam();
   const user = entry()?.source === "user";
   for (const id of ["noise", "n_samples", "regenerate"]) $(id).disabled = user; // no generator
-  $("features").closest("fieldset").hidden = kind() === "regress1d"; // a curve's input is x alone
   $("show-neurons-box").hidden = kind() !== "regress1d";
   for (const box of document.querySelectorAll("#features input")) box.checked = state.features.includes(box.value);
 }
@@ -354,23 +366,23 @@ function bindControls() {
       saveHash();
       // momentum means nothing to adaptive methods; the server would reject it
       if (key !== "momentum" || "momentum" in trainerSpec(state)) {
-        drive(() => job.setTrainer({ [key]: state[key] }), job.active);
+        runAction(() => job.setTrainer({ [key]: state[key] }));
       }
     });
   }
   $("seed").addEventListener("change", () => {
     state.seed = Number($("seed").value);
     saveHash();
-    drive(() => job.reset(state.seed));
+    runAction(() => job.reset(state.seed));
   });
-  $("play").addEventListener("click", () => drive(() => job.toggle(), true));
-  $("step").addEventListener("click", () => drive(() => job.step()));
-  $("reset").addEventListener("click", () => drive(() => job.reset()));
+  $("play").addEventListener("click", () => runAction(() => job.toggle()));
+  $("step").addEventListener("click", () => runAction(() => job.step()));
+  $("reset").addEventListener("click", () => runAction(() => job.reset()));
   $("reset-new-seed").addEventListener("click", () => {
     state.seed = Math.floor(Math.random() * 2 ** 31);
     showForm();
     saveHash();
-    drive(() => job.reset(state.seed));
+    runAction(() => job.reset(state.seed));
   });
   $("show-neurons").addEventListener("change", () => boundary.setShowNeurons($("show-neurons").checked));
   $("show-test").addEventListener("change", () => {
@@ -408,11 +420,16 @@ function applyHash() {
   else changeData(wanted);
 }
 
-/** Hide the parts the link asks to hide (a teacher's link shows only what the lesson needs). */
+/** Hide the parts the link asks to hide (a teacher's link shows only what the lesson needs), and while
+ * someone else's job is watched, the controls only its owner may use (marked data-owner). */
 function showParts() {
   const hidden = hiddenParts(state);
-  for (const element of document.querySelectorAll("[data-part]")) element.hidden = hidden.includes(element.dataset.part);
-  $("diagram").classList.toggle("no-shape", hidden.includes("shape"));
+  const watching = job.readOnly;
+  for (const element of document.querySelectorAll("[data-part], [data-owner]")) {
+    element.hidden = hidden.includes(element.dataset.part) || (watching && element.hasAttribute("data-owner"));
+  }
+  $("diagram").classList.toggle("no-shape", hidden.includes("shape") || watching);
+  if (kind() === "regress1d") $("features").closest("fieldset").hidden = true; // a curve's input is x alone
 }
 
 /** A new method means new optimizer state: a new job from step 0, so the page asks first once the job
