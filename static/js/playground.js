@@ -7,6 +7,8 @@ import {
 } from "./state.js";
 import { DatasetPicker, pickerDatasets, clickedData, startingPoints } from "./datasets.js";
 import { BoundaryView } from "./boundary.js";
+import { ColourScale } from "./colourscale.js";
+import { showAxes } from "./plotaxes.js";
 import { NetworkEditor, fitLayers } from "./network.js";
 import { HiddenView, HiddenPicker } from "./neurons.js";
 import { NetworkDiagram } from "./diagram.js";
@@ -24,12 +26,19 @@ const $ = (id) => document.getElementById(id);
 const DATA_KEYS = ["noise", "n_samples", "test_fraction", "classes"];
 const LIVE_TRAINER_KEYS = ["learning_rate", "momentum", "batch_size", "l1_decay", "l2_decay"];
 const OWN_JOB_TITLE = $("job-line").title;
+// What the diagram's squares show: a neuron over the plane, or along a 1D regression's x.
+const SQUARES = {
+  plane: "Each square shows what a neuron computes over the plane (orange low, blue high).",
+  curve: "Each square draws what a neuron computes along x: its output (low at the bottom, high at the top) " +
+    "from the plot's left edge to its right.",
+};
 
 const state = stateFromHash(location.hash);
 let catalogue = [];
 let starts = {}; // each seed problem's starting state, from its default preset (GET /api/presets)
 let datasetView = null; // the current job's dataset (points, classes) from its snapshot
 let watched = null; // the shown job as its snapshot had it (its name and id for the banner)
+const replaced = new Set(); // jobs a new job is being made for: their progress is no longer shown
 
 const boundary = new BoundaryView($("boundary"), $("boundary-overlay"), editAt);
 const diagram = new NetworkDiagram($("diagram"), {
@@ -37,6 +46,7 @@ const diagram = new NetworkDiagram($("diagram"), {
   onShape: (change) => network.reshape(change),
 });
 const hiddenView = new HiddenView($("hidden-space"), $("hidden-caption"));
+const colourScale = new ColourScale($("colour-scale"));
 const banner = new WatchBanner(
   { box: $("watching"), text: $("watching-text"), copy: $("own-copy") },
   () => runAction(ownCopy),
@@ -154,6 +164,9 @@ async function changeData(changes, model = null) {
   picker.select(state.dataset, state.points);
   showForm();
   saveHash();
+  clearFigures(); // the job shown until now is not the one these figures will be about
+  const previous = job.id;
+  replaced.add(previous);
   try {
     const created = await job.replace(jobSpec(state, model, entry()?.params.map((param) => param.name)));
     network.showError(null);
@@ -161,8 +174,27 @@ async function changeData(changes, model = null) {
     return created;
   } catch (error) {
     showSpecError(error);
+    runAction(restoreFigures); // the job stays: its figures come back
     return null;
+  } finally {
+    replaced.delete(previous);
   }
+}
+
+/** Blank the counters, figures and charts (a new job, or a reset, starts from step 0). */
+function clearFigures() {
+  output.clear();
+  showCounters({ step: 0, epoch: 0, examples_seen: 0, examples_per_second: null });
+  $("count-rate").textContent = "–";
+  output.showFigures({ step: 0, loss: null, train_accuracy: null, test_loss: null, test_accuracy: null, test_step: null });
+}
+
+/** Show the current job's counters, figures and charts again (a new job for it was refused). */
+async function restoreFigures() {
+  const [detail, { points }] = await Promise.all([api.get(`/api/jobs/${job.id}`), job.metrics()]);
+  points.forEach((point) => output.addPoint(point));
+  showCounters(detail);
+  output.showFigures(snapshotFigures({ job: detail, history: points }));
 }
 
 function showSpecError(error) {
@@ -192,6 +224,9 @@ function onSnapshot(snapshot) {
   showAccess();
   const { dataset } = snapshot;
   boundary.setPoints(dataset.points, dataset.extent, dataset.kind);
+  showAxes($("axis-x"), $("axis-y"), dataset.extent);
+  colourScale.show(dataset.kind, dataset.class_names, boundary.valueScale);
+  $("diagram-squares").textContent = SQUARES[dataset.kind === "regress1d" ? "curve" : "plane"];
   diagram.build(snapshot.layers, dataset.features || state.features, dataset.class_names);
   hiddenPicker.show(snapshot.layers, snapshot.view);
   output.reset(dataset, snapshot.history);
@@ -200,7 +235,9 @@ function onSnapshot(snapshot) {
   showStatus(snapshot.job);
 }
 
-function onMessage(message) {
+/** A JSON message of the stream of job `from`. */
+function onMessage(message, from) {
+  if (message.type === "progress" && replaced.has(from)) return;
   if (message.type === "progress") {
     output.addPoint(message);
     showCounters(message);
@@ -211,9 +248,7 @@ function onMessage(message) {
   } else if (message.type === "status") {
     showStatus(message);
   } else if (message.type === "reset") {
-    output.clear();
-    showCounters({ step: 0, epoch: 0, examples_seen: 0, examples_per_second: null });
-    output.showFigures({ step: 0, loss: null, train_accuracy: null, test_loss: null, test_accuracy: null, test_step: null });
+    clearFigures();
     // a reset keeps the live hyperparameters (each viewer that may change the job says them again)
     if (!job.readOnly) runAction(() => job.setTrainer(liveTrainer(state)));
   } else if (message.type === "trainer") {
