@@ -95,7 +95,12 @@ class StreamSpec(BaseModel):
     sample: int = Field(0, ge=0, description="Test image whose activations image jobs show.")
     predictions: int = Field(8, ge=0, le=64, description="Test images shown with their top-3 predictions.")
     image_every: float = Field(1.0, gt=0, description="Seconds between visual frames of image jobs.")
-    progress_every: float = Field(0.1, gt=0, description="Seconds between progress messages.")
+    progress_every: float = Field(
+        0.25,
+        gt=0,
+        description="Seconds between progress messages (each carries the job's checkpoint; the weights "
+        "frames carry the step between them).",
+    )
 
 
 def layer_definitions(spec: dict[str, Any]) -> list[dict[str, Any]]:

@@ -47,7 +47,9 @@ import copy
 import json
 import os
 import resource
+import signal
 import statistics
+import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -223,12 +225,28 @@ def own_cpu_seconds() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+@dataclass(frozen=True)
+class LateJoiners:
+    """Students who join a class already training: how many, and how many seconds after it started."""
+
+    count: int
+    after: float
+
+
 async def classroom(
-    url: str, pid: int, students: int, setup: Setup, seconds: float, nodes: list[int], profile: Path | None
+    url: str,
+    pid: int,
+    students: int,
+    setup: Setup,
+    seconds: float,
+    nodes: list[int],
+    profile: Path | None,
+    late: LateJoiners,
 ) -> dict[str, Any]:
-    """N students at once; returns the figures of one table row (`nodes`: see `serving.Workers`), and
-    with `profile` py-spy's samples of the server while they train written there."""
-    limits = httpx.Limits(max_connections=students + 10)
+    """N students at once, then `late` more; returns the figures of one table row (`nodes`: see
+    `serving.Workers`), and with `profile` py-spy's samples of the server while they train written
+    there."""
+    limits = httpx.Limits(max_connections=students + late.count + 10)
     async with httpx.AsyncClient(timeout=60, limits=limits, headers=AS_TEACHER) as http:
         await http.get(f"{url}/api/jobs")  # answered once the server has started its workers
         rss_idle = memory(pid, nodes)
@@ -242,6 +260,13 @@ async def classroom(
         queued = (await http.get(f"{url}/api/jobs", params={"status": "queued"})).json()["total"]
         running = (await http.get(f"{url}/api/jobs", params={"status": "running"})).json()["total"]
         rss_training, rss_nodes = memory(pid, nodes), [tree_rss(node) for node in nodes]
+        if late.count:
+            await asyncio.sleep(max(0.0, started + late.after - time.monotonic()))
+            joined = [asyncio.Event() for _ in range(late.count)]
+            tasks += [
+                asyncio.create_task(student(http, url, setup, seconds, done, closed)) for done in joined
+            ]
+            measured += joined
         for done in measured:
             await done.wait()
         elapsed = time.monotonic() - started
@@ -255,7 +280,8 @@ async def classroom(
             await sampler
         latencies = await prober
         closed.set()  # every tab closes
-        seen = await asyncio.gather(*tasks)
+        everyone = await asyncio.gather(*tasks)
+        seen, latecomers = everyone[:students], everyone[students:]
         started = time.monotonic()
         while (await http.get(f"{url}/api/jobs", params={"status": "running"})).json()["total"]:
             await asyncio.sleep(0.5)  # nobody watches: each job parks after pause_when_unwatched
@@ -267,11 +293,13 @@ async def classroom(
         "running": running,
         "queued": queued,
         "failed": failed,
-        "errors": sum(len(one.errors) for one in seen),
+        "errors": sum(len(one.errors) for one in everyone),
         "first_frame": [one.first_frame for one in seen],
         "frames_per_second": [one.frames_per_second for one in seen],
         "kilobytes_per_second": [one.bytes_per_second / 1000 for one in seen],
         "to_target": [one.reached_target for one in seen],
+        "late": late,
+        "late_to_target": [one.reached_target for one in latecomers],
         "pause": [one.pause_round_trip for one in seen],
         "list_latency": latencies,
         "server_cores": server_cores,
@@ -304,6 +332,14 @@ def low_quantiles(values: list[float]) -> str:
     return f"{statistics.median(ordered):.1f} / {p5:.1f} (min {ordered[0]:.1f})"
 
 
+def late_joiners(row: dict[str, Any]) -> str:
+    """The late joiners' time to 95%, and how many joined when."""
+    late = row["late"]
+    if not late.count:
+        return "-"
+    return f"{quantiles(row['late_to_target'])} ({late.count} at {late.after:g} s)"
+
+
 def milliseconds(values: list[float | None]) -> list[float | None]:
     return [None if value is None else 1000 * value for value in values]
 
@@ -312,16 +348,18 @@ def print_classroom(rows: list[dict[str, Any]], setup: Setup) -> None:
     print(f"Students ask for `{setup.kinds}`; a `{setup.drawing}` frame draws the boundary.\n")
     print(
         "| students | running / queued / failed | first frame s p50/p95 | frames/s p50/p5 "
-        "| KB/s per student p50/p95 | to 95% s p50/p95 | GET /api/jobs ms p50/p95 "
+        "| KB/s per student p50/p95 | to 95% s p50/p95 | late joiners to 95% s p50/p95 "
+        "| GET /api/jobs ms p50/p95 "
         "| pause round trip ms p50/p95 | cores: server / workers / students "
         "| RSS idle / training / parked (parked after s) | per node while training | errors |"
     )
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for row in rows:
         print(
             f"| {row['students']} | {row['running']} / {row['queued']} / {row['failed']} "
             f"| {quantiles(row['first_frame'])} | {low_quantiles(row['frames_per_second'])} "
             f"| {quantiles(row['kilobytes_per_second'])} | {quantiles(row['to_target'])} "
+            f"| {late_joiners(row)} "
             f"| {quantiles(milliseconds(row['list_latency']))} | {quantiles(milliseconds(row['pause']))} "
             f"| {row['server_cores']:.2f} / {row['worker_cores']:.2f} / {row['own_cores']:.2f} "
             f"| {row['rss_idle'] / 2**20:.0f} / {row['rss_training'] / 2**20:.0f} / "
@@ -453,7 +491,9 @@ def report_classroom(sizes: str, seconds: float, where: Workers, options: argpar
         with server(**where.environment) as (url, pid), tempfile.TemporaryDirectory() as scratch:
             setup = playground_setup(url, options.park_after, options.server_drawn)
             samples = Path(scratch) / "samples.txt" if options.profile else None
-            rows.append(asyncio.run(classroom(url, pid, students, setup, seconds, where.node_pids, samples)))
+            late = LateJoiners(options.late, options.late_after)
+            row = classroom(url, pid, students, setup, seconds, where.node_pids, samples, late)
+            rows.append(asyncio.run(row))
             if samples is not None:
                 profiles[students] = summarise(samples)
     print_classroom(rows, setup)
@@ -508,7 +548,14 @@ def report_viewers(viewers: int, seconds: float, options: argparse.Namespace) ->
     )
 
 
+def stop_on_sigterm() -> None:
+    """Make SIGTERM end the script as an exception does: its servers and clusters are shut down on
+    the way out (a test that ends the script early sends it)."""
+    signal.signal(signal.SIGTERM, lambda number, frame: sys.exit(128 + number))
+
+
 def main() -> None:
+    stop_on_sigterm()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--students", default="30,60,100", help="class sizes, comma-separated")
     parser.add_argument("--seconds", type=float, default=15.0, help="how long each student watches")
@@ -524,6 +571,10 @@ def main() -> None:
         "--server-drawn",
         action="store_true",
         help="students ask for the server's boundary and neuron grids instead of drawing from weights",
+    )
+    parser.add_argument("--late", type=int, default=5, help="students who join a class already training")
+    parser.add_argument(
+        "--late-after", type=float, default=12.0, help="seconds after the class started that they join"
     )
     parser.add_argument(
         "--profile",

@@ -177,13 +177,18 @@ class Net:
             out = layer.forward(out, training)
         return out
 
-    def compute_gradients(self, x: Any, y: Any) -> float:
+    def compute_gradients(self, x: Any, y: Any, *, checked: bool = False) -> float:
         """Forward in training mode and backward; returns the mean data loss over the batch and leaves
-        its gradients in ``flat.grads`` (weight decay is the optimizer's part)."""
-        out = self.check_input(x)
-        if out.shape[0] == 0:
-            raise SpecError("X: a training batch needs at least one example", ("X",))
-        targets = self.check_targets(y, out.shape[0])
+        its gradients in ``flat.grads`` (weight decay is the optimizer's part). `checked`: x and y are
+        a non-empty batch of arrays `check_input` and `check_targets` return unchanged (a slice of a
+        split checked once, as `TrainingRun` does), so they are not checked again."""
+        if checked:
+            out, targets = x, y
+        else:
+            out = self.check_input(x)
+            if out.shape[0] == 0:
+                raise SpecError("X: a training batch needs at least one example", ("X",))
+            targets = self.check_targets(y, out.shape[0])
         if self.mlp_step is not None:
             return self.mlp_step.gradients(out, targets)
         for layer in self._hidden:
@@ -195,9 +200,10 @@ class Net:
                 break
         return loss
 
-    def train_step(self, x: Any, y: Any, optimizer: Optimizer) -> dict[str, float]:
-        """One optimizer step on a batch -> {"loss": data loss, "l1_decay_loss", "l2_decay_loss"}."""
-        loss = self.compute_gradients(x, y)
+    def train_step(self, x: Any, y: Any, optimizer: Optimizer, *, checked: bool = False) -> dict[str, float]:
+        """One optimizer step on a batch -> {"loss": data loss, "l1_decay_loss", "l2_decay_loss"};
+        `checked` as in `compute_gradients`."""
+        loss = self.compute_gradients(x, y, checked=checked)
         l1_decay_loss, l2_decay_loss = optimizer.apply_step()
         return {"loss": loss, "l1_decay_loss": l1_decay_loss, "l2_decay_loss": l2_decay_loss}
 

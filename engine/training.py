@@ -24,6 +24,7 @@ from typing import Any, Literal
 import numpy as np
 
 from engine.datasets import Dataset, train_batches
+from engine.errors import SpecError
 from engine.evaluation import Figures, HeldOut
 from engine.net import Net
 from engine.optim import make_optimizer
@@ -68,6 +69,7 @@ class TrainingRun:
         self.train_seconds = 0.0
         self.held_out = HeldOut(net, data, seed=seed)
         self._batches = self._new_batches()
+        self._split_checked = self._check_training_split()
         self._rate_examples = self._rate_seconds = 0.0  # the decayed sums behind examples/s
         self._reset_window()
 
@@ -85,6 +87,19 @@ class TrainingRun:
         run.held_out.figures = Figures(**saved)
         run._batches = run._new_batches()
         return run
+
+    def _check_training_split(self) -> bool:
+        """Whether the batches of the training split need no checks: its inputs are finite (found once
+        per data set), of the net's dtype and shape, and its targets right as they are. Otherwise (an
+        augmented set's batches are made at each step, other dtypes are converted) each step checks."""
+        X, y = self.data.X_train, self.data.y_train
+        if self.data.augmentation.active or not self.data.finite_training_inputs:
+            return False
+        try:
+            first = X[:1]
+            return self.net.check_input(first) is first and self.net.check_targets(y, X.shape[0]) is y
+        except SpecError:
+            return False  # the first step says what is wrong
 
     def _new_batches(self) -> Any:
         batch_size = int(self.optimizer.hyper["batch_size"])
@@ -137,7 +152,7 @@ class TrainingRun:
         self._batches.batch_size = int(self.optimizer.hyper["batch_size"])
         X_batch, y_batch = next(self._batches)
         started = time.perf_counter()
-        stats = self.net.train_step(X_batch, y_batch, self.optimizer)
+        stats = self.net.train_step(X_batch, y_batch, self.optimizer, checked=self._split_checked)
         elapsed = time.perf_counter() - started
         loss = stats["loss"]
         if not math.isfinite(loss):

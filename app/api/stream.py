@@ -63,9 +63,9 @@ async def stream_job(websocket: WebSocket, job_id: str, kinds: str | None = None
     try:  # whatever happens from here, the viewer is counted out at the end
         # Frames asked for now queue behind the snapshot, which is sent first.
         first, _ = await asyncio.gather(
-            run_in_threadpool(snapshot, manager, job_id), _tell_manager(manager, hub, job_id)
+            run_in_threadpool(_encoded_snapshot, manager, job_id), _tell_manager(manager, hub, job_id)
         )
-        await websocket.send_text(encode_message(first))
+        await websocket.send_text(first)
         sender = asyncio.create_task(_pump(websocket, subscriber))
         await _receive_controls(websocket, manager, hub, job_id, subscriber)
     except JobNotFound as error:
@@ -79,6 +79,12 @@ async def stream_job(websocket: WebSocket, job_id: str, kinds: str | None = None
             sender.cancel()
         hub.unsubscribe(job_id, subscriber)
         await _tell_manager(manager, hub, job_id)
+
+
+def _encoded_snapshot(manager: JobManager, job_id: str) -> str:
+    """The snapshot as the viewer gets it, built and encoded off the event loop (tens of kilobytes of
+    points: a class connecting at once would otherwise hold the loop for a while)."""
+    return encode_message(snapshot(manager, job_id))
 
 
 async def _refuse(websocket: WebSocket, status: int, message: str) -> None:

@@ -5,29 +5,28 @@ message its workers send to `ExecutorEvents.message`, and reports a worker that 
 held (`ExecutorEvents.worker_lost`); it never decides a job's status. Commands and messages follow
 app.jobs.protocol, plain JSON-able values, so no process, pipe or cluster type crosses this interface.
 `app.jobs.pool.LocalPool` runs worker processes on this machine; `app.jobs.ray_pool.RayPool` runs
-worker actors on the nodes of a Ray cluster.
+worker actors on the nodes of a Ray cluster; both are built on one core (app.jobs.core). No built data
+set crosses this interface either: workers build their data sets from the spec (`DatasetRef`).
 """
 
 from __future__ import annotations
 
 import signal
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from app.jobs.protocol import Command, Message
-from engine.datasets import Dataset
 
 
 @dataclass(frozen=True)
 class DatasetRef:
-    """A job's data set: `key` identifies it (its spec as canonical JSON); `load` builds it, called only
-    for a worker that does not hold it yet. A worker on another machine builds it itself from `spec`
-    and the uploaded files `files` reads (name -> bytes)."""
+    """A job's data set as an executor places it: `key` identifies it (its spec as canonical JSON); a
+    worker builds it from `spec`. `files` reads the uploaded files it needs (name -> bytes), called
+    only for a worker on another machine that does not hold the set yet."""
 
     key: str
-    load: Callable[[], Dataset]
-    spec: dict[str, Any] = field(default_factory=dict)
+    spec: dict[str, Any]
     files: Callable[[], dict[str, bytes]] = dict
 
 

@@ -57,7 +57,7 @@ def make_executor(settings: Settings) -> Executor:
         from app.jobs.ray_pool import RayPool
 
         return RayPool(settings.ray_address, settings.ray_jobs_per_node)
-    return LocalPool(settings.workers)
+    return LocalPool(settings.workers, settings.uploads_dir)
 
 
 class JobManager:

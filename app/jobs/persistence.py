@@ -13,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from app.checks import CheckedJob, SpecInvalid, check_job_spec, load_dataset
+from app.checks import CheckedJob, SpecInvalid, check_job_spec
 from app.history import MetricHistory
 from app.jobs.executor import DatasetRef
 from app.jobs.live import LiveJob
@@ -24,14 +24,9 @@ from engine.datasets import CATALOGUE
 
 
 def dataset_ref(dataset_spec: dict[str, Any], settings: Settings) -> DatasetRef:
-    """The reference the executor places a job's data set by (built again only where needed)."""
+    """The reference the executor places a job's data set by (the worker builds it from the spec)."""
     key = json.dumps(dataset_spec, sort_keys=True)
-    return DatasetRef(
-        key,
-        lambda: load_dataset(dataset_spec, settings.uploads_dir),
-        dataset_spec,
-        lambda: upload_files(dataset_spec, settings.uploads_dir),
-    )
+    return DatasetRef(key, dataset_spec, lambda: upload_files(dataset_spec, settings.uploads_dir))
 
 
 def upload_files(dataset_spec: dict[str, Any], uploads_dir: Path) -> dict[str, bytes]:

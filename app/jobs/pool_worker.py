@@ -1,14 +1,17 @@
 """A pool worker process: holds many jobs and trains them by interleaving short time slices.
 
-The server talks to it through one connection (protocol in app.jobs.protocol), or, on a Ray cluster,
-through an actor's numbered calls (app.jobs.ray_worker): either is an `Inbox`. Between two slices it
+The server's commands (app.jobs.protocol) wait in an `Inbox` its receiving thread fills, in a process
+(app.jobs.local_worker) or an actor on a Ray cluster (app.jobs.ray_worker). Between two slices it
 reads every command waiting, so a pause or a live change takes effect within one slice. Scheduling is
-fair by worker time, as Linux's CFS is: the runnable job that has had the least time so far runs next,
-for a slice of `ROUND_SECONDS` shared among the runnable jobs (never less than `MIN_SLICE_SECONDS`, never
-more than `MAX_SLICE_SECONDS`, so commands are read often), so every job gets a turn about every
-`ROUND_SECONDS` however many there are. A job's frames and reports
-are charged to its own time. A job that joins starts level with the least-served one, so it neither
-waits for the others to catch up nor takes their turns.
+fair by worker time weighed by each job's share, as Linux's CFS weighs nice levels: the runnable job
+with the least time so far, each second counted as 1 / its share (`JobTask.share`: a watched job just
+started or resumed counts 4 times a watched job, one nobody watches a quarter), runs next, for a slice
+of `ROUND_SECONDS` shared among the runnable jobs (never less than `MIN_SLICE_SECONDS`, never more than
+`MAX_SLICE_SECONDS`, so commands are read often), so every job gets a turn about every `ROUND_SECONDS`
+however many there are. A job's frames and reports are charged to its own time. A job that joins
+starts level with the least-served one, so it neither waits for the others to catch up nor takes their
+turns beyond its share; so does a job whose share grows (a viewer arrived), which would otherwise wait
+for the others to catch up with the time it was charged at its smaller share.
 
 A failure inside one job (anything but the worker's own death) ends that job as failed and the worker
 goes on with the others.
@@ -19,10 +22,10 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import dataclasses
+import math
 import sys
 import time
 import traceback
-from multiprocessing.connection import Connection
 from typing import Any, Protocol
 
 import numpy as np
@@ -39,23 +42,13 @@ IDLE_POLL_SECONDS = 1.0
 
 
 class Inbox(Protocol):
-    """Where a worker's commands wait, in the order the server sent them (a pipe's end is one)."""
+    """Where a worker's commands wait, in the order the server sent them (app.jobs.inbox)."""
 
     def poll(self, timeout: float) -> bool:
         """Whether a command is waiting, after waiting up to `timeout` seconds for one."""
 
     def recv(self) -> Command:
         """The next command (one is waiting)."""
-
-
-def worker_main(conn: Connection) -> None:
-    """Process entry point: serve commands until the server closes the connection."""
-    try:
-        PoolWorker(conn.send).serve(conn)
-    except (EOFError, BrokenPipeError, KeyboardInterrupt):
-        pass  # the server is gone (or stopping): nobody is left to tell
-    finally:
-        conn.close()
 
 
 def read_only(data: Dataset) -> Dataset:
@@ -118,14 +111,14 @@ class PoolWorker:
         """Give `task` one slice, charging it the time it took."""
         started = time.perf_counter()
         self._guarded(task.job, task.run_id, lambda: task.run_slice(seconds))
-        task.vtime += time.perf_counter() - started
+        task.vtime += (time.perf_counter() - started) / task.share
         self._forget_if_finished(task)
 
     def handle(self, command: Command) -> None:
         """Apply one command from the server."""
         op = command["op"]
         if op == "dataset":
-            data = command["data"]  # or why a worker that builds its own could not (app.jobs.ray_worker)
+            data = command["data"]  # built from its spec on arrival, or why not (app.jobs.worker_data)
             self.datasets[command["key"]] = data if isinstance(data, Exception) else read_only(data)
         elif op == "forget_dataset":
             self.datasets.pop(command["key"], None)
@@ -139,7 +132,10 @@ class PoolWorker:
             elif op == "park":
                 self._guarded(task.job, task.run_id, task.request_park)
             else:
+                share = task.share
                 self._guarded(task.job, task.run_id, lambda: task.apply(command))
+                if task.share > share:
+                    self._level(task)
             self._forget_if_finished(task)
 
     def _place(self, command: Command) -> None:
@@ -156,9 +152,14 @@ class PoolWorker:
 
         self._guarded(job, command["run"], build)
         if task is not None:
-            served = [other.vtime for other in self.tasks.values() if other.runnable]
-            task.vtime = min(served, default=0.0)
+            task.vtime = math.inf
+            self._level(task)
             self.tasks[job] = task
+
+    def _level(self, task: JobTask) -> None:
+        """Bring `task`'s time down to the least-served runnable job's, if it is above it (0 alone)."""
+        served = [other.vtime for other in self.tasks.values() if other.runnable and other is not task]
+        task.vtime = min(task.vtime, min(served, default=0.0))
 
     def _forget_if_finished(self, task: JobTask) -> None:
         if task.finished and self.tasks.get(task.job) is task:

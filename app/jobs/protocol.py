@@ -1,17 +1,17 @@
 """What the server and its pool workers say to each other.
 
 Every message is a plain dict or tuple of JSON-able values and bytes, so the same workers can run on a
-local process pool or on a cluster. The one exception is ``dataset`` to a local worker: a built
-`engine.datasets.Dataset`, sent once to each worker that needs it (every job on that worker then
-shares that one read-only copy).
+local process pool or on a cluster. No built data set is ever sent: a worker builds each set from its
+spec, once, and every job on that worker shares that one read-only copy.
 
 Server -> worker: dicts with an ``op``. Job commands name their ``job``; a worker holds at most one run
 of a job, and commands for a job it does not hold are ignored.
 
-- ``{"op": "dataset", "key", "data"}``: keep this data set for the jobs whose ``dataset_key`` is `key`;
-  to a worker on another machine (app.jobs.ray_worker) ``{"op": "dataset", "key", "spec", "files"}``
-  instead: build it from its spec, the uploaded files it reads given as ``{name: bytes}``; a job placed
-  on a data set that could not be built fails with the reason.
+- ``{"op": "dataset", "key", "spec", "files"}``: build the data set `spec` names (the job spec's
+  ``dataset`` object) and keep it for the jobs whose ``dataset_key`` is `key`. ``files`` holds the
+  uploaded files it reads as ``{name: bytes}`` for a worker on another machine (app.jobs.ray_worker);
+  it is empty for a worker on the server's machine, which reads the server's uploads folder itself
+  (app.jobs.local_worker). A job placed on a data set that could not be built fails with the reason.
   ``{"op": "forget_dataset", "key"}``: no job here needs it any more.
 - ``{"op": "place", "job", "run", "spec", "dataset_key", "trainer", "checkpoint", "stop", "view",
   "kinds", "paused"}``: hold a job and train it (or keep it paused). ``run`` tags everything the worker

@@ -12,10 +12,9 @@ are reported with `worker_lost`, and the job table places them again, from the s
 checkpoints, on the workers left. Ray's own actor restarts are off: they would rerun the constructor
 and lose every job's state.
 
-Placement: among the live actors, those on nodes holding fewer than `jobs_per_node` jobs first, then
-the node with the fewest jobs per worker, then the actor with the fewest jobs, then one that already
-holds the data set. Data sets are built by the actors from their spec; uploaded files travel with the
-``dataset`` command as bytes.
+Placement and data sets are the executor core's (app.jobs.core), with each node's cap of
+`jobs_per_node` jobs; the actors build each data set from its spec, and the uploaded files it reads
+travel with the ``dataset`` command as bytes (an actor may run on another machine).
 """
 
 from __future__ import annotations
@@ -24,7 +23,7 @@ import itertools
 import logging
 import socket
 import threading
-from collections import Counter, OrderedDict
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -32,9 +31,8 @@ from typing import Any
 import ray
 from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
 
-from app.checks import SpecInvalid
-from app.jobs.executor import DatasetRef, ExecutorEvents, WorkerInfo
-from app.jobs.pool import hold_dataset, release_dataset
+from app.jobs.core import PoolCore, Worker
+from app.jobs.executor import ExecutorEvents
 from app.jobs.protocol import Command
 from app.jobs.ray_worker import PoolActor
 
@@ -91,43 +89,35 @@ def _probe(address: str, timeout: float) -> None:
         raise ClusterUnreachable(f"cannot reach the Ray cluster at {address}: {reason}") from None
 
 
-@dataclass(eq=False)
-class _Actor:
-    """One worker actor, the server's view of what it holds, and the numbers of its commands."""
+@dataclass(eq=False, kw_only=True)
+class _Actor(Worker):
+    """One worker actor, its Ray node and the numbers of its commands."""
 
-    name: str
     node_id: str
-    node: str
-    pid: int
     handle: Any
     seq: Iterator[int] = field(default_factory=itertools.count)
-    jobs: dict[str, str] = field(default_factory=dict)  # job -> its data set's key
-    datasets: OrderedDict[str, int] = field(default_factory=OrderedDict)  # key -> jobs using it
 
     def submit(self, command: Command) -> None:
         """Send `command` after every earlier one (the caller holds the pool's lock)."""
         self.handle.submit.remote(next(self.seq), command)
 
 
-class RayPool:
+class RayPool(PoolCore[_Actor]):
     """Worker actors on a Ray cluster (see the module docstring); implements app.jobs.executor.Executor."""
 
     def __init__(self, address: str, jobs_per_node: int) -> None:
-        self.address, self.jobs_per_node = address, jobs_per_node
-        self._actors: list[_Actor] = []
-        self._where: dict[str, _Actor] = {}
-        self._lock = threading.Lock()
+        super().__init__(where=f"the Ray cluster at {address}", ships_files=True, jobs_per_node=jobs_per_node)
+        self.address = address
         self._stopping = threading.Event()
         self._joined = False
-        self._events: ExecutorEvents | None = None
         self._watcher = threading.Thread(target=self._watch, name="netplay-ray-nodes", daemon=True)
 
     def start(self, events: ExecutorEvents) -> None:
         """Join the cluster and start a worker on every CPU slot of its nodes."""
-        self._events = events
+        self.events = events
         self._joined = connect(self.address)
         self._grow()
-        if not self._actors:
+        if not self.current():
             raise ClusterUnreachable(f"no node of the Ray cluster at {self.address} has a CPU for a worker")
         self._watcher.start()
 
@@ -140,8 +130,7 @@ class RayPool:
 
     def _grow(self) -> None:
         """Start an actor on every CPU slot of a live node that has none, and wait until they are up."""
-        with self._lock:
-            held = Counter(actor.node_id for actor in self._actors)
+        held = Counter(actor.node_id for actor in self.current())
         starting = []
         for node in ray.nodes():
             slots = int(node["Resources"].get("CPU", 0)) if node["Alive"] else 0
@@ -154,10 +143,8 @@ class RayPool:
         ready, _ = ray.wait(answers, num_returns=len(answers), timeout=ACTOR_READY_SECONDS)
         for handle, answer in zip(starting, answers, strict=True):
             info = self._answer(answer) if answer in ready else None
-            if info is None or self._stopping.is_set():
-                ray.kill(handle)  # its node is gone or full: the next look tries again
-                continue
-            self._adopt(handle, info)
+            if info is None or not self._adopt(handle, info):
+                ray.kill(handle)  # its node is gone or full (the next look tries again), or the pool stops
 
     def _answer(self, answer: Any) -> dict[str, Any] | None:
         try:
@@ -165,28 +152,30 @@ class RayPool:
         except ray.exceptions.RayError:
             return None
 
-    def _adopt(self, handle: Any, info: dict[str, Any]) -> None:
+    def _adopt(self, handle: Any, info: dict[str, Any]) -> bool:
+        """Put a started actor in the book and read its stream; False once the pool is stopping."""
         node_id = info["node_id"]
         actor = _Actor(
-            f"ray-{node_id[:8]}-{info['pid']}", node_id, f"{info['host']}:{node_id[:8]}", info["pid"], handle
+            name=f"ray-{node_id[:8]}-{info['pid']}",
+            node=f"{info['host']}:{node_id[:8]}",
+            pid=info["pid"],
+            node_id=node_id,
+            handle=handle,
         )
-        with self._lock:
-            self._actors.append(actor)
+        if not self.add(actor):
+            return False
         threading.Thread(target=self._read, args=(actor,), name=f"{actor.name}-reader", daemon=True).start()
+        return True
 
     def _read(self, actor: _Actor) -> None:
-        assert self._events is not None
         try:
             for batch in actor.handle.stream.remote():
                 for message in ray.get(batch):
-                    try:
-                        self._events.message(message)
-                    except Exception:
-                        log.exception("handling a message from %s failed", actor.name)
+                    self.deliver(actor, message)
             reason = "its actor stopped"
         except ray.exceptions.RayError:
             reason = self._why(actor)
-        self._lose(actor, reason)
+        self.lose(actor, reason)  # the watcher starts a replacement if its node is alive
 
     def _why(self, actor: _Actor) -> str:
         """Why `actor`'s stream broke, in words."""
@@ -196,95 +185,11 @@ class RayPool:
             alive = False
         return f"its Ray actor on {actor.node} died" if alive else f"its node {actor.node} left the cluster"
 
-    def _lose(self, actor: _Actor, reason: str) -> None:
-        assert self._events is not None
-        with self._lock:
-            if self._stopping.is_set() or actor not in self._actors:
-                return
-            self._actors.remove(actor)  # the watcher starts a replacement if its node is alive
-            lost = list(actor.jobs)
-            for job in lost:
-                self._where.pop(job, None)
-        try:
-            self._events.worker_lost(actor.name, lost, reason)
-        except Exception:
-            log.exception("handling the loss of %s failed", actor.name)
-
-    def place(self, job: str, command: Command, dataset: DatasetRef) -> str:
-        """Send `command` to the chosen actor (the data set's spec and files first, if it lacks it)."""
-        with self._lock:
-            needed = dataset.key not in self._choose(dataset.key).datasets
-        files = dataset.files() if needed else None
-        with self._lock:
-            self._release(job)
-            actor = self._choose(dataset.key)
-            if hold_dataset(actor.datasets, dataset.key):
-                files = dataset.files() if files is None else files
-                actor.submit({"op": "dataset", "key": dataset.key, "spec": dataset.spec, "files": files})
-            actor.jobs[job] = dataset.key
-            self._where[job] = actor
-            actor.submit(command)
-            return actor.name
-
-    def _choose(self, key: str) -> _Actor:
-        """The module docstring's choice of actor for a job on data set `key`."""
-        if not self._actors:
-            raise SpecInvalid(("body",), f"the Ray cluster at {self.address} has no worker left")
-        jobs, slots = Counter(), Counter(actor.node_id for actor in self._actors)
-        for actor in self._actors:
-            jobs[actor.node_id] += len(actor.jobs)
-
-        def rank(actor: _Actor) -> tuple[bool, float, int, bool]:
-            node = actor.node_id
-            return (
-                jobs[node] >= self.jobs_per_node,
-                jobs[node] / slots[node],
-                len(actor.jobs),
-                key not in actor.datasets,
-            )
-
-        return min(self._actors, key=rank)
-
-    def send(self, job: str, command: Command) -> None:
-        """Send a command to the actor holding `job`; dropped when none does."""
-        with self._lock:
-            actor = self._where.get(job)
-            if actor is not None:
-                actor.submit(command)
-
-    def release(self, job: str) -> None:
-        """`job` no longer counts on its actor; a data set no job there uses may be forgotten."""
-        with self._lock:
-            self._release(job)
-
-    def _release(self, job: str) -> None:
-        actor = self._where.pop(job, None)
-        if actor is not None:
-            for key in release_dataset(actor.datasets, actor.jobs.pop(job)):
-                actor.submit({"op": "forget_dataset", "key": key})
-
-    def node(self, worker: str) -> str | None:
-        """The node (host name and Ray node id) of the actor called `worker`."""
-        with self._lock:
-            return next((actor.node for actor in self._actors if actor.name == worker), None)
-
-    def capacity(self) -> int | None:
-        """`jobs_per_node` on every node with a worker (at least one node's worth)."""
-        with self._lock:
-            return max(1, len({actor.node_id for actor in self._actors})) * self.jobs_per_node
-
-    def workers(self) -> list[WorkerInfo]:
-        """Every live actor."""
-        with self._lock:
-            return [WorkerInfo(a.name, a.pid, len(a.jobs), len(a.datasets), a.node) for a in self._actors]
-
     def shutdown(self) -> None:
         """End every actor now (their jobs' state is whatever the server last received); leave the
         cluster if `start` joined it."""
         self._stopping.set()
-        with self._lock:
-            actors, self._actors = list(self._actors), []
-        for actor in actors:
+        for actor in self.close():
             ray.kill(actor.handle)
         if self._watcher.is_alive():
             self._watcher.join(timeout=ACTOR_READY_SECONDS)

@@ -28,6 +28,13 @@ from engine.datasets import Dataset
 from engine.training import Diverged, StopConditions
 
 CHECKPOINT_SHARE = 0.05
+# How much of its worker a job gets beside the others (app.jobs.pool_worker): a watched job in its first
+# FRESH_SECONDS after it was placed (started, resumed) gets FRESH_SHARE times a watched job's share, so a
+# student who just pressed Play sees it learn; a job nobody watches gets UNWATCHED_SHARE, so long runs
+# nobody looks at yield to those someone waits for.
+FRESH_SECONDS = 10.0
+FRESH_SHARE = 4.0
+UNWATCHED_SHARE = 0.25
 Send = Callable[[Message], None]
 
 
@@ -64,11 +71,19 @@ class JobTask:
         self.steps_requested = 0
         self.park_requested = False
         self.finished = False
-        self.vtime = 0.0  # the scheduler's measure of the worker time this task has had
+        self.vtime = 0.0  # the scheduler's measure of the worker time this task has had, over its share
         self.intervals = frame_intervals(self.stream, self.producer.kinds)
         now = time.monotonic()
+        self.placed_at = now
         self.next_progress = now
         self.next_frame = dict.fromkeys(self.intervals, now)
+
+    @property
+    def share(self) -> float:
+        """The task's weight in its worker's fair share (see FRESH_SHARE above)."""
+        if not (self.kinds is None or self.kinds):
+            return UNWATCHED_SHARE
+        return FRESH_SHARE if time.monotonic() - self.placed_at < FRESH_SECONDS else 1.0
 
     @property
     def runnable(self) -> bool:

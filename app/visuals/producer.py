@@ -12,13 +12,13 @@ Frame kinds (every header also has ``"step"``; quantised arrays carry their ``ra
   one array ``layer<i>`` per shown layer, the input features first (``layer0``), each (K, grid, grid)
   ((K, 1, grid) for regress1d) uint8 quantised over that layer's own range. Not sent when the hidden
   layers hold more than 64 neurons.
-- ``weights`` (``"layers"``: ``[[layer, inputs, neurons], ...]``, every fc layer in order, the loss
-  layer's own fc included; no ``extent`` or ``classes``, which the snapshot has): one float32 array
-  ``params``, for each fc layer its weights and biases as an (inputs + 1, neurons) block, row-major:
-  ``inputs`` rows of ``w`` then ``b`` (`unpack_weights` splits it). Exact values: the network diagram
-  draws and edits every weight, and the page draws the boundary and the neurons of a net of fc layers
-  and activations from them (static/js/netforward.js) instead of asking for ``boundary`` and
-  ``neurons`` frames. Kept this small on purpose: a few hundred bytes at the stream's fps.
+- ``weights`` (no other field: the snapshot's layers say how ``params`` splits, see `unpack_weights`):
+  one float32 array ``params``, for every fc layer in order (the loss layer's own fc included) its
+  weights and biases as an (inputs + 1, neurons) block, row-major: ``inputs`` rows of ``w`` then ``b``.
+  Exact values: the network diagram draws and edits every weight, and the page draws the boundary and
+  the neurons of a net of fc layers and activations from them (static/js/netforward.js) instead of
+  asking for ``boundary`` and ``neurons`` frames. Kept this small on purpose (576 bytes for the
+  playground's 2-8-8-2 net): it goes at the stream's fps.
 - ``hidden`` (classify2d with a hidden layer; ``"layer"``, ``"neurons"``: [a, b]): ``mesh``
   (2 * 11, 50, 2) float32, ``points`` (N, 2) float32 and ``labels`` (N,) int32 (see
   `plane.hidden_space`).
@@ -64,7 +64,8 @@ training (weights, gradients, optimizer state, the net's random generator).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import math
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
@@ -166,17 +167,31 @@ def hidden_view(view: VisualView, layers: Sequence[Layer]) -> tuple[int, tuple[i
     return check_hidden_view(layers, layer, view.hidden_neurons, ("hidden_layer", "hidden_neurons"))
 
 
+def weight_blocks(layers: Sequence[Mapping[str, Any]]) -> list[tuple[int, int, int]]:
+    """(layer index, inputs, neurons) of every fc layer, in the order a ``weights`` frame holds them.
+    `layers`: described layers (the snapshot's, `app.checks.describe_layers`) with their output shapes."""
+    return [
+        (
+            index,
+            math.prod(layers[index - 1][key] for key in ("out_sx", "out_sy", "out_depth")),
+            layer["out_depth"],
+        )
+        for index, layer in enumerate(layers)
+        if layer["type"] == "fc"
+    ]
+
+
 def unpack_weights(
-    header: dict[str, Any], arrays: dict[str, np.ndarray]
+    params: np.ndarray, layers: Sequence[Mapping[str, Any]]
 ) -> dict[int, tuple[np.ndarray, np.ndarray]]:
-    """A decoded ``weights`` frame -> {fc layer index: (w (inputs, neurons), b (neurons,))}, views of
-    its ``params``."""
-    params, offset, layers = arrays["params"], 0, {}
-    for index, inputs, neurons in header["layers"]:
+    """A ``weights`` frame's ``params`` -> {fc layer index: (w (inputs, neurons), b (neurons,))}, views
+    of it; `layers` as in `weight_blocks`."""
+    unpacked, offset = {}, 0
+    for index, inputs, neurons in weight_blocks(layers):
         block = params[offset : offset + (inputs + 1) * neurons].reshape(inputs + 1, neurons)
-        layers[index] = (block[:inputs], block[inputs])
+        unpacked[index] = (block[:inputs], block[inputs])
         offset += (inputs + 1) * neurons
-    return layers
+    return unpacked
 
 
 def _layer_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -275,13 +290,12 @@ class VisualProducer:
         return encode_frame("neurons", neuron_meta, _quantized_layers(neurons))
 
     def _weights_frame(self, meta: dict[str, Any]) -> bytes | None:
-        dense = [(index, layer) for index, layer in enumerate(self.net.layers) if layer.type == "fc"]
+        dense = [layer for layer in self.net.layers if layer.type == "fc"]
         if not dense:
             return None
-        blocks = [weights_with_bias(self.net.flat, layer)[0].ravel() for _, layer in dense]
-        rows = [[index, *layer.params["w"].shape] for index, layer in dense]
+        blocks = [weights_with_bias(self.net.flat, layer)[0].ravel() for layer in dense]
         params = np.concatenate(blocks).astype(np.float32, copy=False)
-        return encode_frame("weights", {"step": meta["step"], "layers": rows}, {"params": params})
+        return encode_frame("weights", {"step": meta["step"]}, {"params": params})
 
     def _hidden_frame(self, meta: dict[str, Any]) -> bytes | None:
         chosen = hidden_view(self.view, self.net.layers) if self.data.kind == "classify2d" else None

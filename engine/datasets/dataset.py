@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -70,6 +71,12 @@ class Dataset:
     labels: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
     params: Mapping[str, Any] = field(default_factory=dict)
     picture: np.ndarray | None = None
+
+    @cached_property
+    def finite_training_inputs(self) -> bool:
+        """Whether every value of ``X_train`` is a finite number; found once per data set (the jobs
+        sharing one ask it again at each start)."""
+        return int(np.count_nonzero(np.isfinite(self.X_train))) == self.X_train.size
 
     @property
     def is_classification(self) -> bool:

@@ -10,8 +10,8 @@
 import { classColor, NEGATIVE_RGB, POSITIVE_RGB } from "./classcolors.js";
 import { HoverCard, openEditBox } from "./diagramcard.js";
 import { linkPath, linkSamples, nearestLink, strongest } from "./diagramlinks.js";
+import { unpackWeights } from "./netforward.js";
 import { paintNeuron } from "./neurons.js";
-import { weightBlocks } from "./weights.js";
 
 const SVG = "http://www.w3.org/2000/svg";
 const MAX_LINKS = 200; // per layer
@@ -74,6 +74,7 @@ export class NetworkDiagram {
   constructor(root, handlers) {
     this.root = root;
     this.handlers = handlers;
+    this.described = []; // the snapshot's desugared layers
     this.columns = [];
     this.names = { inputs: [], outputs: [] };
     this.weights = null; // newest "weights" frame
@@ -95,6 +96,7 @@ export class NetworkDiagram {
 
   /** Draw a new net: `described` the snapshot's desugared layers; names of its inputs and outputs. */
   build(described, inputNames, outputNames) {
+    this.described = described;
     this.columns = diagramColumns(described);
     this.names = { inputs: inputNames, outputs: outputNames };
     this.weights = null;
@@ -289,18 +291,19 @@ export class NetworkDiagram {
   // ---- drawing -----------------------------------------------------------------------------------
 
   drawWeights() {
-    const blocks = weightBlocks(this.weights);
+    const layers = unpackWeights(this.weights, this.described);
     this.hits = [];
     this.columns.forEach((column, c) => {
-      const block = column.fc === null ? undefined : blocks.get(column.fc);
-      // a frame of another net (the page is switching jobs) is not drawn on this one
-      if (!block || block.inputs !== this.nodes[c - 1].length || block.neurons !== this.nodes[c].length) return;
-      const { w, b, neurons } = block;
-      const chosen = strongest(w, this.links[c].length);
+      const block = column.fc === null ? undefined : layers[column.fc];
+      // an fc fed by more values than the column before it has nodes (a conv or pool net) gets no links
+      if (!block || block.w.shape[0] !== this.nodes[c - 1].length) return;
+      const { w, b } = block;
+      const neurons = w.shape[1];
+      const chosen = strongest(w.values, this.links[c].length);
       this.links[c].forEach((path, slot) => {
         const flat = chosen[slot];
         const [from, to] = [Math.floor(flat / neurons), flat % neurons];
-        const value = w[flat];
+        const value = w.values[flat];
         const a = this.nodes[c - 1][from];
         const z = this.nodes[c][to];
         const [x0, y0, x1, y1] = ends(a, z);
@@ -313,8 +316,8 @@ export class NetworkDiagram {
         this.hits.push({ samples: linkSamples(x0, y0, x1, y1), link: path });
       });
       this.nodes[c].forEach((node, k) => {
-        node.bias.style.background = signColor(b[k], 2);
-        node.bias.dataset.value = String(b[k]);
+        node.bias.style.background = signColor(b.values[k], 2);
+        node.bias.dataset.value = String(b.values[k]);
       });
     });
     if (this.hot) this.highlight(this.hot);

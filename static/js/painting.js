@@ -13,6 +13,7 @@ import { classColor } from "./classcolors.js";
 import { preview, uploadDataset } from "./convspec.js";
 import { jobPage } from "./jobpages.js";
 import { LineChart } from "./linechart.js";
+import { FrameRate } from "./framerate.js";
 import { count, fixed } from "./numbers.js";
 import { base64Bytes, drawRgb, PaintingView } from "./picture.js";
 import { PlayJob } from "./playjob.js";
@@ -161,8 +162,12 @@ function onMessage(message) {
   }
 }
 
+const frameRate = new FrameRate(); // pictures this page receives
+
 function onFrame(frame) {
-  if (frame.header.type === "painting") painted.push(frame);
+  if (frame.header.type !== "painting") return;
+  painted.push(frame);
+  frameRate.note(performance.now());
 }
 
 function addPoint(point) {
@@ -264,6 +269,7 @@ function animate() {
 async function main() {
   bindControls();
   requestAnimationFrame(animate);
+  setInterval(() => ($("count-fps").textContent = Math.round(frameRate.rate(performance.now())).toString()), 1000);
   const [presets, catalogue] = await Promise.all([api.get("/api/presets"), api.get("/api/datasets")]);
   preset = presets.find((entry) => entry.id === "painting").spec;
   const pictures = catalogue.find((entry) => entry.name === "painting").params.find((param) => param.name === "picture");

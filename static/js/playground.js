@@ -12,6 +12,8 @@ import { showAxes } from "./plotaxes.js";
 import { NetworkEditor, fitLayers } from "./network.js";
 import { HiddenView, HiddenPicker } from "./neurons.js";
 import { NetworkDiagram } from "./diagram.js";
+import { drawsInPage, WeightsPainter } from "./netforward.js";
+import { FrameRate } from "./framerate.js";
 import { snapshotFigures } from "./figures.js";
 import { OutputPanel } from "./outputpanel.js";
 import { PlayJob, statusText } from "./playjob.js";
@@ -39,6 +41,8 @@ let starts = {}; // each seed problem's starting state, from its default preset 
 let datasetView = null; // the current job's dataset (points, classes) from its snapshot
 let watched = null; // the shown job as its snapshot had it (its name and id for the banner)
 const replaced = new Set(); // jobs a new job is being made for: their progress is no longer shown
+let painter = null; // draws the boundary and neurons from the weights when the page can evaluate the net
+const frameRate = new FrameRate(); // frames that redraw the boundary, as this page receives them
 
 const boundary = new BoundaryView($("boundary"), $("boundary-overlay"), editAt);
 const diagram = new NetworkDiagram($("diagram"), {
@@ -68,7 +72,10 @@ const network = new NetworkEditor(
   { list: $("layer-list"), add: $("add-layer"), text: $("layers"), error: $("layers-error") },
   (layers) => changeData({ layers }),
 );
-const job = new PlayJob({ onSnapshot, onMessage, onFrame, onConnection: showConnection, onAccess: showAccess });
+const job = new PlayJob(
+  { onSnapshot, onMessage, onFrame, onConnection: showConnection, onAccess: showAccess },
+  { drawsInPage: (layers) => drawsInPage(layers, kind()) },
+);
 const hiddenPicker = new HiddenPicker($("hidden_layer"), $("hidden-cycle"), (view) => job.setView(view));
 
 /** The catalogue entry of the picked dataset (GET /api/datasets). */
@@ -227,6 +234,10 @@ function onSnapshot(snapshot) {
   showAxes($("axis-x"), $("axis-y"), dataset.extent);
   colourScale.show(dataset.kind, dataset.class_names, boundary.valueScale);
   $("diagram-squares").textContent = SQUARES[dataset.kind === "regress1d" ? "curve" : "plane"];
+  const drawn = drawsInPage(snapshot.layers, dataset.kind);
+  painter = drawn ? new WeightsPainter(snapshot.layers, dataset, { ...snapshot.spec.stream, ...snapshot.view }) : null;
+  painter?.showHidden(job.hiddenShown);
+  job.drawInPage(drawn);
   diagram.build(snapshot.layers, dataset.features || state.features, dataset.class_names);
   hiddenPicker.show(snapshot.layers, snapshot.view);
   output.reset(dataset, snapshot.history);
@@ -256,8 +267,10 @@ function onMessage(message, from) {
   } else if (message.type === "weight") {
     // A weight set by hand (here, by another viewer or through the API) is drawn at once, in the
     // diagram and in all that is drawn from the weights, without waiting for the job's next frames.
-    const frame = diagram.weights && withWeight(diagram.weights, message);
-    if (frame) onFrame(frame);
+    const frame = diagram.weights && withWeight(diagram.weights, diagram.described, message);
+    if (frame) showWeights(frame);
+  } else if (message.type === "view") {
+    painter?.setView(message.view);
   } else if (message.type === "lagged") {
     runAction(reloadHistory);
   } else if (message.type === "error") {
@@ -281,16 +294,29 @@ async function reloadHistory() {
 }
 
 function onFrame(frame) {
-  if (frame.header.type === "boundary") boundary.push(frame);
-  else if (frame.header.type === "neurons") {
-    diagram.pushNeurons(frame);
-    boundary.pushNeurons(frame);
-  }
-  else if (frame.header.type === "weights") diagram.pushWeights(frame);
-  else if (frame.header.type === "hidden") {
-    hiddenView.push(frame);
-    hiddenPicker.follow(frame.header);
-  }
+  const type = frame.header.type;
+  if (type === (painter ? "weights" : "boundary")) frameRate.note(performance.now());
+  if (type === "boundary") boundary.push(frame);
+  else if (type === "neurons") showNeurons(frame);
+  else if (type === "weights") showWeights(frame);
+  else if (type === "hidden") showHidden(frame);
+}
+
+/** Weights (a frame, or the newest one with a weight set by hand): the diagram's links, and what the
+ * page draws from them. */
+function showWeights(frame) {
+  diagram.pushWeights(frame);
+  painter?.push(frame);
+}
+
+function showHidden(frame) {
+  hiddenView.push(frame);
+  hiddenPicker.follow(frame.header);
+}
+
+function showNeurons(frame) {
+  diagram.pushNeurons(frame);
+  boundary.pushNeurons(frame);
 }
 
 /** A weight or bias typed into the diagram: sent to the job (the server checks it and says what is
@@ -503,7 +529,13 @@ async function loadModel() {
   }
 }
 
-function animate() {
+function animate(now) {
+  const drawn = painter?.take(now);
+  if (drawn) {
+    boundary.push(drawn.boundary);
+    if (drawn.neurons) showNeurons(drawn.neurons);
+    if (drawn.hidden) showHidden(drawn.hidden);
+  }
   boundary.draw();
   diagram.draw();
   hiddenView.draw();
@@ -514,10 +546,14 @@ function animate() {
 async function main() {
   buildFeatures();
   bindControls();
-  // Hidden-space frames only while that view is open and on screen (the server draws them then).
-  watchShown($("hidden-details"), (shown) => job.showHidden(shown));
+  // The hidden space only while that view is open and on screen (computed then, here or on the server).
+  watchShown($("hidden-details"), (shown) => {
+    job.showHidden(shown);
+    painter?.showHidden(shown);
+  });
   boundary.setDiscretize(state.discretize);
   requestAnimationFrame(animate);
+  setInterval(() => ($("count-fps").textContent = Math.round(frameRate.rate(performance.now())).toString()), 1000);
   try {
     const [sets, engine] = await Promise.all([pickerDatasets(), api.get("/api/catalogue")]);
     catalogue = sets;

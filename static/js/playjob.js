@@ -22,8 +22,10 @@ import { api, authHeaders, JobStream, toast } from "./api.js";
 import { tokenFor } from "./owners.js";
 import { PlayIntent } from "./unwatched.js";
 
-// The frame kinds the playground always shows; "hidden" only while its view is open and on screen.
+// The frame kinds the playground always shows; "hidden" only while its view is open and on screen. A
+// job whose net the page draws itself (netforward.js) needs only its weights, the hidden space included.
 const KINDS = ["boundary", "neurons", "weights"];
+const PAGE_DRAWN_KINDS = ["weights"];
 
 // The painting page drives its one job the same way, with its own frame kinds and no hidden space.
 
@@ -35,9 +37,11 @@ export class PlayJob {
    * @param {{kinds?: string[], hidden?: boolean}} options the frame kinds the page always shows, and
    *   whether it can show the hidden space (the playground's defaults)
    */
-  constructor(handlers, { kinds = KINDS, hidden = true } = {}) {
+  constructor(handlers, { kinds = KINDS, hidden = true, drawsInPage = null } = {}) {
     this.handlers = handlers;
     this.baseKinds = kinds;
+    this.drawsInPage = drawsInPage; // (layers) => whether the page draws this net from its weights
+    this.drawnInPage = false; // the page draws the current job's boundary and neurons itself
     this.id = null;
     this.owned = false; // created by this page (then deleted with it), not opened by its link
     this.mayChange = false; // this browser may change the job (the server's word once the stream has it)
@@ -65,6 +69,7 @@ export class PlayJob {
     const playing = this.intent.playing;
     const job = await api.post(playing ? "/api/jobs" : "/api/jobs?paused=true", spec);
     const wanted = this.intent.playing; // Play may have been pressed while the job was being made
+    this.drawnInPage = Boolean(this.drawsInPage?.(job.layers)); // known before its stream opens
     this.switchTo(job.id, true, wanted);
     if (wanted && !playing) await api.post(`/api/jobs/${job.id}/resume`);
     return job;
@@ -73,7 +78,16 @@ export class PlayJob {
   /** Show an existing job (opened by its link) without creating one; the page never deletes it. */
   attach(jobId) {
     this.latest = null; // a replacement still waiting in the queue is overtaken
+    this.drawnInPage = false; // until its snapshot shows its net
     this.switchTo(jobId, false);
+  }
+
+  /** Whether the page draws the job's boundary and neurons itself (from its snapshot's layers): the
+   * stream then asks for the weights alone. */
+  drawInPage(drawn) {
+    if (drawn === this.drawnInPage) return;
+    this.drawnInPage = drawn;
+    this.stream?.setKinds(this.kinds);
   }
 
   /** True while the page shows a job it did not create. */
@@ -93,6 +107,7 @@ export class PlayJob {
 
   /** The frame kinds the page shows now. */
   get kinds() {
+    if (this.drawnInPage) return PAGE_DRAWN_KINDS; // the hidden space is drawn from them too
     return this.hiddenShown ? [...this.baseKinds, "hidden"] : this.baseKinds;
   }
 

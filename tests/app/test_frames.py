@@ -7,6 +7,9 @@ import struct
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis.extra.numpy import array_shapes, arrays
+from hypothesis.strategies import floats
 
 from app.frames import (
     QuantizedArray,
@@ -212,3 +215,22 @@ def test_quantized_arrays_carry_their_range_through_a_frame() -> None:
     np.testing.assert_allclose(restored["q"], values, atol=4 / 255 / 2 + 1e-6)
     np.testing.assert_array_equal(restored["raw"], 1.0)
     np.testing.assert_array_equal(dequantize(np.array([0, 255], np.uint8), [-1.0, 3.0]), [-1.0, 3.0])
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    arrays(
+        np.float64,
+        array_shapes(max_dims=3, max_side=6),
+        elements=floats(-1e6, 1e6, allow_nan=False, allow_infinity=False),
+    )
+)
+def test_quantisation_error_is_at_most_half_a_step_of_the_range(values: np.ndarray) -> None:
+    """The bound the pages rely on: a uint8 code stands for its value within (hi - lo) / 510."""
+    quantized = quantize(values)
+    header, arrays_out = decode_frame(encode_frame("test", {}, {"q": quantized}))
+    restored = dequantize_arrays(header, arrays_out)["q"]
+    step = (quantized.hi - quantized.lo) / 255
+    # float32 on the wire: the restored value is also rounded to float32
+    bound = step / 2 + np.abs(values).max(initial=0.0) * 2**-23 + 1e-30
+    assert np.abs(restored.astype(np.float64) - values).max(initial=0.0) <= bound

@@ -1,9 +1,11 @@
-"""The local worker pool with real worker processes: warm workers, fair time slices, shared data,
-least-loaded placement, a killed worker replaced, and a failing job that fails alone."""
+"""The local worker pool with real worker processes: warm workers, fair time slices, shared data built
+by the workers from its spec, least-loaded placement, a killed worker replaced, and a failing job (or
+data set) that fails alone."""
 
 from __future__ import annotations
 
 import json
+import operator
 import os
 import signal
 import threading
@@ -14,10 +16,15 @@ from typing import Any
 import pytest
 
 from app.checks import load_dataset
+from app.jobs import pool_worker
 from app.jobs.executor import DatasetRef
-from app.jobs.pool import LocalPool
+from app.jobs.inbox import NumberedInbox
+from app.jobs.pool import LocalPool, _Process
 from app.jobs.pool_worker import PoolWorker, read_only
+from app.jobs.worker_data import DatasetBuilder
 from app.spec import JobSpec
+from engine.datasets import Dataset
+from tests.app.test_api_datasets import npz_bytes
 
 Message = tuple[Any, ...]
 
@@ -54,11 +61,19 @@ def collector() -> Collector:
 
 
 @pytest.fixture
-def start_pool(collector: Collector) -> Iterator[Callable[[int], LocalPool]]:
+def uploads(tmp_path: Path) -> Path:
+    """The uploads folder the pool's workers read."""
+    folder = tmp_path / "uploads"
+    folder.mkdir()
+    return folder
+
+
+@pytest.fixture
+def start_pool(collector: Collector, uploads: Path) -> Iterator[Callable[[int], LocalPool]]:
     pools: list[LocalPool] = []
 
     def start(workers: int) -> LocalPool:
-        pool = LocalPool(workers)
+        pool = LocalPool(workers, uploads)
         pool.start(collector)
         pools.append(pool)
         return pool
@@ -68,15 +83,46 @@ def start_pool(collector: Collector) -> Iterator[Callable[[int], LocalPool]]:
         pool.shutdown()
 
 
-def dataset_ref(spec: dict[str, Any], loads: list[str] | None = None) -> DatasetRef:
-    """A reference to the spec's data set; `loads` records every time it is built for a worker."""
+@pytest.fixture
+def sent(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
+    """Every command the pool queues for a worker's pipe, in order."""
+    commands: list[dict[str, Any]] = []
+    submit = _Process.submit
 
-    def load() -> Any:
-        if loads is not None:
-            loads.append("load")
-        return load_dataset(spec["dataset"], Path("."))
+    def record(worker: _Process, command: dict[str, Any]) -> None:
+        commands.append(command)
+        submit(worker, command)
 
-    return DatasetRef(json.dumps(spec["dataset"], sort_keys=True), load)
+    monkeypatch.setattr(_Process, "submit", record)
+    return commands
+
+
+def dataset_ref(spec: dict[str, Any]) -> DatasetRef:
+    """A reference to the spec's data set."""
+    return DatasetRef(json.dumps(spec["dataset"], sort_keys=True), spec["dataset"])
+
+
+def plain(value: Any) -> bool:
+    """Whether `value` is made only of JSON-able values and bytes (app.jobs.protocol)."""
+    if isinstance(value, dict):
+        return all(isinstance(key, str) and plain(item) for key, item in value.items())
+    if isinstance(value, list | tuple):
+        return all(plain(item) for item in value)
+    return value is None or isinstance(value, str | int | float | bool | bytes)
+
+
+NPZ_JOB = {
+    "layers": [
+        {"type": "input", "out_sx": 8, "out_sy": 8, "out_depth": 1},
+        {"type": "fc", "num_neurons": 4, "activation": "relu"},
+        {"type": "softmax", "num_classes": 2},
+    ],
+}
+
+
+def dataset_command(key: str, spec: dict[str, Any], files: dict[str, bytes] | None = None) -> dict[str, Any]:
+    """The ``dataset`` command the server sends for `spec` (app.jobs.protocol)."""
+    return {"op": "dataset", "key": key, "spec": spec, "files": files or {}}
 
 
 def place_command(job: str, spec: dict[str, Any], **changes: Any) -> dict[str, Any]:
@@ -136,19 +182,63 @@ def test_two_jobs_on_one_worker_share_its_time_fairly(
     assert 0.4 <= steps_a / (steps_a + steps_b) <= 0.6, (steps_a, steps_b)
 
 
-def test_jobs_on_the_same_data_share_one_copy_per_worker(
+def test_jobs_on_the_same_data_share_one_copy_per_worker_sent_as_its_spec_never_as_a_built_set(
+    start_pool: Callable[[int], LocalPool],
+    rings_spec: dict,
+    collector: Collector,
+    wait_for: Callable,
+    sent: list[dict[str, Any]],
+) -> None:
+    pool = start_pool(2)
+    ref = dataset_ref(rings_spec)
+
+    for job in "abcd":
+        pool.place(job, place_command(job, rings_spec), ref)
+    wait_for(lambda: all(collector.step(job) > 0 for job in "abcd"), what="four jobs training")
+
+    expected = {"op": "dataset", "key": ref.key, "spec": rings_spec["dataset"], "files": {}}
+    assert [command for command in sent if command["op"] == "dataset"] == [expected, expected]  # one each
+    assert [info.datasets for info in pool.workers()] == [1, 1]
+    assert all(plain(command) for command in sent)  # the worker builds the set: no Dataset goes to it
+    assert not any(isinstance(value, Dataset) for command in sent for value in command.values())
+
+
+def test_a_worker_reads_an_uploaded_data_set_from_the_uploads_folder(
+    start_pool: Callable[[int], LocalPool],
+    uploads: Path,
+    collector: Collector,
+    wait_for: Callable,
+    sent: list[dict[str, Any]],
+) -> None:
+    (uploads / "halves.npz").write_bytes(npz_bytes())
+    pool = start_pool(1)
+    spec = {**NPZ_JOB, "dataset": {"name": "npz", "file": "halves.npz"}}
+
+    pool.place("upload", place_command("upload", spec), dataset_ref(spec))
+
+    wait_for(lambda: collector.step("upload") > 0 or collector.of("done"), what="the job training")
+    assert not collector.of("done")
+    assert sent[0]["files"] == {}  # the worker read the file itself: no bytes went down the pipe
+
+
+def test_a_data_set_the_worker_cannot_build_fails_the_jobs_on_it_with_the_reason_and_no_other(
     start_pool: Callable[[int], LocalPool], rings_spec: dict, collector: Collector, wait_for: Callable
 ) -> None:
     pool = start_pool(1)
-    loads: list[str] = []
-    ref = dataset_ref(rings_spec, loads)
+    missing = {**NPZ_JOB, "dataset": {"name": "npz", "file": "gone.npz"}}
+    pool.place("rings", place_command("rings", rings_spec), dataset_ref(rings_spec))
+    for job in ("broken", "broken-too"):
+        pool.place(job, place_command(job, missing), dataset_ref(missing))
 
-    for job in ("a", "b", "c"):
-        pool.place(job, place_command(job, rings_spec), ref)
-    wait_for(lambda: all(collector.step(job) > 0 for job in "abc"), what="three jobs training")
+    wait_for(lambda: len(collector.of("done")) == 2, what="both broken jobs' ends")
+    before = collector.step("rings")
+    wait_for(lambda: collector.step("rings") > before, what="the good job going on")
 
-    assert loads == ["load"]
-    assert pool.workers()[0].datasets == 1
+    for job in ("broken", "broken-too"):
+        outcome = collector.of("done", job)[0][3]
+        assert outcome["status"] == "failed"
+        assert "gone.npz" in outcome["error"]
+    assert not collector.lost
 
 
 def test_a_new_job_goes_to_the_least_loaded_worker(
@@ -189,6 +279,30 @@ def test_a_killed_worker_is_replaced_and_its_jobs_are_reported_lost(
     assert not collector.of("done", "b")  # the other worker's job went on untouched
 
 
+class Unreadable:
+    """A value that pickles but cannot be unpickled (its rebuild divides by zero)."""
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (operator.truediv, (1, 0))
+
+
+def test_a_command_the_worker_cannot_read_ends_it_and_it_is_replaced_like_a_crash(
+    start_pool: Callable[[int], LocalPool], rings_spec: dict, collector: Collector, wait_for: Callable
+) -> None:
+    pool = start_pool(1)
+    name = pool.place("a", place_command("a", rings_spec), dataset_ref(rings_spec))
+    wait_for(lambda: collector.step("a") > 0, what="the job training")
+
+    pool.send("a", {"op": "set_view", "job": "a", "changes": Unreadable(), "reply_to": None})
+
+    wait_for(lambda: collector.lost, what="the loss to be reported")
+    assert collector.lost[0][:2] == (name, ["a"])  # its receiving thread ended the worker's turns too
+    (replacement,) = pool.workers()
+    assert replacement.name != name
+    pool.place("b", place_command("b", rings_spec), dataset_ref(rings_spec))
+    wait_for(lambda: collector.step("b") > 0, what="a job on the replacement")
+
+
 def test_a_job_that_cannot_start_fails_alone(
     start_pool: Callable[[int], LocalPool], rings_spec: dict, collector: Collector, wait_for: Callable
 ) -> None:
@@ -222,9 +336,8 @@ def test_a_worker_gives_memory_back_once_it_has_let_jobs_go(
     given_back: list[str] = []
     monkeypatch.setattr("app.jobs.pool_worker.give_back_memory", lambda: given_back.append("trim"))
     worker = PoolWorker(send=lambda message: None)
-    worker.handle(
-        {"op": "dataset", "key": dataset_ref(rings_spec).key, "data": dataset_ref(rings_spec).load()}
-    )
+    key = dataset_ref(rings_spec).key
+    worker.handle(DatasetBuilder(Path(".")).receive(dataset_command(key, rings_spec["dataset"])))
     worker.handle(place_command("a", rings_spec))
 
     worker.rest()  # holding a job: nothing to give back
@@ -233,3 +346,93 @@ def test_a_worker_gives_memory_back_once_it_has_let_jobs_go(
     worker.rest()
 
     assert given_back == ["trim"]
+
+
+def test_the_inbox_hands_out_what_came_before_it_closed_then_says_the_sender_is_gone() -> None:
+    inbox = NumberedInbox()
+    inbox.put(0, {"op": "a"})
+    inbox.close()
+
+    assert inbox.poll(0) and inbox.recv()["op"] == "a"
+    assert inbox.poll(0)  # a closed inbox never keeps its reader waiting
+    with pytest.raises(EOFError):
+        inbox.recv()
+
+
+def test_building_a_data_set_writes_the_uploads_it_carries_then_reads_them(tmp_path: Path) -> None:
+    builder = DatasetBuilder(tmp_path)
+    command = dataset_command("k", {"name": "npz", "file": "halves.npz"}, {"../halves.npz": npz_bytes()})
+
+    built = builder.receive(command)
+
+    assert built["op"] == "dataset" and built["key"] == "k"
+    assert isinstance(built["data"], Dataset) and built["data"].X_train.shape[1:] == (1, 8, 8)
+    assert (tmp_path / "halves.npz").exists()  # the name's folder part is dropped
+    assert not (tmp_path.parent / "halves.npz").exists()
+    gone = builder.receive(dataset_command("g", {"name": "npz", "file": "gone.npz"}))
+    assert isinstance(gone["data"], Exception) and "gone.npz" in str(gone["data"])
+
+
+class TimedTask:
+    """A stand-in for a JobTask: each slice takes exactly its length on the worker's clock."""
+
+    def __init__(self, job: str, share: float, clock: list[float]) -> None:
+        self.job, self.run_id, self.share, self.clock = job, 1, share, clock
+        self.vtime, self.runnable, self.finished, self.worked = 0.0, True, False, 0.0
+
+    def run_slice(self, seconds: float) -> None:
+        self.clock[0] += seconds
+        self.worked += seconds
+
+    def apply(self, command: dict[str, Any]) -> None:
+        self.share = command["share"]  # as a watch command changes a JobTask's share
+
+
+class Commands:
+    """An inbox holding the given commands."""
+
+    def __init__(self, *commands: dict[str, Any]) -> None:
+        self.commands = list(commands)
+
+    def poll(self, timeout: float) -> bool:
+        return bool(self.commands)
+
+    def recv(self) -> dict[str, Any]:
+        return self.commands.pop(0)
+
+
+def test_the_worker_shares_its_time_in_proportion_to_each_job_s_share(monkeypatch) -> None:
+    clock = [0.0]
+    monkeypatch.setattr(pool_worker.time, "perf_counter", lambda: clock[0])
+    worker = PoolWorker(send=lambda message: None)
+    shares = {"fresh": 4.0, "watched": 1.0, "unwatched": 0.25}
+    worker.tasks = {job: TimedTask(job, share, clock) for job, share in shares.items()}
+
+    for _ in range(2_000):
+        worker.turn(Commands())
+
+    worked = {job: task.worked for job, task in worker.tasks.items()}
+    assert worked["fresh"] / worked["watched"] == pytest.approx(4.0, rel=0.05)
+    assert worked["watched"] / worked["unwatched"] == pytest.approx(4.0, rel=0.05)
+
+
+def test_a_job_whose_share_grows_is_not_held_back_by_the_time_it_had_at_its_smaller_share(
+    monkeypatch,
+) -> None:
+    clock = [0.0]
+    monkeypatch.setattr(pool_worker.time, "perf_counter", lambda: clock[0])
+    worker = PoolWorker(send=lambda message: None)
+    early = TimedTask("early", 0.25, clock)  # started before anyone watched it
+    worker.tasks = {"early": early}
+    for _ in range(200):
+        worker.turn(Commands())
+    late = worker.tasks["late"] = TimedTask("late", 1.0, clock)
+    late.vtime = early.vtime  # joins level, as a placed job does
+    for _ in range(200):
+        worker.turn(Commands())
+
+    worker.turn(Commands({"op": "watch", "job": "early", "share": 4.0}))  # its viewer arrived
+    before = early.worked
+    for _ in range(20):
+        worker.turn(Commands())
+    assert early.worked - before >= 0.6 * 20 * pool_worker.slice_seconds(2)  # its share now, at once

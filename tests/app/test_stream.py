@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from collections.abc import Iterator
@@ -12,8 +13,10 @@ from fastapi.testclient import TestClient
 from starlette.testclient import WebSocketTestSession
 from starlette.websockets import WebSocketDisconnect
 
+from app.api import stream as stream_module
 from app.checks import SpecInvalid
 from app.frames import decode_frame
+from app.hub import encode_message
 from app.main import create_app
 from app.settings import Settings
 from engine.demo_nets import CLASSIFY2D_LAYERS
@@ -362,3 +365,23 @@ def test_a_viewer_whose_stream_cannot_start_is_counted_out(
         time.sleep(0.02)
     assert (error["status"], closed.value.code) == (409, 4409)
     assert error["message"] == "dataset: file: no file 'x.npz' in the data dir"
+
+
+def test_the_snapshot_is_built_and_encoded_off_the_event_loop(stream_client: TestClient, monkeypatch) -> None:
+    """A class connecting at once must not hold the loop: each snapshot is tens of kilobytes of JSON."""
+    encoded_on_loop: list[bool] = []
+
+    def spying_encode(message: dict[str, Any]) -> str:
+        if message.get("type") == "snapshot":
+            try:
+                asyncio.get_running_loop()
+                encoded_on_loop.append(True)
+            except RuntimeError:
+                encoded_on_loop.append(False)
+        return encode_message(message)
+
+    monkeypatch.setattr(stream_module, "encode_message", spying_encode)
+    job_id = stream_client.post("/api/jobs?paused=true", json=rings_spec()).json()["id"]
+    with stream_client.websocket_connect(f"/api/jobs/{job_id}/stream") as ws:
+        assert json.loads(ws.receive_text())["type"] == "snapshot"
+    assert encoded_on_loop == [False]

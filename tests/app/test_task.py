@@ -9,7 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from app.checks import load_dataset
-from app.jobs.task import JobTask
+from app.jobs import task as task_module
+from app.jobs.task import FRESH_SECONDS, FRESH_SHARE, UNWATCHED_SHARE, JobTask
 from tests.app.test_pool import place_command
 
 Message = tuple[Any, ...]
@@ -82,3 +83,21 @@ def test_a_visit_takes_its_steps_before_it_parks(rings_spec: dict) -> None:
     assert len(parked) == 1 and json.loads(parked[0][4])["step"] == 2
     assert parked[0][3] is None  # no step since the last progress: nothing new to report
     assert task.finished
+
+
+def test_a_watched_job_just_placed_gets_the_largest_share_and_an_unwatched_one_the_smallest(
+    rings_spec: dict, monkeypatch
+) -> None:
+    watched = task_for(rings_spec, [], kinds=["weights"])
+    everything = task_for(rings_spec, [], kinds=None)  # a viewer of every kind watches too
+    unwatched = task_for(rings_spec, [], kinds=[])
+    assert watched.share == everything.share == FRESH_SHARE
+    assert unwatched.share == UNWATCHED_SHARE
+
+    later = time.monotonic() + FRESH_SECONDS
+    monkeypatch.setattr(task_module.time, "monotonic", lambda: later)
+    assert watched.share == 1.0  # no longer just started
+    assert unwatched.share == UNWATCHED_SHARE
+
+    watched.apply({"op": "watch", "job": "j", "kinds": []})  # the tab closed
+    assert watched.share == UNWATCHED_SHARE

@@ -58,7 +58,8 @@ def test_every_viewer_of_a_running_job_hears_of_the_weight_and_training_goes_on_
         client.websocket_connect(f"/api/jobs/{job_id}/stream") as editor,
         client.websocket_connect(f"/api/jobs/{job_id}/stream") as viewer,
     ):
-        editor.receive_text(), viewer.receive_text()  # snapshots
+        layers = json.loads(editor.receive_text())["layers"]  # the snapshot's
+        viewer.receive_text()
         editor.send_text(
             json.dumps(
                 {"type": "set_weight", "layer": FIRST_FC, "param": "w", "index": [1, 4], "value": -3.25}
@@ -73,8 +74,8 @@ def test_every_viewer_of_a_running_job_hears_of_the_weight_and_training_goes_on_
                 "value": -3.25,
             }
             step = message["step"]
-            frame = first(ws, "weights", lambda body, step=step: body[0]["step"] >= step)
-            w, _ = unpack_weights(*frame)[FIRST_FC]
+            _, arrays = first(ws, "weights", lambda body, step=step: body[0]["step"] >= step)
+            w, _ = unpack_weights(arrays["params"], layers)[FIRST_FC]
             assert -3.6 < w[1, 4] < -2.9  # drawn from the net that holds the edit
     client.post(f"/api/jobs/{job_id}/pause")
     model = client.get(f"/api/jobs/{job_id}/model").json()

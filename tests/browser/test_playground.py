@@ -596,9 +596,23 @@ def watching(hidden: bool) -> Callable[[str | bytes], bool]:
     return check
 
 
+# A net the page cannot evaluate itself (batchnorm keeps running statistics the weights frame does not
+# carry): the server draws its boundary, neurons and hidden space.
+SERVER_DRAWN_NET = [
+    {"type": "input", "out_sx": 1, "out_sy": 1, "out_depth": 2},
+    {"type": "fc", "num_neurons": 4},
+    {"type": "batchnorm"},
+    {"type": "tanh"},
+    {"type": "softmax", "num_classes": 2},
+]
+SERVER_DRAWN = "#dataset=circle&layers=" + urllib.parse.quote(json.dumps(SERVER_DRAWN_NET))
+
+
 def test_the_hidden_space_is_streamed_only_while_its_view_is_open(page: Page, live_server: str) -> None:
+    page.set_default_timeout(TIMEOUT)
     with page.expect_websocket() as opened:
-        open_playground(page, live_server)
+        page.goto(f"{live_server}/{SERVER_DRAWN}")
+    expect(page.locator("#status")).to_have_text("paused")
     socket = opened.value
     kinds: list[str | None] = []
     socket.on("framereceived", lambda payload: kinds.append(frame_kind(payload)))
@@ -627,8 +641,10 @@ def test_the_hidden_space_is_streamed_only_while_its_view_is_open(page: Page, li
 
 def test_the_hidden_space_of_a_paused_job_is_drawn_again_when_reopened(page: Page, live_server: str) -> None:
     """A paused job computes no frames of its own: reopening the view after a step asks it to draw."""
+    page.set_default_timeout(TIMEOUT)
     with page.expect_websocket() as opened:
-        open_playground(page, live_server)
+        page.goto(f"{live_server}/{SERVER_DRAWN}")
+    expect(page.locator("#status")).to_have_text("paused")
     socket = opened.value
     hidden = page.locator("#hidden-details")
     hidden.scroll_into_view_if_needed()
@@ -639,6 +655,22 @@ def test_the_hidden_space_of_a_paused_job_is_drawn_again_when_reopened(page: Pag
     with socket.expect_event("framereceived", predicate=is_frame("hidden")) as drawn:
         hidden.locator("summary").click()
     assert frame_header(drawn.value)["step"] == 1
+
+
+def test_the_page_draws_the_hidden_space_of_a_net_it_evaluates_and_follows_the_chosen_neurons(
+    page: Page, live_server: str
+) -> None:
+    with page.expect_websocket() as opened:
+        open_playground(page, live_server)  # the start on quadrants: two hidden layers of 8 tanh
+    socket = opened.value
+    kinds: list[str | None] = []
+    socket.on("framereceived", lambda payload: kinds.append(frame_kind(payload)))
+    hidden = page.locator("#hidden-details")
+    hidden.scroll_into_view_if_needed()
+    expect(page.locator("#hidden-caption")).to_contain_text("neuron 0 (x) against neuron 1 (y)")
+    page.locator("#hidden-cycle").click()  # the next pair, for every viewer (a view message comes back)
+    expect(page.locator("#hidden-caption")).to_contain_text("neuron 0 (x) against neuron 2 (y)")
+    assert "hidden" not in kinds  # drawn from the weights in the page
 
 
 def test_play_pressed_before_the_first_job_exists_plays_it_once_it_does(page: Page, live_server: str) -> None:

@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 import ray
 
-from app.jobs.ray_worker import NumberedInbox, PoolActor
+from app.jobs.inbox import NumberedInbox
+from app.jobs.ray_worker import PoolActor
 from tests.app.conftest import rings_job
 from tests.app.test_api_datasets import npz_bytes
 from tests.app.test_pool import place_command

@@ -3,10 +3,12 @@ point."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
-from engine import Net, make_optimizer, training
+from engine import Net, SpecError, make_optimizer, training
 from engine.__main__ import main
 from engine.datasets import make_dataset
 from engine.evaluation import (
@@ -212,3 +214,43 @@ def test_progress_figures_keep_seven_significant_digits() -> None:
     for key in ("loss", "train_accuracy", "test_loss", "examples_per_second", "train_seconds"):
         assert len(repr(progress[key]).lstrip("0.").replace(".", "").split("e")[0]) <= 7, key
     assert progress["loss"] == pytest.approx(np.mean(losses), rel=1e-6)
+
+
+def test_the_training_split_is_checked_once_and_its_batches_train_as_checked_ones_do() -> None:
+    trainer = {"method": "adam", "learning_rate": 0.02, "batch_size": 10}
+    once = run_on("rings", trainer, seed=2)
+    assert once._split_checked  # float32 inputs and intp labels: taken as they are
+    every_step = run_on("rings", trainer, seed=2)
+    every_step._split_checked = False  # the checks on every batch, as for data of other types
+    assert [once.train_step() for _ in range(50)] == [every_step.train_step() for _ in range(50)]
+
+
+def test_a_training_split_with_nan_is_checked_at_every_step_and_refused_at_its_batch() -> None:
+    data = make_dataset("rings", seed=0)
+    data.X_train[3, 1] = np.nan
+    net = Net(CLASSIFY2D, seed=0)
+    run = TrainingRun(net, make_optimizer(net, {"method": "sgd"}), data)
+    assert not run._split_checked
+    with pytest.raises(SpecError, match="NaN"):
+        run.train_for(10.0, max_steps=len(data.X_train))  # one epoch: the bad row's batch comes
+
+
+def test_an_augmented_split_is_checked_at_every_step() -> None:
+    data = make_dataset("xo", seed=0, crop=7)
+    layers = [
+        {"type": "input", "out_sx": 7, "out_sy": 7, "out_depth": 1},
+        {"type": "softmax", "num_classes": 2},
+    ]
+    net = Net(layers, seed=0)
+    run = TrainingRun(net, make_optimizer(net, {"method": "sgd", "batch_size": 4}), data)
+    assert not run._split_checked  # its full-size images are cropped batch by batch
+    assert np.isfinite(run.train_step())
+
+
+def test_labels_of_another_integer_type_are_checked_and_converted_at_every_step() -> None:
+    data = make_dataset("rings", seed=0)
+    data = dataclasses.replace(data, y_train=data.y_train.astype(np.int32))
+    net = Net(CLASSIFY2D, seed=0)
+    run = TrainingRun(net, make_optimizer(net, {"method": "sgd"}), data)
+    assert not run._split_checked
+    assert np.isfinite(run.train_step())
