@@ -14,12 +14,12 @@ from typing import Any, TextIO
 from pydantic import ValidationError
 
 from app.checks import SpecInvalid, check_job_spec
+from app.database import DatabaseDamaged, DatabaseReadOnly, check_database
 from app.jobs.runs import start_run, stop_conditions
 from app.presets import list_presets
 from app.security import LOOPBACK
 from app.settings import Settings
 from app.spec import JobSpec
-from app.store import DatabaseDamaged, check_database
 from engine.training import Diverged, StopConditions, TrainingRun
 
 SLICE_SECONDS = 0.2
@@ -63,15 +63,16 @@ def serve(settings: Settings) -> int:
     so the printed port is the real one (also with ``--port 0``) and opening it at once works."""
     import uvicorn
 
+    from app.connections import ConnectionGuard, protocols
     from app.main import create_app
 
     try:
-        note = check_database(settings.database_path)
-    except DatabaseDamaged as error:
+        database = check_database(settings.database_path)
+    except (DatabaseDamaged, DatabaseReadOnly) as error:
         print(f"netplay: {error}", file=sys.stderr)
         return 2
-    if note is not None:
-        print(f"netplay: {note}", file=sys.stderr, flush=True)
+    if database.note is not None:
+        print(f"netplay: {database.note}", file=sys.stderr, flush=True)
     if settings.executor == "ray" and (problem := join_cluster(settings)) is not None:
         print(f"netplay: {problem}", file=sys.stderr)
         return 2
@@ -96,11 +97,21 @@ def serve(settings: Settings) -> int:
     print(
         f"netplay is running: open http://{shown}:{port}/  (API docs: http://{shown}:{port}/docs)", flush=True
     )
+    guard = ConnectionGuard(
+        settings.max_connections_per_address, settings.head_timeout_seconds, settings.trusted_proxy_list
+    )
+    http, ws = protocols(guard)
     config = uvicorn.Config(
-        create_app(settings),
+        create_app(settings, read_only=database.read_only),
         log_level="warning",
+        http=http,  # each address's share of the sockets, and the request-head deadline (app.connections)
+        ws=ws,
         ws_per_message_deflate=False,  # it compressed every frame once per viewer
         limit_concurrency=settings.max_connections,
+        # uvicorn believes X-Forwarded-For from loopback by default: any local client could then be
+        # any address. Only the proxies named are believed.
+        proxy_headers=bool(settings.trusted_proxy_list),
+        forwarded_allow_ips=settings.trusted_proxy_list,
     )
     # uvicorn re-raises Ctrl-C after its clean shutdown; the shutdown is what matters.
     with contextlib.suppress(KeyboardInterrupt):

@@ -17,12 +17,14 @@ from fastapi.routing import APIRoute
 from pydantic import BaseModel
 
 from app.checks import SpecInvalid
+from app.database import StoreUnwritable
 from app.jobs.manager import JobNotFound
 from app.jobs.states import JobConflict
 from app.owners import Forbidden
 from app.quotas import TooMany
 from app.ready import UnknownReadyNet
 from app.security import MULTIPART_ROUTES, SAFE_METHODS
+from app.store import JobUnreadable
 from engine import SpecError
 
 
@@ -37,11 +39,13 @@ MEANINGS = {
     403: "It belongs to someone else (send its owner token), or the request came from another site.",
     404: "No such job, upload or ready net.",
     408: "The request body stopped arriving.",
-    409: "The job's state does not allow it now; the detail says why.",
+    409: "The job's state does not allow it now, or its stored row cannot be read; the detail says why.",
     413: "The request body is over the limit.",
     415: "A request that changes something must send a JSON body.",
-    429: "This client went past a limit (jobs a minute, jobs training at once).",
+    429: "This client went past a limit (jobs a minute, jobs training at once, jobs kept, connections "
+    "of one address).",
     503: "The server holds as many connections as it allows (NETPLAY_MAX_CONNECTIONS): try again.",
+    507: "Nothing could be saved: the server's disk is full (or it started read-only); nothing changed.",
 }
 
 
@@ -56,16 +60,17 @@ def errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
 
 
 def document_common_errors(router: APIRouter) -> None:
-    """Add to each route's OpenAPI responses the statuses answered before the route runs: 400 and 503
-    anywhere (app.security's Host check, uvicorn's connection cap); for requests that change something,
-    403 (another site), 408 and 413 (app.limits) and 415 (a body that is not JSON, except the multipart
-    upload). Call it before the router is included."""
+    """Add to each route's OpenAPI responses the statuses answered before the route runs: 400, 429 and
+    503 anywhere (app.security's Host check, app.connections' share of one address, uvicorn's connection
+    cap), 409 for a route of one job (its stored row may be damaged); for requests that change something,
+    403 (another site), 408 and 413 (app.limits), 415 (a body that is not JSON, except the multipart
+    upload) and 507 (nothing can be saved). Call it before the router is included."""
     for route in router.routes:
         if not isinstance(route, APIRoute):
             continue
-        statuses = [400, 503]
+        statuses = [400, 429, 503] + ([409] if "{job_id}" in route.path else [])
         if not route.methods <= SAFE_METHODS:
-            statuses += [403, 408, 413] + ([] if route.path in MULTIPART_ROUTES else [415])
+            statuses += [403, 408, 413, 507] + ([] if route.path in MULTIPART_ROUTES else [415])
         route.responses = {**errors(*statuses), **route.responses}
 
 
@@ -106,6 +111,10 @@ async def _too_many(_: Request, error: Exception) -> JSONResponse:
     return JSONResponse({"detail": str(error)}, status_code=429)
 
 
+async def _unwritable(_: Request, error: Exception) -> JSONResponse:
+    return JSONResponse({"detail": str(error)}, status_code=507)
+
+
 def add_error_handlers(app: FastAPI) -> None:
     """Register the handlers on `app`."""
     app.add_exception_handler(RequestValidationError, _request_invalid)
@@ -116,3 +125,5 @@ def add_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(JobConflict, _conflict)
     app.add_exception_handler(Forbidden, _forbidden)
     app.add_exception_handler(TooMany, _too_many)
+    app.add_exception_handler(StoreUnwritable, _unwritable)
+    app.add_exception_handler(JobUnreadable, _conflict)

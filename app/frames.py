@@ -101,9 +101,10 @@ def quantize(values: Any, lo: float | None = None, hi: float | None = None) -> Q
     if lo > hi:
         raise ValueError(f"range: lo must be <= hi, got [{lo}, {hi}]")
     array = np.nan_to_num(array, nan=lo, posinf=hi, neginf=lo)
-    # lo == hi leaves every code 0, which dequantises to lo, instead of dividing by zero.
-    scale = 255.0 / (hi - lo) if hi > lo else 0.0
-    codes = np.rint((np.clip(array, lo, hi) - lo) * scale).astype(np.uint8)
+    if hi > lo:  # divided by the range, not multiplied by 255 / range: that overflows for a tiny range
+        codes = np.rint((np.clip(array, lo, hi) - lo) / (hi - lo) * 255.0).astype(np.uint8)
+    else:  # every code 0, which dequantises to lo, instead of dividing by zero
+        codes = np.zeros(array.shape, np.uint8)
     return QuantizedArray(codes, lo, hi)
 
 

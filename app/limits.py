@@ -8,13 +8,15 @@ other request while it is parsed). Too large: 413, the status for exactly this (
 here the whole request is refused before it is parsed).
 
 A body that stops arriving (a client that sends its headers and then nothing) is given up after
-`timeout` seconds without a new part: 408, so a slow or stalled client cannot hold a connection and a
-worker thread for ever.
+`timeout` seconds without a new part, and one that trickles (a byte now and then) once `deadline`
+seconds have passed since its first part was asked for: 408 either way, so a slow or stalled client
+cannot hold a connection and a worker thread for ever.
 """
 
 from __future__ import annotations
 
 import asyncio
+import time
 
 from starlette.exceptions import HTTPException
 from starlette.responses import JSONResponse
@@ -22,6 +24,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 MULTIPART_ROOM = 1 << 20
 PREDICT_BODY_BYTES = 1 << 20
+CLOSE = {"connection": "close"}  # the rest of a refused body is never read: the connection cannot go on
 
 
 class BodyTooLarge(HTTPException):
@@ -29,24 +32,24 @@ class BodyTooLarge(HTTPException):
     own body parsing lets it through as the 413 it is)."""
 
     def __init__(self, max_bytes: int) -> None:
-        super().__init__(413, message(max_bytes))
+        super().__init__(413, message(max_bytes), headers=CLOSE)
 
 
 class BodyTooSlow(HTTPException):
-    """A request body stopped arriving: 408."""
+    """A request body stopped arriving, or did not arrive whole in time: 408."""
 
-    def __init__(self, seconds: float) -> None:
-        super().__init__(408, f"the request body did not arrive within {seconds:g} s")
+    def __init__(self, message: str) -> None:
+        super().__init__(408, message, headers=CLOSE)
 
 
 class BodyLimits:
     """ASGI middleware: 413 for a body over `max_bytes` (over `PREDICT_BODY_BYTES` for predict), 408 for
-    one that stops arriving for `timeout` seconds."""
+    one that stops arriving for `timeout` seconds or is not whole within `deadline` seconds."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int, timeout: float) -> None:
+    def __init__(self, app: ASGIApp, max_bytes: int, timeout: float, deadline: float) -> None:
         self.app = app
         self.max_bytes = max_bytes + MULTIPART_ROOM
-        self.timeout = timeout
+        self.timeout, self.deadline = timeout, deadline
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -55,19 +58,25 @@ class BodyLimits:
         limit = PREDICT_BODY_BYTES if scope["path"].endswith("/predict") else self.max_bytes
         declared = dict(scope["headers"]).get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > limit:
-            await JSONResponse({"detail": message(limit)}, 413)(scope, receive, send)
+            await JSONResponse({"detail": message(limit)}, 413, headers=CLOSE)(scope, receive, send)
             return
         received = 0
         complete = False
+        ends: float | None = None  # when the whole body must be in (set when its first part is asked for)
 
         async def limited() -> Message:
-            nonlocal received, complete
+            nonlocal received, complete, ends
             if complete:  # the body is in: what follows is the wait for a disconnect, with no deadline
                 return await receive()
+            now = time.monotonic()
+            ends = now + self.deadline if ends is None else ends
+            wait = min(self.timeout, ends - now)
             try:
-                chunk = await asyncio.wait_for(receive(), self.timeout)
+                chunk = await asyncio.wait_for(receive(), max(wait, 0.0))
             except TimeoutError:
-                raise BodyTooSlow(self.timeout) from None
+                late = f"did not arrive whole within {self.deadline:g} s" if wait < self.timeout else None
+                stalled = f"did not arrive within {self.timeout:g} s"
+                raise BodyTooSlow(f"the request body {late or stalled}") from None
             received += len(chunk.get("body", b""))
             if received > limit:
                 raise BodyTooLarge(limit)

@@ -24,13 +24,14 @@ from app.store import JobStore
 from app.uploads import UploadSpace
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
-    """A netplay server with `settings` (default: from NETPLAY_* environment variables)."""
+def create_app(settings: Settings | None = None, *, read_only: bool = False) -> FastAPI:
+    """A netplay server with `settings` (default: from NETPLAY_* environment variables); `read_only`:
+    nothing is written (the disk was full at start, app.database)."""
     settings = settings or get_settings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        store = JobStore(settings.database_path)
+        store = JobStore(settings.database_path, read_only=read_only)
         hub = Hub()
         manager = JobManager(settings, store, hub)
         app.state.settings, app.state.store, app.state.hub, app.state.manager = settings, store, hub, manager
@@ -54,7 +55,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.quota = CreationQuota(settings)
     app.state.uploads = UploadSpace(settings.uploads_dir, settings.max_uploads_bytes)
     add_error_handlers(app)
-    app.add_middleware(BodyLimits, max_bytes=settings.max_upload_bytes, timeout=settings.body_timeout_seconds)
+    app.add_middleware(
+        BodyLimits,
+        max_bytes=settings.max_upload_bytes,
+        timeout=settings.body_timeout_seconds,
+        deadline=settings.body_deadline_seconds,
+    )
     app.add_middleware(SiteGuard, allowed_hosts=settings.host_allow_list)  # outermost: checked first
     for module in (jobs, stream, datasets, presets, catalogue, ready, access, pages):
         document_common_errors(module.router)  # the same every time: a second app changes nothing

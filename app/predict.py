@@ -13,12 +13,13 @@ def prepare_inputs(data: Dataset, request: PredictRequest) -> np.ndarray:
     """Net inputs for `request`: (N, F) from 2D points through the dataset's feature map ((N, 2) pixel
     coordinates as given for a painting), or (N, depth, sy, sx) images normalised and centre-cropped like
     the test split."""
+    takes, refuses = ("images", "points") if data.kind in IMAGE_KINDS else ("points", "images")
+    missing = getattr(request, takes) is None
+    if missing or getattr(request, refuses) is not None:  # a field the job does not take is never ignored
+        field = takes if missing else refuses
+        raise SpecInvalid(("body", field), f"dataset {data.name} takes {takes}, not {refuses}")
     if data.kind in IMAGE_KINDS:
-        if request.images is None:
-            raise SpecInvalid(("body", "images"), f"dataset {data.name} takes images, not points")
         return _prepare_images(data, request.images)
-    if request.points is None:
-        raise SpecInvalid(("body", "points"), f"dataset {data.name} takes points, not images")
     width = 1 if data.kind == "regress1d" else 2
     rows = f"must be a list of [x1{', x2' if width == 2 else ''}] rows"
     try:

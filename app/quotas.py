@@ -96,8 +96,13 @@ def _live_message(limit: int, who: str) -> str:
     )
 
 
-def check_resume(quota: CreationQuota, record: JobRecord, live: Callable[[str, str | None], int]) -> None:
+def check_resume(
+    quota: CreationQuota, record: JobRecord, live: Callable[[str, str | None], int], *, teacher: bool
+) -> None:
     """TooMany unless a paused or interrupted job fits its creator's share of jobs training at once
-    again (whoever resumes it, over REST or its socket)."""
+    again (whoever resumes it, over REST or its socket), or the teacher resumes it: the teacher decides
+    for the class and is held to no student's share."""
+    if teacher:
+        return
     if record.status in ("paused", "interrupted") and record.address is not None:
         quota.check_live(Client(record.address, record.client), live)

@@ -106,6 +106,11 @@ class JobPage(BaseModel):
     total: int
     limit: int
     offset: int
+    unreadable: int = Field(
+        0,
+        description="Stored jobs of this page left out because the database cannot be read there "
+        "(damaged; the server's log names them).",
+    )
 
 
 class MetricPoint(BaseModel):

@@ -83,7 +83,18 @@ class Settings(BaseSettings):
         ge=1,
         description="One address may use this many clients' limits (a class behind one school NAT).",
     )
-    max_stored_jobs: int = Field(500, ge=1)
+    max_stored_jobs: int = Field(
+        500,
+        ge=1,
+        description="Jobs the server keeps; past it, a new job first deletes finished jobs and then paused "
+        "ones, oldest first (never one training, queued, watched or marked keep).",
+    )
+    max_stored_jobs_per_client: int = Field(
+        50,
+        ge=1,
+        description="Jobs one client (a page, or an address: clients_per_address times this) keeps; past "
+        "it, its own oldest finished or paused job makes room, so no client fills the store.",
+    )
     max_layers: int = Field(40, ge=2, description="Layer definitions per net (before desugaring).")
     max_neurons: int = Field(2048, ge=1, description="Neurons of one fc layer, filters of one conv layer.")
     max_parameters: int = Field(2_000_000, ge=1)
@@ -106,8 +117,32 @@ class Settings(BaseSettings):
     body_timeout_seconds: float = Field(
         30.0, gt=0, description="A request body that stops arriving for this long is refused (408)."
     )
+    body_deadline_seconds: float = Field(
+        300.0,
+        gt=0,
+        description="A request body must arrive whole within this long, however it trickles (408): "
+        "the largest upload at about 2 Mbit/s.",
+    )
+    head_timeout_seconds: float = Field(
+        10.0,
+        gt=0,
+        description="A connection must send a whole request head (request line and headers) within this "
+        "long of opening or of its last answer; else it is closed (408 when part of it came).",
+    )
     max_connections: int = Field(
         1000, ge=1, description="Open connections (sockets included) beyond which requests get 503."
+    )
+    max_connections_per_address: int = Field(
+        250,
+        ge=1,
+        description="Open connections and WebSockets of one address; past them, 429 at once, so no one "
+        "address can take the server's max_connections (a class behind one NAT keeps about 4 each).",
+    )
+    trusted_proxies: str = Field(
+        "",
+        description="Addresses of reverse proxies whose X-Forwarded-For and X-Forwarded-Proto are "
+        "believed, comma-separated (default none: a client's address is its socket's peer, whatever "
+        "its headers say). A proxy's own address is held to no connection share.",
     )
     checkpoint_seconds: float = Field(
         10.0,
@@ -129,6 +164,11 @@ class Settings(BaseSettings):
         """`allowed_hosts` as a list, or the default for the bound address."""
         given = [host.strip() for host in self.allowed_hosts.split(",") if host.strip()]
         return given or default_hosts(self.host)
+
+    @property
+    def trusted_proxy_list(self) -> list[str]:
+        """`trusted_proxies` as a list."""
+        return [address.strip() for address in self.trusted_proxies.split(",") if address.strip()]
 
     @property
     def database_path(self) -> Path:

@@ -19,6 +19,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.extras import require
+
 SCRIPT = Path(__file__).resolve().parent.parent / "benchmarks" / "bench_engine.py"
 
 
@@ -169,7 +171,9 @@ def test_classroom_benchmark_ended_early_leaves_no_process_behind(in_group) -> N
     assert group_members(process.pid) == []
 
 
+@pytest.mark.cluster
 def test_classroom_benchmark_on_a_local_ray_cluster_shows_each_node_s_memory(in_group) -> None:
+    require("cluster")
     options = ["--fast-start", "0", "--viewers", "0", "--parked", "0", "--executor", "ray"]
     out, _ = finished(in_group([*CLASSROOM, "--students", "2", *SMALL_CLASS, *options]))
     row = next(line for line in out.splitlines() if line.startswith("| 2 |"))

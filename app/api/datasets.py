@@ -16,6 +16,7 @@ from starlette.concurrency import run_in_threadpool
 
 from app.api.deps import AppSettings, Manager, bearer
 from app.checks import SpecInvalid, load_dataset
+from app.database import StoreUnwritable, unwritable
 from app.errors import errors
 from app.jobs.snapshot import dataset_view
 from app.owners import Forbidden, may_change, new_owner_token
@@ -106,8 +107,8 @@ async def upload_dataset(
     kind = _kind_of(name)
     space: UploadSpace = request.app.state.uploads
     target = settings.uploads_dir / f"{uuid.uuid4().hex[:8]}-{name}"
-    settings.uploads_dir.mkdir(parents=True, exist_ok=True)
     try:
+        settings.uploads_dir.mkdir(parents=True, exist_ok=True)
         size = await _receive(file, target, space, settings.max_upload_bytes)
         spec = _dataset_spec(kind, target)
         # decompressing and parsing can take seconds: off the event loop
@@ -115,13 +116,25 @@ async def upload_dataset(
     except SpecInvalid as error:
         target.unlink(missing_ok=True)
         raise SpecInvalid(("body", "file"), error.msg) from None
-    except BaseException:  # a full disk, a cancelled request: no partial file stays behind
+    except OSError as error:
+        target.unlink(missing_ok=True)
+        if unwritable(error) != "full":
+            raise
+        raise StoreUnwritable(
+            f"the upload could not be saved: the disk holding {settings.uploads_dir} is full; nothing "
+            "was kept"
+        ) from None
+    except BaseException:  # a cancelled request: no partial file stays behind
         target.unlink(missing_ok=True)
         raise
     finally:
         space.done(target)
     token, owner_hash = new_owner_token()
-    await run_in_threadpool(manager.store.add_upload, target.name, owner_hash)
+    try:
+        await run_in_threadpool(manager.store.add_upload, target.name, owner_hash)
+    except StoreUnwritable:
+        target.unlink(missing_ok=True)  # a file nobody could delete is not kept
+        raise
     return UploadCreated(
         file=target.name, size=size, created=target.stat().st_mtime, dataset=spec, owner_token=token
     )

@@ -10,7 +10,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request, Response, status
 
-from app.api.deps import AppSettings, Manager, OwnerOnly, RequestClient
+from app.api.deps import AppSettings, ByTeacher, Manager, OwnerOnly, RequestClient
 from app.checks import SpecInvalid, check_job_spec
 from app.errors import errors
 from app.jobs.inference import job_model, predict
@@ -77,13 +77,14 @@ def list_jobs(
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> JobPage:
-    """Jobs newest first, optionally only those in one status."""
-    records, total = manager.list(status_filter, limit, offset)
+    """Jobs newest first, optionally only those in one status; a stored job that cannot be read is
+    left out and counted in ``unreadable``."""
+    records, total, unreadable = manager.list(status_filter, limit, offset)
     items = [
         JobOut.from_record(record, manager.queue_position(record.id), manager.node(record.id))
         for record in records
     ]
-    return JobPage(items=items, total=total, limit=limit, offset=offset)
+    return JobPage(items=items, total=total, limit=limit, offset=offset, unreadable=unreadable)
 
 
 @router.get("/{job_id}", response_model=JobDetail, responses=errors(404))
@@ -111,10 +112,10 @@ def pause_job(job_id: str, manager: Manager, _: OwnerOnly) -> JobOut:
 
 
 @router.post("/{job_id}/resume", response_model=JobOut, responses=errors(403, 404, 409, 429))
-def resume_job(job_id: str, manager: Manager, _: OwnerOnly, request: Request) -> JobOut:
+def resume_job(job_id: str, manager: Manager, _: OwnerOnly, teacher: ByTeacher, request: Request) -> JobOut:
     """Resume a paused job, or an interrupted one from its last checkpoint (queued if no slot is free);
-    it must fit its creator's share of jobs training at once."""
-    check_resume(request.app.state.quota, manager.get(job_id), manager.live_jobs)
+    it must fit its creator's share of jobs training at once, unless the teacher resumes it."""
+    check_resume(request.app.state.quota, manager.get(job_id), manager.live_jobs, teacher=teacher)
     manager.resume(job_id)
     return _out(manager, job_id)
 

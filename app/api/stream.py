@@ -32,17 +32,21 @@ from starlette.concurrency import run_in_threadpool
 from starlette.websockets import WebSocketDisconnected
 
 from app.checks import SpecInvalid
+from app.database import StoreUnwritable
 from app.hub import Hub, Subscriber, encode_message
 from app.jobs.manager import JobManager, JobNotFound
 from app.jobs.snapshot import snapshot
 from app.jobs.states import JobConflict
-from app.owners import Forbidden, bearer_token, check_owner, may_change
+from app.owners import Forbidden, bearer_token, check_owner, is_teacher, may_change
 from app.quotas import TooMany, check_resume
 from app.spec import TrainerChange, WeightChange
+from app.store import JobUnreadable
 from app.visuals.producer import FRAME_KINDS as PRODUCER_KINDS
 
 router = APIRouter(prefix="/api/jobs", tags=["stream"])
 
+# What a control message can be refused with: an error message to its viewer, the socket kept open.
+REFUSALS = (SpecInvalid, JobConflict, JobNotFound, Forbidden, TooMany, StoreUnwritable, ValueError)
 CONTROL_TYPES = ("pause", "resume", "step", "set_trainer", "set_view", "set_weight", "watch", "auth")
 FRAME_KINDS = frozenset({*(kind for kinds in PRODUCER_KINDS.values() for kind in kinds), "confusion"})
 
@@ -70,7 +74,7 @@ async def stream_job(websocket: WebSocket, job_id: str, kinds: str | None = None
         await _receive_controls(websocket, manager, hub, job_id, subscriber)
     except JobNotFound as error:
         await _refuse(websocket, 404, str(error))
-    except (SpecInvalid, JobConflict) as error:  # a job whose data cannot be built any more
+    except (SpecInvalid, JobConflict, JobUnreadable) as error:  # its data or its row cannot be read
         await _refuse(websocket, 409, _message(error))
     except (WebSocketDisconnect, WebSocketDisconnected):
         pass  # the viewer went away (noticed here, or by the sender first)
@@ -152,9 +156,10 @@ async def _receive_controls(
                 check_owner(job_id, owner_hash, token, admin_token)
                 if message["type"] == "resume":
                     record = await run_in_threadpool(manager.get, job_id)
-                    check_resume(websocket.app.state.quota, record, manager.live_jobs)
+                    teacher = is_teacher(token, admin_token)
+                    check_resume(websocket.app.state.quota, record, manager.live_jobs, teacher=teacher)
                 await run_in_threadpool(_apply_control, manager, job_id, subscriber.id, message)
-        except (SpecInvalid, JobConflict, JobNotFound, Forbidden, TooMany, ValueError) as error:
+        except REFUSALS as error:
             subscriber.put(encode_message({"type": "error", "message": _message(error)}))
 
 
@@ -165,6 +170,8 @@ def _parse(text: str | None) -> dict[str, Any]:
         message = json.loads(text)
     except ValueError:
         raise ValueError("control messages must be JSON objects") from None
+    except RecursionError:  # json gives up on deep nesting this way, not with a ValueError
+        raise ValueError("control messages must be JSON objects (nested too deeply)") from None
     if not isinstance(message, dict) or message.get("type") not in CONTROL_TYPES:
         raise ValueError(f"type must be one of {', '.join(CONTROL_TYPES)}")
     return message

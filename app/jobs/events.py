@@ -54,11 +54,11 @@ class WorkerEvents:
                 self._on_done(job, *rest)
             elif kind == "trainer":
                 job.trainer = rest[0]
-                table.store.update(job_id, trainer=job.trainer)
+                table.write(job, trainer=job.trainer)
                 table.emit(job_id, {"type": "trainer", "trainer": job.trainer})
             elif kind == "view":
                 job.view = rest[0]
-                table.store.update(job_id, view=job.view)
+                table.write(job, view=job.view)
                 table.emit(job_id, {"type": "view", "view": job.view})
             elif kind == "weight":
                 table.emit(job_id, {"type": "weight", **rest[0]})

@@ -50,7 +50,9 @@ class LiveJob:
     placement: Placement | None = None
     visit: list[dict[str, Any]] = field(default_factory=list)  # commands for its next placement
     visiting: list[dict[str, Any]] = field(default_factory=list)  # sent with this one, until it parks
-    saved_at: float = 0.0  # time.monotonic() of the last write of its state to the database
+    saved_at: float = 0.0  # time.monotonic() of the last write (or try) of its state to the database
+    pending: dict[str, Any] = field(default_factory=dict)  # columns the database refused (a full disk)
+    unsaved: bool = False  # the database lacks some of its state: it stays in memory until written
     active_since: float = field(default_factory=time.monotonic)  # when it was last created or resumed
     crashes: list[tuple[float, float]] = field(default_factory=list)  # (time.monotonic(), blame) per loss
     parked: threading.Event = field(default_factory=threading.Event)

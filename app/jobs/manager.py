@@ -12,6 +12,7 @@ the lock meanwhile. The viewers' counts (`watch`) come from the event loop throu
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import threading
 import time
@@ -27,6 +28,7 @@ from app.checks import (
     check_weight_change,
     load_dataset,
 )
+from app.database import StoreUnwritable
 from app.hub import Hub, Watch
 from app.jobs.events import WorkerEvents
 from app.jobs.executor import Executor
@@ -41,7 +43,7 @@ from app.jobs.viewers import Stale
 from app.quotas import Client
 from app.settings import Settings
 from app.spec import JobSpec, WeightChange
-from app.store import JobRecord, JobStore
+from app.store import JobRecord, JobStore, JobUnreadable
 from engine.datasets import Dataset
 
 HOUSEKEEPING_SECONDS = 0.25
@@ -80,12 +82,17 @@ class JobManager:
         table = self.table
         table.loop = loop
         self.executor.start(self.events)
+        if self.store.read_only:  # nothing can be written: jobs stay as stored (`_overlaid` says so)
+            self._housekeeper.start()
+            return
         with table.lock:
             for job_id in self.store.ids_with_status("running"):
                 self.store.update(job_id, status=transition(job_id, "running", "interrupt"))
             for job_id in self.store.ids_with_status("queued"):
                 try:
                     job = load_live_job(table.record(job_id), self.store, self.settings)
+                except JobUnreadable:
+                    continue  # the store logged it; it stays as it is until someone deletes it
                 except SpecInvalid as error:
                     failed = transition(job_id, "queued", "fail")
                     self.store.update(job_id, status=failed, error=f"it cannot run any more: {error.msg}")
@@ -113,7 +120,8 @@ class JobManager:
                 if job.checkpoint is not None:
                     table.save(job)
                 if job.status == "running":
-                    self.store.update(job.id, status=transition(job.id, "running", "interrupt"))
+                    with contextlib.suppress(StoreUnwritable):  # the store said why, once
+                        table.write(job, status=transition(job.id, "running", "interrupt"))
             table.jobs.clear()
             table.queue.clear()
         self.executor.shutdown()
@@ -147,7 +155,7 @@ class JobManager:
         table = self.table
         with table.lock:
             spared = set(table.jobs) | table.viewers.watched()
-            make_room(self.store, self.settings.max_stored_jobs, spared, self.delete)
+            make_room(self.store, self.settings, client, spared, self.delete)
             self.store.insert(record)
             if not paused:
                 table.jobs[record.id] = new_live_job(record, checked, self.settings)
@@ -161,17 +169,21 @@ class JobManager:
         with self.table.lock:
             return self._overlaid(self.table.record(job_id))
 
-    def list(self, status: str | None, limit: int, offset: int) -> tuple[list[JobRecord], int]:
-        """One page of jobs, newest first, with the state of jobs in memory laid over."""
+    def list(self, status: str | None, limit: int, offset: int) -> tuple[list[JobRecord], int, int]:
+        """One page of jobs, newest first, with the state of jobs in memory laid over; (page, total,
+        stored jobs of the page left out because they cannot be read)."""
         with self.table.lock:
-            records, total = self.store.list(status, limit, offset)
-            return [self._overlaid(record) for record in records], total
+            records, total, unreadable = self.store.list(status, limit, offset)
+            return [self._overlaid(record) for record in records], total, unreadable
 
     def _overlaid(self, record: JobRecord) -> JobRecord:
         job = self.table.jobs.get(record.id)
         if job is not None:
             record.status, record.progress, record.trainer = job.status, job.progress, job.trainer
             record.message, record.pause_reason, record.view = job.message, job.pause_reason, job.view
+        elif self.store.read_only and record.status in ACTIVE:
+            record.status = "interrupted"
+            record.message = "not training: the server started read-only (its disk was full)"
         return record
 
     def live_jobs(self, address: str, client_id: str | None) -> int:
@@ -363,10 +375,12 @@ class JobManager:
         """Remove a job and everything kept about it; its viewers are told and disconnected."""
         table = self.table
         with table.lock:
-            table.record(job_id)
+            with contextlib.suppress(JobUnreadable):  # a damaged row can still be deleted
+                table.record(job_id)
             if (job := table.jobs.get(job_id)) is not None:
                 table.placer.drop(job)
                 table.answers.abandon([job_id])
+                job.unsaved = False  # nothing of it is to be kept
                 table.forget(job)
             self.store.delete(job_id)
             table.viewers.forget(job_id)
@@ -453,8 +467,11 @@ class JobManager:
 
     def _tend(self, job: LiveJob, now: float) -> None:
         table = self.table
-        if job.status == "running" and now - job.saved_at >= self.settings.checkpoint_seconds:
+        due = now - job.saved_at >= self.settings.checkpoint_seconds
+        if due and (job.status == "running" or (job.unsaved and job.placement is None)):
             table.save(job)
+            if not job.unsaved and job.placement is None:
+                table.reconcile(job)  # at rest and written at last: it leaves memory
         limit = job.spec.pause_when_unwatched
         idle = limit is not None and table.viewers.unwatched_for(job.id, job.active_since, now) >= limit
         if job.status in ACTIVE and idle:

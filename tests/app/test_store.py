@@ -49,15 +49,15 @@ def test_list_is_newest_first_with_status_filter_and_pages(store: JobStore) -> N
     for job_id, status in [("a", "running"), ("b", "queued"), ("c", "queued"), ("d", "completed")]:
         store.insert(record(job_id, status))
 
-    everything, total = store.list(None, limit=10, offset=0)
-    page, page_total = store.list(None, limit=2, offset=1)
-    queued, queued_total = store.list("queued", limit=10, offset=0)
-    empty, empty_total = store.list("failed", limit=10, offset=0)
+    everything, total, _ = store.list(None, limit=10, offset=0)
+    page, page_total, _ = store.list(None, limit=2, offset=1)
+    queued, queued_total, _ = store.list("queued", limit=10, offset=0)
+    empty, empty_total, unreadable = store.list("failed", limit=10, offset=0)
 
     assert ([job.id for job in everything], total) == (["d", "c", "b", "a"], 4)
     assert ([job.id for job in page], page_total) == (["c", "b"], 4)
     assert ([job.id for job in queued], queued_total) == (["c", "b"], 2)
-    assert (empty, empty_total) == ([], 0)
+    assert (empty, empty_total, unreadable) == ([], 0, 0)
     assert store.count() == 4
     assert store.ids_with_status("queued") == ["b", "c"]
 

@@ -20,6 +20,7 @@ from app.hub import encode_message
 from app.main import create_app
 from app.settings import Settings
 from engine.demo_nets import CLASSIFY2D_LAYERS
+from tests.extras import require
 
 DEADLINE = 30.0
 
@@ -205,6 +206,7 @@ def test_image_jobs_stream_activations_filters_samples_and_confusion(stream_clie
 def test_the_autoencoder_preset_streams_codes_and_reconstructions_and_predicts_images(
     stream_client: TestClient,
 ) -> None:
+    require("data")  # the preset's MNIST
     preset = next(entry for entry in stream_client.get("/api/presets").json() if entry["id"] == "autoencoder")
     spec = {**preset["spec"], "dataset": {**preset["spec"]["dataset"], "n_samples": 300}}
     job_id = create(stream_client, spec)
@@ -365,6 +367,16 @@ def test_a_viewer_whose_stream_cannot_start_is_counted_out(
         time.sleep(0.02)
     assert (error["status"], closed.value.code) == (409, 4409)
     assert error["message"] == "dataset: file: no file 'x.npz' in the data dir"
+
+
+def test_deeply_nested_json_gets_an_error_and_the_socket_stays_open(stream_client: TestClient) -> None:
+    job_id = create(stream_client, rings_spec())
+    with stream_client.websocket_connect(f"/api/jobs/{job_id}/stream?kinds=") as ws:
+        ws.receive_text()
+        ws.send_text("[" * 100_000 + "]" * 100_000)
+        assert first(ws, "error")["message"] == "control messages must be JSON objects (nested too deeply)"
+        ws.send_text('{"type": "pause"}')  # still open, and still listening
+        assert first(ws, "status", lambda body: body["status"] == "paused")
 
 
 def test_the_snapshot_is_built_and_encoded_off_the_event_loop(stream_client: TestClient, monkeypatch) -> None:

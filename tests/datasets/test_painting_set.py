@@ -12,11 +12,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PIL import Image
 
 from engine.datasets import make_dataset
 from engine.datasets.painting import PICTURES, pixel_coordinates
 from engine.errors import SpecError
+from tests.extras import from_extra
+
+Image = from_extra("data", "PIL.Image")
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 

@@ -1,6 +1,6 @@
 """Centred-difference gradient checks in float64, after CS231n's ``gradient_check.py``.
 
-Imported by the engine tests as ``from gradcheck import ...`` (pytest puts this directory on sys.path).
+Imported by the engine tests as ``from tests.engine.gradcheck import ...`` (the test folders are packages).
 """
 
 from __future__ import annotations

@@ -7,10 +7,10 @@ from typing import Any
 
 import numpy as np
 import pytest
-from gradcheck import assert_gradients_close, numerical_gradient
 
 from engine import Net, make_optimizer
 from engine.inspection import loss_output_gradient
+from tests.engine.gradcheck import assert_gradients_close, numerical_gradient
 
 # Every layer type whose inference backward differs from its training one (batchnorm, both dropout
 # scalings) or has a kink or a choice (relu, max pool, maxout), on a padded strided conv. No relu feeds

@@ -4,13 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from gradcheck import (
-    assert_gradients_close,
-    away_from_zero,
-    distinct_values,
-    numerical_gradient,
-    numerical_gradient_array,
-)
 
 from engine.kernels import activations as act
 from engine.kernels.dense import fc_backward, fc_forward
@@ -23,6 +16,13 @@ from engine.kernels.spatial import (
     conv_forward,
     max_pool_backward,
     max_pool_forward,
+)
+from tests.engine.gradcheck import (
+    assert_gradients_close,
+    away_from_zero,
+    distinct_values,
+    numerical_gradient,
+    numerical_gradient_array,
 )
 
 

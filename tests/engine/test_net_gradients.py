@@ -7,17 +7,17 @@ from typing import Any
 
 import numpy as np
 import pytest
-from gradcheck import (
+
+from engine import Net
+from engine.definitions import FIELDS
+from engine.layers import batch_shape
+from tests.engine.gradcheck import (
     assert_gradients_close,
     away_from_zero,
     check_net_gradients,
     distinct_values,
     numerical_gradient,
 )
-
-from engine import Net
-from engine.definitions import FIELDS
-from engine.layers import batch_shape
 
 
 def image_input(sx: int, sy: int, depth: int) -> dict[str, Any]:

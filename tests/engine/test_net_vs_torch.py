@@ -13,12 +13,14 @@ from typing import Any
 
 import numpy as np
 import pytest
-import torch
-import torch.nn.functional as F
 
 from engine import Net
 from engine.demo_nets import CIFAR10_LAYERS as CIFAR10
 from engine.demo_nets import MNIST_LAYERS as MNIST
+from tests.extras import from_extra
+
+torch = from_extra("torch", "torch")
+F = from_extra("torch", "torch.nn.functional")
 
 MIXED = [
     {"type": "input", "out_sx": 7, "out_sy": 7, "out_depth": 2},

@@ -15,9 +15,11 @@ from typing import Any
 
 import numpy as np
 import pytest
-import torch
 
 from engine import Net, make_optimizer
+from tests.extras import from_extra
+
+torch = from_extra("torch", "torch")
 
 DEFS = [
     {"type": "input", "out_sx": 1, "out_sy": 1, "out_depth": 3},

@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from gradcheck import assert_gradients_close, distinct_values, numerical_gradient_array
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
@@ -22,6 +21,7 @@ from engine.kernels.spatial import (
     max_pool_forward,
     output_size,
 )
+from tests.engine.gradcheck import assert_gradients_close, distinct_values, numerical_gradient_array
 
 PROPERTY = settings(max_examples=40, deadline=None)
 

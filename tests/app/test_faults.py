@@ -1,0 +1,266 @@
+"""Faults of the disk and the database give clear answers, never a 500: a full disk (an injected
+``OSError(ENOSPC)`` at the store's writes, or at an upload's), a damaged database, a read-only one.
+
+The full disk is injected: tests need no mount privileges. `FullDisk` stands in for the store's SQLite
+connection and refuses every statement that writes while it is full, as a full disk refuses them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import json
+import logging
+import os
+import random
+import signal
+import sqlite3
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+import app.api.datasets
+from app.cli import main
+from app.database import check_database
+from app.settings import Settings
+from app.store import JobRecord, JobStore
+from engine.demo_nets import CLASSIFY2D_LAYERS
+
+Job = dict[str, Any]
+WRITES = ("INSERT", "UPDATE", "DELETE", "BEGIN", "REPLACE", "PRAGMA USER_VERSION =")
+
+
+class FullDisk:
+    """A SQLite connection whose writes fail with ENOSPC while `full` (reads go through)."""
+
+    def __init__(self, db: sqlite3.Connection, full: bool = False) -> None:
+        self.db, self.full = db, full
+
+    def execute(self, sql: str, *args: Any) -> Any:
+        if self.full and sql.lstrip().upper().startswith(WRITES):
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return self.db.execute(sql, *args)
+
+    def __enter__(self) -> Any:
+        return self.db.__enter__()
+
+    def __exit__(self, *exc: Any) -> Any:
+        return self.db.__exit__(*exc)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.db, name)
+
+
+@pytest.fixture
+def full_disk_client(make_client: Callable[..., TestClient]) -> Iterator[tuple[TestClient, FullDisk]]:
+    """A client whose store's disk can be filled (`FullDisk.full`) and emptied."""
+    client = make_client(checkpoint_seconds=0.2)
+    store: JobStore = client.app.state.store
+    disk = FullDisk(store._db)
+    store._db = disk  # type: ignore[assignment]
+    yield client, disk
+    disk.full = False
+
+
+def stored_step(store: JobStore, job_id: str) -> int:
+    checkpoint = store.checkpoint(job_id)
+    return json.loads(checkpoint)["step"] if checkpoint is not None else 0
+
+
+def test_a_full_disk_answers_507_and_training_goes_on_until_there_is_room(
+    full_disk_client: tuple[TestClient, FullDisk],
+    rings_spec: dict,
+    wait_for: Callable[..., Any],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    client, disk = full_disk_client
+    store: JobStore = client.app.state.store
+    training = client.post("/api/jobs", json=rings_spec).json()["id"]
+    to_pause = client.post("/api/jobs", json=rings_spec).json()["id"]
+    wait_for(lambda: client.get(f"/api/jobs/{training}").json()["step"] > 0, what="training")
+
+    with caplog.at_level(logging.WARNING):
+        disk.full = True
+        created = client.post("/api/jobs", json=rings_spec)
+        kept = client.patch(f"/api/jobs/{training}", json={"keep": True})
+        paused = client.post(f"/api/jobs/{to_pause}/pause")
+        full_at = wait_for(lambda: client.get(f"/api/jobs/{training}").json()["step"], what="a step")
+        wait_for(
+            lambda: client.get(f"/api/jobs/{training}").json()["step"] > full_at + 500,
+            what="training to go on while the disk is full",
+        )
+        stored_while_full = stored_step(store, training)
+        disk.full = False
+        wait_for(
+            lambda: stored_step(store, training) > full_at, what="the checkpoint written once there is room"
+        )
+        wait_for(lambda: store.get(to_pause).status == "paused", what="the pause written")
+
+    assert created.status_code == 507
+    assert created.json()["detail"].startswith("nothing could be saved: the disk is full")
+    assert kept.status_code == 507
+    assert paused.status_code == 200 and paused.json()["status"] == "paused"  # held in memory meanwhile
+    assert stored_while_full <= full_at
+    store_lines = [record.getMessage() for record in caplog.records if record.name == "netplay.store"]
+    assert len(store_lines) == 2, store_lines  # one line when writes fail, one when they work again
+    assert "cannot write to the database" in store_lines[0]
+    assert "can be written again" in store_lines[1]
+    assert not [record for record in caplog.records if record.exc_info], "no traceback"
+
+
+def test_an_upload_to_a_full_disk_is_a_507_and_keeps_nothing(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def no_room(*_: Any) -> int:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(app.api.datasets, "_receive", no_room)
+
+    response = client.post("/api/datasets", files={"file": ("points.npz", b"x" * 1000)})
+
+    assert response.status_code == 507
+    assert response.json()["detail"].startswith("the upload could not be saved: the disk holding ")
+    assert client.get("/api/datasets/uploads").json()["items"] == []
+
+
+def stored_jobs(path: Path, statuses: list[str]) -> None:
+    """A database at `path` holding a job in each of `statuses`, with a checkpoint each."""
+    store = JobStore(path)
+    for n, status in enumerate(statuses):
+        spec = {
+            "name": "x" * 150,
+            "dataset": {"name": "rings", "n_samples": 100},
+            "layers": CLASSIFY2D_LAYERS,
+        }
+        store.insert(
+            JobRecord(id=f"job{n}", name=f"job {n}", status=status, spec=spec, trainer={}, num_parameters=1)
+        )
+        store.save_state(
+            f"job{n}", {"step": 10 + n}, json.dumps([{"step": 10 + n}]), json.dumps({"step": 10 + n})
+        )
+    store.close()
+
+
+def test_a_server_started_on_a_full_disk_serves_read_only_and_says_why(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    database = tmp_path / "netplay.sqlite3"
+    stored_jobs(database, ["running", "paused"])
+    connect = sqlite3.connect
+    with monkeypatch.context() as patched:  # every connection's disk is full while the server starts
+        patched.setattr(sqlite3, "connect", lambda *args, **kwargs: FullDisk(connect(*args, **kwargs), True))
+        served: list[Any] = []
+
+        def run(server: Any, sockets: list[Any]) -> None:
+            served.append(server.config.app)
+            for listener in sockets:
+                listener.close()
+
+        patched.setattr("uvicorn.Server.run", run)
+        code = main(["--data-dir", str(tmp_path), "serve", "--port", "0"])
+    err = capsys.readouterr().err
+
+    assert code == 0 and len(served) == 1
+    assert f"netplay: the disk holding {database} is full: serving read-only" in err
+    assert "Traceback" not in err
+    with TestClient(served[0], base_url="http://127.0.0.1") as client:
+        jobs = {job["id"]: job for job in client.get("/api/jobs").json()["items"]}
+        spec = {"dataset": {"name": "rings", "n_samples": 100}, "layers": CLASSIFY2D_LAYERS}
+        created = client.post("/api/jobs", json=spec)
+        resumed = client.post("/api/jobs/job1/resume")
+
+    assert jobs["job0"]["status"] == "interrupted" and "read-only" in jobs["job0"]["message"]
+    assert jobs["job1"]["status"] == "paused"
+    assert created.status_code == 507
+    assert resumed.status_code == 507, resumed.text
+    assert resumed.json()["detail"].startswith("the server is read-only: the disk holding ")
+
+
+def serve(data_dir: Path, *prefix: str) -> tuple[int | None, str, str]:
+    """Run ``netplay serve`` on `data_dir` (after the command `prefix`) in a process group of its own;
+    (its exit code, or None when it started serving; its output; its errors). The group is ended."""
+    command = [*prefix, sys.executable, "-m", "app.cli", "--data-dir", str(data_dir), "serve", "--port", "0"]
+    process = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True
+    )
+    try:
+        out = process.stdout.readline()
+        code = None if "is running" in out else process.wait(timeout=60)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        rest, err = process.communicate(timeout=30)
+    return code, out + rest, err
+
+
+def test_serve_refuses_a_database_quick_check_finds_damaged_and_leaves_it_untouched(tmp_path: Path) -> None:
+    database = tmp_path / "netplay.sqlite3"
+    stored_jobs(database, ["completed"] * 40)
+    damaged = bytearray(database.read_bytes())
+    noise = random.Random(0)
+    damaged[-4096:] = bytes(noise.randrange(256) for _ in range(4096))  # its last page: a checkpoint's
+    database.write_bytes(bytes(damaged))
+
+    code, out, err = serve(tmp_path)
+
+    assert code == 2
+    assert "is running" not in out
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert lines[0].startswith(f"netplay: the database {database} cannot be read (")
+    assert "left untouched" in lines[0]
+    assert database.read_bytes() == damaged
+
+
+def test_a_row_that_cannot_be_read_is_left_out_of_the_list_and_reported(
+    make_client: Callable[..., TestClient], settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = settings.database_path
+    stored_jobs(path, ["completed", "completed", "paused"])
+    with contextlib.closing(sqlite3.connect(path)) as db, db:
+        db.execute("UPDATE jobs SET spec = CAST(x'7b22ff' AS TEXT) WHERE id = 'job1'")  # not UTF-8
+        db.execute("UPDATE jobs SET trainer = 'not json' WHERE id = 'job2'")
+    assert check_database(path).note is None  # quick_check cannot see it: it is a row's content
+
+    with caplog.at_level(logging.WARNING):
+        client = make_client()
+        listed = client.get("/api/jobs")
+        again = client.get("/api/jobs")
+        one = client.get("/api/jobs/job1")
+        deleted = client.delete("/api/jobs/job1")
+        after = client.get("/api/jobs")
+
+    assert listed.status_code == 200
+    assert [job["id"] for job in listed.json()["items"]] == ["job0"]
+    assert (listed.json()["total"], listed.json()["unreadable"]) == (3, 2)
+    assert again.json()["unreadable"] == 2
+    lines = [record.getMessage() for record in caplog.records if record.name == "netplay.store"]
+    assert len(lines) == 2, lines  # once for each damaged row
+    assert any(line.startswith("netplay: job job1 in ") and "cannot be read" in line for line in lines)
+    assert one.status_code == 409
+    assert one.json()["detail"].startswith("job 'job1' cannot be read from the database")
+    assert deleted.status_code == 204
+    assert (after.json()["total"], after.json()["unreadable"]) == (2, 1)
+
+
+def test_serve_refuses_a_database_it_may_not_write_in_one_line(tmp_path: Path) -> None:
+    database = tmp_path / "netplay.sqlite3"
+    stored_jobs(database, ["completed"])
+    database.chmod(0o444)
+    # root writes any file: the server runs without that power here (setpriv drops it from its
+    # capabilities), as an ordinary user would
+    prefix = ("setpriv", "--bounding-set", "-dac_override,-dac_read_search") if os.geteuid() == 0 else ()
+
+    code, out, err = serve(tmp_path, *prefix)
+
+    assert code == 2
+    assert "is running" not in out
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert lines[0].startswith(f"netplay: the database {database} cannot be written (")
+    assert "give the server write access" in lines[0]

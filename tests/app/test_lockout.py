@@ -1,0 +1,163 @@
+"""No one client can lock the class out: each address's share of the sockets, the deadlines of a request's
+head and body, and limits that no header can lift (a real ``netplay serve`` over real TCP).
+
+Every test client here is on loopback, so a test is two addresses by binding its client sockets to two
+of them: the whole of 127.0.0.0/8 is loopback on Linux, and a socket bound to 127.0.0.2 reaches the
+server on 127.0.0.1 with 127.0.0.2 as its peer address.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import select
+import socket
+import time
+from pathlib import Path
+
+import httpx
+from websockets.sync.client import connect
+
+from tests.app.test_live_server import read_response, rings_spec, running_server, wait_until
+
+OTHER = "127.0.0.2"  # the second address (see the module docstring)
+PATIENCE = 20.0  # how long a test waits for the server to act before it fails
+
+
+def open_socket(url: str, source: str = "127.0.0.1") -> socket.socket:
+    """A TCP connection to the server from the loopback address `source`, sending nothing."""
+    host, port = url.removeprefix("http://").rsplit(":", 1)
+    connection = socket.create_connection((host, int(port)), timeout=PATIENCE, source_address=(source, 0))
+    return connection
+
+
+def answer_while_trickling(connection: socket.socket, first: bytes, drip: bytes) -> tuple[bytes, int]:
+    """Send `first`, then `drip` every 0.2 s until the server answers or closes; (what it sent, drips)."""
+    connection.sendall(first)
+    drips = 0
+    deadline = time.monotonic() + PATIENCE
+    while time.monotonic() < deadline:
+        readable, _, _ = select.select([connection], [], [], 0.2)
+        if readable:
+            return read_all(connection), drips
+        connection.sendall(drip)
+        drips += 1
+    raise AssertionError(f"the server still waited after {drips} drips ({PATIENCE:g} s)")
+
+
+def read_all(connection: socket.socket) -> bytes:
+    """Everything the server sends until it closes the connection."""
+    data = b""
+    with contextlib.suppress(ConnectionResetError):
+        while chunk := connection.recv(65536):
+            data += chunk
+    return data
+
+
+def test_a_thousand_idle_sockets_from_one_address_leave_another_address_served(tmp_path: Path) -> None:
+    with running_server(tmp_path) as (_, url), contextlib.ExitStack() as held:
+        hog = [held.enter_context(contextlib.closing(open_socket(url, OTHER))) for _ in range(1000)]
+        # the sockets past the address's share are answered at once and closed
+        refused = read_all(hog[-1]).decode()
+        listed = httpx.get(f"{url}/api/jobs", timeout=PATIENCE)
+        created = httpx.post(f"{url}/api/jobs?paused=true", json=rings_spec(), timeout=PATIENCE)
+        local = httpx.Client(transport=httpx.HTTPTransport(local_address=OTHER), timeout=PATIENCE)
+        with local:
+            hog_request = local.get(f"{url}/api/jobs")
+
+    assert refused.startswith("HTTP/1.1 429")
+    assert "127.0.0.2 has 250 connections open, as many as one address may" in refused
+    assert listed.status_code == 200
+    assert created.status_code == 201
+    assert hog_request.status_code == 429
+
+
+def test_sockets_that_send_no_request_head_in_time_are_closed(tmp_path: Path) -> None:
+    with running_server(tmp_path, head_timeout_seconds="1") as (_, url):
+        host = url.removeprefix("http://")
+        with contextlib.closing(open_socket(url)) as idle:
+            silent = read_all(idle)  # closed without a word: it asked nothing
+        with contextlib.closing(open_socket(url)) as trickle:
+            slow_head, drips = answer_while_trickling(
+                trickle, f"GET /api/jobs HTTP/1.1\r\nHost: {host}\r\n".encode(), b"x-drip: 1\r\n"
+            )
+        with contextlib.closing(open_socket(url)) as reused:  # the deadline holds after an answer too
+            reused.sendall(f"GET /api/presets HTTP/1.1\r\nHost: {host}\r\n\r\n".encode())
+            first_answer = read_response(reused).encode()
+            second, _ = answer_while_trickling(reused, b"GET /api/jobs HTTP/1.1\r\n", b"x-drip: 1\r\n")
+        served = httpx.get(f"{url}/api/jobs", timeout=PATIENCE)
+
+    assert silent == b""
+    assert slow_head.startswith(b"HTTP/1.1 408"), slow_head
+    assert b"the request head did not arrive within 1 s" in slow_head
+    assert drips >= 1
+    assert first_answer.startswith(b"HTTP/1.1 200")
+    assert second.startswith(b"HTTP/1.1 408") or second == b""  # uvicorn's keep-alive may close it first
+    assert served.status_code == 200
+
+
+def test_a_body_that_trickles_is_cut_off_at_its_deadline(tmp_path: Path) -> None:
+    with running_server(tmp_path, body_deadline_seconds="1", body_timeout_seconds="30") as (_, url):
+        host = url.removeprefix("http://")
+        head = (
+            f"POST /api/jobs HTTP/1.1\r\nHost: {host}\r\ncontent-type: application/json\r\n"
+            "content-length: 100000\r\n\r\n{"
+        )
+        with contextlib.closing(open_socket(url)) as trickle:
+            answer, drips = answer_while_trickling(trickle, head.encode(), b" ")
+
+    assert answer.startswith(b"HTTP/1.1 408"), answer
+    assert b"the request body did not arrive whole within 1 s" in answer
+    assert drips >= 1
+
+
+def create(client: httpx.Client, url: str, n: int, paused: bool) -> int:
+    """POST a job as a new page id from a new forwarded address; the status code."""
+    headers = {"x-netplay-client": f"page-{n}", "x-forwarded-for": f"10.0.{n // 250}.{n % 250 + 1}"}
+    suffix = "?paused=true" if paused else ""
+    return client.post(f"{url}/api/jobs{suffix}", json=rings_spec(), headers=headers).status_code
+
+
+def test_rotated_client_ids_and_forwarded_addresses_do_not_lift_the_address_s_limits(tmp_path: Path) -> None:
+    limits = {"max_live_jobs_per_client": "1", "clients_per_address": "2", "max_jobs_per_minute": "2"}
+    with running_server(tmp_path, **limits) as (_, url), httpx.Client(timeout=PATIENCE) as client:
+        live = [create(client, url, n, paused=False) for n in range(3)]
+        made = [create(client, url, n, paused=True) for n in range(3, 6)]
+        refusal = client.post(f"{url}/api/jobs", json=rings_spec(), headers={"x-forwarded-for": "10.9.9.9"})
+
+    assert live == [201, 201, 429]  # the address's share of jobs training: 1 x 2
+    assert made == [201, 201, 429]  # its creations a minute: 2 x 2, two of them made above
+    assert "from 127.0.0.1" in refusal.json()["detail"]
+
+
+def test_a_trusted_proxy_s_forwarded_addresses_are_believed(tmp_path: Path) -> None:
+    limits = {"max_live_jobs_per_client": "1", "clients_per_address": "1", "trusted_proxies": "127.0.0.1"}
+    with running_server(tmp_path, **limits) as (_, url), httpx.Client(timeout=PATIENCE) as client:
+        forwarded = [create(client, url, n, paused=False) for n in range(3)]
+        again = client.post(f"{url}/api/jobs", json=rings_spec(), headers={"x-forwarded-for": "10.0.0.1"})
+
+    assert forwarded == [201, 201, 201]  # three clients behind the proxy, one job each
+    assert again.status_code == 429
+    assert "from 10.0.0.1" in again.json()["detail"]
+
+
+def test_websockets_count_in_the_share_and_give_their_place_back(tmp_path: Path) -> None:
+    with running_server(tmp_path, max_connections_per_address="3") as (_, url):
+        job_id = httpx.post(f"{url}/api/jobs?paused=true", json=rings_spec()).json()["id"]
+        stream = url.replace("http", "ws") + f"/api/jobs/{job_id}/stream?kinds="
+        with contextlib.ExitStack() as viewers:
+            sockets = [viewers.enter_context(connect(stream, source_address=(OTHER, 0))) for _ in range(3)]
+            for viewer in sockets:
+                assert json.loads(viewer.recv(timeout=PATIENCE))["type"] == "snapshot"
+            with contextlib.closing(open_socket(url, OTHER)) as fourth:
+                refused = read_all(fourth)
+            sockets[0].close()
+            transport = httpx.HTTPTransport(local_address=OTHER)
+            with httpx.Client(transport=transport, timeout=PATIENCE) as other:
+                served = wait_until(lambda: other.get(f"{url}/api/jobs").status_code == 200, "a place again")
+            for _ in range(10):  # connections that close give their place back
+                with httpx.Client(transport=httpx.HTTPTransport(local_address=OTHER)) as once:
+                    assert once.get(f"{url}/api/presets").status_code == 200
+
+    assert refused.startswith(b"HTTP/1.1 429")
+    assert served

@@ -1,0 +1,33 @@
+"""The optional extras (pyproject.toml) some tests need: without one, those tests skip and say what to
+install; with ``NETPLAY_REQUIRE_ALL=1`` (CI) such a skip fails (tests/lanes.py).
+
+A test module that imports an extra's module takes it from `from_extra`, after its imports
+(``Image = from_extra("data", "PIL.Image")``): without the extra the whole module skips, and so does
+any module importing from it. A test that needs an extra only through netplay's code (a data set built
+with scikit-learn) calls `require` first.
+"""
+
+from __future__ import annotations
+
+from types import ModuleType
+
+import pytest
+
+# Extra -> the modules it brings that netplay or its tests import.
+EXTRAS = {
+    "data": ("sklearn", "mlxtend", "PIL"),
+    "torch": ("torch", "threadpoolctl"),
+    "cluster": ("ray",),
+}
+
+
+def from_extra(extra: str, module: str) -> ModuleType:
+    """`module` imported, or a skip of the calling test (or of the module being imported) that names
+    the `extra` to install."""
+    return pytest.importorskip(module, reason=f"needs the {extra!r} extra: pip install -e '.[{extra}]'")
+
+
+def require(extra: str) -> None:
+    """Skip the calling test unless every module of `extra` imports."""
+    for module in EXTRAS[extra]:
+        from_extra(extra, module)
