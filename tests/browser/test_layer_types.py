@@ -13,6 +13,7 @@ import subprocess
 from pathlib import Path
 
 import httpx
+import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.test_playground import (
@@ -160,7 +161,10 @@ def test_leaky_relu_and_dropout_as_layers_of_their_own_draw_live(page: Page, liv
 def convnetjs_net(layers: list[dict]) -> dict:
     """A net made by ConvNetJS itself (its makeLayers and toJSON) from layer definitions."""
     node = shutil.which("node")
-    assert node and (CONVNETJS / "node_modules" / "convnetjs").is_dir(), "npm ci --prefix tests/convnetjs"
+    if (
+        node is None or not (CONVNETJS / "node_modules" / "convnetjs").is_dir()
+    ):  # a failure in CI (tests/lanes.py)
+        pytest.skip("needs node and ConvNetJS: install node, then `npm ci --prefix tests/convnetjs`")
     script = (
         "const convnetjs = require('convnetjs'); const net = new convnetjs.Net();"
         f"net.makeLayers({json.dumps(layers)}); process.stdout.write(JSON.stringify(net.toJSON()));"
