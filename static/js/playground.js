@@ -181,7 +181,7 @@ async function changeData(changes, model = null) {
     return created;
   } catch (error) {
     showSpecError(error);
-    runAction(restoreFigures); // the job stays: its figures come back
+    if (job.id) runAction(restoreFigures); // the job shown stays: its figures come back
     return null;
   } finally {
     replaced.delete(previous);
