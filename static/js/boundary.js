@@ -1,5 +1,6 @@
 // The output plot. classify2d: class probabilities over the data's extent as one ImageData per frame on
-// the stream's fixed grid (a small canvas scaled up by CSS), the points and axes on an overlay.
+// the stream's fixed grid (a small canvas scaled up by CSS), the points and axes on an overlay (the
+// axes' numbers sit beside the plot, plotaxes.js; its colour scale below it, colourscale.js).
 // regress2d: the predicted value over the plane in a diverging scale (orange below zero, blue above),
 // the points coloured by their targets. regress1d (ConvNetJS's regression demo): the points and the
 // fitted curve on the overlay, and on demand each hidden neuron's curve ("neurons" frames).
@@ -7,54 +8,49 @@
 import { classRgb, classColor, NEGATIVE_RGB, POSITIVE_RGB } from "./classcolors.js";
 import { dequantize } from "./frames.js";
 
-// How far a pixel goes from white towards its class colour at probability 1 (as in TF Playground,
-// light enough for the points to stay visible).
-const STRENGTH = 0.62;
-
 /**
- * Fill `image` (grid x grid RGBA) from quantised probabilities (C, grid, grid): a blend of the class
- * colours weighted by probability, or the most probable class alone when `discretize`.
+ * Fill `image` (grid x grid RGBA) from quantised probabilities (C, grid, grid), in TF Playground's
+ * diverging scale: each cell takes the colour of its most probable class, from white where the net is
+ * undecided (that class no more probable than a guess among the C, 1/C: 0.5 for two classes) to the
+ * pure class colour at probability 1. Two classes: class A at p(B) = 0, white at 0.5, class B at 1.
+ * `discretize`: the most probable class's pure colour everywhere. The page shows the canvas at TF's
+ * alpha (160/255, playground.css), so the points drawn over it stay visible.
  */
 export function paintProbabilities(image, probs, classes, discretize) {
   const cells = image.width * image.height;
   const colors = Array.from({ length: classes }, (_, c) => classRgb(c));
+  const guess = 1 / classes;
   const data = image.data;
   for (let i = 0; i < cells; i++) {
-    let r = 0;
-    let g = 0;
-    let b = 0;
     let best = 0;
-    for (let c = 0; c < classes; c++) {
-      const p = probs[c * cells + i] / 255;
-      if (p > probs[best * cells + i] / 255) best = c;
-      r += p * colors[c][0];
-      g += p * colors[c][1];
-      b += p * colors[c][2];
-    }
-    if (discretize) [r, g, b] = colors[best];
-    data[4 * i] = 255 + (r - 255) * STRENGTH;
-    data[4 * i + 1] = 255 + (g - 255) * STRENGTH;
-    data[4 * i + 2] = 255 + (b - 255) * STRENGTH;
+    for (let c = 1; c < classes; c++) if (probs[c * cells + i] > probs[best * cells + i]) best = c;
+    const p = probs[best * cells + i] / 255;
+    const t = discretize || classes < 2 ? 1 : Math.max(0, Math.min(1, (p - guess) / (1 - guess)));
+    const [r, g, b] = colors[best];
+    data[4 * i] = 255 + (r - 255) * t;
+    data[4 * i + 1] = 255 + (g - 255) * t;
+    data[4 * i + 2] = 255 + (b - 255) * t;
     data[4 * i + 3] = 255;
   }
 }
 
-/** The diverging colour of `value` on a scale of ±`scale`: white at 0. */
+/** The diverging colour of `value` on a scale of ±`scale`: white at 0, pure orange at -scale and pure
+ * blue at +scale (TF Playground's). */
 export function divergingRgb(value, scale) {
   const t = Math.max(-1, Math.min(1, scale > 0 ? value / scale : 0));
   const target = t < 0 ? NEGATIVE_RGB : POSITIVE_RGB;
   return target.map((c) => Math.round(255 + (c - 255) * Math.abs(t)));
 }
 
-/** Fill `image` from quantised values (grid x grid codes over `range`) in the diverging scale. */
-function paintValues(image, codes, range) {
-  const scale = Math.max(Math.abs(range[0]), Math.abs(range[1]));
+/** Fill `image` from quantised values (grid x grid codes over `range`) in the diverging scale of
+ * ±`scale` (the data's largest |target|, so a point whose colour matches the plot under it is fitted). */
+function paintValues(image, codes, range, scale) {
   const data = image.data;
   for (let i = 0; i < image.width * image.height; i++) {
     const [r, g, b] = divergingRgb(dequantize(codes[i], range), scale);
-    data[4 * i] = 255 + (r - 255) * STRENGTH;
-    data[4 * i + 1] = 255 + (g - 255) * STRENGTH;
-    data[4 * i + 2] = 255 + (b - 255) * STRENGTH;
+    data[4 * i] = r;
+    data[4 * i + 1] = g;
+    data[4 * i + 2] = b;
     data[4 * i + 3] = 255;
   }
 }
@@ -77,7 +73,7 @@ export class BoundaryView {
     this.curve = null; // regress1d: the newest fitted curve {xs, ys}
     this.neuronCurves = null; // regress1d: [{xs, ys}] of every hidden neuron, when shown
     this.showNeurons = false;
-    this.valueScale = 1; // regression targets: the scale of the points' diverging colours
+    this.valueScale = 1; // regression targets: the largest |target|, where the diverging colours are pure
     this.pending = null; // newest undrawn boundary frame
     this.lastFrame = null;
     this.overlayDirty = true;
@@ -178,7 +174,7 @@ export class BoundaryView {
     if (values) {
       const [, rows, cols] = values.shape;
       const image = this.gridImage(rows, cols);
-      paintValues(image, values.values, values.range);
+      paintValues(image, values.values, values.range, this.valueScale);
       this.gridCanvas.getContext("2d").putImageData(image, 0, 0);
       return;
     }
@@ -255,6 +251,7 @@ export class BoundaryView {
   }
 }
 
+/** The axes through 0 with a tick at every whole number (their numbers are beside the plot: plotaxes.js). */
 function drawAxes(ctx, canvas, extent, px, py) {
   const [xmin, xmax, ymin, ymax] = extent;
   ctx.strokeStyle = "rgba(29, 36, 48, .35)";
@@ -266,13 +263,6 @@ function drawAxes(ctx, canvas, extent, px, py) {
   ctx.lineTo(canvas.width, py(0));
   ctx.stroke();
   ctx.fillStyle = "rgba(29, 36, 48, .8)";
-  ctx.font = `${Math.round(canvas.width / 36)}px system-ui`;
-  for (let v = Math.ceil(xmin); v <= Math.floor(xmax); v++) {
-    ctx.fillRect(px(v) - 0.5, py(0) - 4, 1, 8);
-    if (v !== 0 && v !== xmin && v !== xmax) ctx.fillText(String(v), px(v) - 4, py(0) + 18);
-  }
-  for (let v = Math.ceil(ymin); v <= Math.floor(ymax); v++) {
-    ctx.fillRect(px(0) - 4, py(v) - 0.5, 8, 1);
-    if (v !== 0 && v !== ymin && v !== ymax) ctx.fillText(String(v), px(0) + 8, py(v) + 5);
-  }
+  for (let v = Math.ceil(xmin); v <= Math.floor(xmax); v++) ctx.fillRect(px(v) - 0.5, py(0) - 4, 1, 8);
+  for (let v = Math.ceil(ymin); v <= Math.floor(ymax); v++) ctx.fillRect(px(0) - 4, py(v) - 0.5, 8, 1);
 }

@@ -5,6 +5,7 @@
 import { api } from "./api.js";
 import { divergingRgb } from "./boundary.js";
 import { classColor } from "./classcolors.js";
+import { CLICKED_TEST_FRACTION } from "./state.js";
 
 const FIRST = ["quadrants", "rings", "three_mode"];
 const KINDS = ["classify2d", "regress2d", "regress1d"];
@@ -144,8 +145,9 @@ export function startingPoints(name, view) {
 /**
  * The data a click on the plot makes, `{dataset, points}`: a point of class `label` added to the plane's
  * points (or the nearest removed), or on a curve the (x, y) pair clicked (ConvNetJS's regression demo).
- * Each starts from the user set's points, else from the shown data's. A 2D regression's targets come
- * from its function: an Error says so.
+ * Each starts from the user set's points, else from the shown data's, and then with no test share
+ * (`test_fraction`: a clicked point trains). A 2D regression's targets come from its function: an
+ * Error says so.
  * @param {{dataset: string, points: Array|null}} state @param {object} view the shown job's dataset
  */
 export function clickedData(state, view, { x, y, label, remove }) {
@@ -158,7 +160,9 @@ export function clickedData(state, view, { x, y, label, remove }) {
   const points = name === "line_points"
     ? editPairs(base, { x, y, remove }, view.extent)
     : editPoints(base, { x, y, label, remove });
-  return { dataset: name, points };
+  // entering a user set: every point trains (state.js, CLICKED_TEST_FRACTION)
+  const entering = state.dataset !== name;
+  return entering ? { dataset: name, points, test_fraction: CLICKED_TEST_FRACTION } : { dataset: name, points };
 }
 
 /**

@@ -1,12 +1,15 @@
 // The network diagram, TF Playground's centre piece for a net of any depth: the input features, each
 // hidden layer's neurons and the outputs as columns of nodes, every node a heatmap of what it computes
 // over the plane ("neurons" frames), every weight a link whose width follows its size and whose colour
-// its sign, every bias a small square on its neuron ("weights" frames). Hovering a node, link or bias
-// shows it large; clicking a link or bias opens a box to type its new value (`onEdit`). Buttons add
-// and remove hidden layers and neurons (`onShape`). Layers with more weights than `MAX_LINKS` show
-// their strongest links.
+// its sign, every bias a small square on its neuron ("weights" frames). A maxout layer gets a column of
+// its own units, each joined to the neurons it takes the maximum of. Hovering a node, link or bias
+// shows it large (the link nearest the pointer is highlighted); clicking a link or bias opens a box to
+// type its new value (`onEdit`). Buttons add and remove hidden layers and neurons (`onShape`). Layers
+// with more weights than `MAX_LINKS` show their strongest links.
 
 import { classColor, NEGATIVE_RGB, POSITIVE_RGB } from "./classcolors.js";
+import { HoverCard, openEditBox } from "./diagramcard.js";
+import { linkPath, linkSamples, nearestLink, strongest } from "./diagramlinks.js";
 import { unpackWeights } from "./netforward.js";
 import { paintNeuron } from "./neurons.js";
 
@@ -15,9 +18,9 @@ const MAX_LINKS = 200; // per layer
 const NODE_MAX = 34; // px: a node's side when there is room
 const NODE_MIN = 14;
 const LINK_WIDTH = (weight) => 0.6 + 1.6 * Math.min(Math.abs(weight), 4); // px, the same scale always
+const REACH = 8; // px: a pointer this close to a link's curve points at it
 const NEGATIVE = `rgb(${NEGATIVE_RGB})`;
 const POSITIVE = `rgb(${POSITIVE_RGB})`;
-const ACTIVATIONS = new Set(["relu", "leaky_relu", "sigmoid", "tanh", "maxout"]);
 
 /** A signed value's colour: orange for negative, blue for positive, paler the closer to zero. */
 function signColor(value, scale = 1) {
@@ -28,27 +31,36 @@ function signColor(value, scale = 1) {
 }
 
 /**
- * The columns of a net's diagram, from the snapshot's desugared layers: the inputs, then one column
- * per fc layer (its neurons' picture is the activation after it, when there is one); the last fc is
- * the output column.
- * @param {{type: string, out_depth: number}[]} described
- * @returns {{kind: string, count: number, fc: number|null, shown: number|null, activation: string|null}[]}
+ * The columns of a net's diagram, from the snapshot's desugared layers: the inputs, then a column of
+ * neurons per fc layer (the last fc's are the outputs). The layers after an fc that keep its width (an
+ * activation, dropout) belong to its column: its pictures are the last of them a "neurons" frame
+ * draws. A layer that narrows it (maxout) starts a column of its own units, each the maximum of
+ * `group` neurons of the column before; the next fc's weights start from those units. No list of
+ * layer types is needed: the widths say it.
+ * @param {{type: string, out_depth: number, group_size?: number}[]} described
+ * @returns {{kind: "input"|"hidden"|"group"|"output", count: number, fc: number|null, layers: number[],
+ *   types: string[], hidden: number|null, group: number|null}[]} `hidden`: the hidden fc layer's number
+ *   (0 = the first) the +/- buttons change
  */
 function diagramColumns(described) {
-  const columns = [{ kind: "input", count: described[0].out_depth, fc: null, shown: 0, activation: null }];
-  const dense = described.map((row, index) => (row.type === "fc" ? index : -1)).filter((index) => index >= 0);
-  for (const index of dense) {
-    const next = described[index + 1]?.type;
-    const activation = ACTIVATIONS.has(next) ? next : null;
-    const output = index === dense.at(-1);
-    columns.push({
-      kind: output ? "output" : "hidden",
-      count: described[index].out_depth,
-      fc: index,
-      shown: output ? null : activation ? index + 1 : index,
-      activation,
-    });
-  }
+  const lastFc = described.findLastIndex((row) => row.type === "fc");
+  const column = (kind, row, index, more = {}) => ({
+    kind, count: row.out_depth, fc: null, layers: [index], types: [], hidden: null, group: null, ...more,
+  });
+  const columns = [column("input", described[0], 0)];
+  let hidden = 0;
+  described.forEach((row, index) => {
+    const last = columns.at(-1);
+    if (index === 0) return;
+    if (row.type === "fc" && index === lastFc) columns.push(column("output", row, index, { fc: index }));
+    else if (row.type === "fc") columns.push(column("hidden", row, index, { fc: index, hidden: hidden++ }));
+    else if (row.out_depth === last.count) {
+      last.layers.push(index);
+      last.types.push(row.type);
+    } else {
+      columns.push(column("group", row, index, { types: [row.type], group: row.group_size ?? null }));
+    }
+  });
   return columns;
 }
 
@@ -69,7 +81,17 @@ export class NetworkDiagram {
     this.neurons = null; // newest "neurons" frame
     this.dirty = { weights: false, neurons: false };
     this.editable = true;
-    this.card = null;
+    this.card = null; // HoverCard
+    this.hits = []; // [{samples, link}] of every drawn link, for the pointer
+    this.hot = null; // the link under the pointer
+    root.addEventListener("pointermove", (event) => this.pointAt(this.linkAt(event), event));
+    root.addEventListener("pointerleave", () => this.pointAt(null));
+    root.addEventListener("click", (event) => {
+      const link = this.linkAt(event);
+      if (!link) return;
+      const [from, to] = link.dataset.index.split(",").map(Number);
+      this.edit(event, { layer: Number(link.dataset.layer), param: "w", index: [from, to] }, link);
+    });
   }
 
   /** Draw a new net: `described` the snapshot's desugared layers; names of its inputs and outputs. */
@@ -95,11 +117,13 @@ export class NetworkDiagram {
     this.root.classList.toggle("read-only", !editable);
   }
 
+  /** Keep the newest decoded "weights" frame ({header, arrays}) to draw at the next animation frame. */
   pushWeights(frame) {
     this.weights = frame;
     this.dirty.weights = true;
   }
 
+  /** Keep the newest decoded "neurons" frame ({header, arrays}) to draw at the next animation frame. */
   pushNeurons(frame) {
     this.neurons = frame;
     this.dirty.neurons = true;
@@ -117,6 +141,8 @@ export class NetworkDiagram {
   layout() {
     const root = this.root;
     root.replaceChildren();
+    this.hits = [];
+    this.hot = null;
     const width = root.clientWidth || 600;
     const tallest = Math.max(...this.columns.map((column) => column.count));
     const node = Math.max(NODE_MIN, Math.min(NODE_MAX, Math.floor(300 / tallest) - 6));
@@ -136,11 +162,12 @@ export class NetworkDiagram {
       root.append(this.heading(column, c, x, node));
       return Array.from({ length: column.count }, (_, k) => this.node(column, c, k, x, first + k * step, node));
     });
-    this.links = this.columns.map((column, c) => (c ? this.linkPool(column, c) : []));
-    this.card = document.createElement("div");
-    this.card.className = "diagram-card";
-    this.card.hidden = true;
-    root.append(this.card);
+    this.links = this.columns.map((column, c) => (column.fc !== null && c ? this.linkPool(column, c) : []));
+    this.columns.forEach((column, c) => column.kind === "group" && this.groupLinks(column, c));
+    this.hotPath = document.createElementNS(SVG, "path");
+    this.hotPath.classList.add("diagram-hot");
+    this.svg.append(this.hotPath);
+    this.card = new HoverCard(root);
   }
 
   toolbar() {
@@ -163,12 +190,18 @@ export class NetworkDiagram {
     box.style.left = `${edge === "first" ? x : edge === "last" ? x + node : x + node / 2}px`;
     if (edge) box.classList.add(edge);
     if (column.kind === "hidden") {
-      const hidden = c - 1;
+      const { hidden } = column;
       box.append(
-        this.button("+", `Add a neuron to hidden layer ${c}`, { op: "add-neuron", hidden }),
-        this.button("−", `Remove a neuron from hidden layer ${c}`, { op: "remove-neuron", hidden }, column.count < 2),
+        this.button("+", `Add a neuron to hidden layer ${hidden + 1}`, { op: "add-neuron", hidden }),
+        this.button("−", `Remove a neuron from hidden layer ${hidden + 1}`, { op: "remove-neuron", hidden }, column.count < 2),
       );
-      box.title = `${column.count} neuron${column.count > 1 ? "s" : ""}, ${column.activation ?? "linear"}`;
+      const then = this.columns[c + 1]?.kind === "group" ? `, then ${this.columns[c + 1].types[0]}` : "";
+      const neurons = `${column.count} neuron${column.count > 1 ? "s" : ""}`;
+      box.title = `${neurons}, ${column.types.join(", ") || "linear"}${then}`;
+    } else if (column.kind === "group") {
+      box.textContent = column.group ? `max of ${column.group}` : column.types[0];
+      box.title = `${column.count} ${column.types[0]} units` +
+        (column.group ? `, each the largest of ${column.group} neurons of the layer before` : "");
     } else {
       box.textContent = column.kind === "input" ? "inputs" : "output";
     }
@@ -190,20 +223,20 @@ export class NetworkDiagram {
     const box = document.createElement("div");
     box.className = `diagram-node ${column.kind}`;
     Object.assign(box.style, { left: `${x}px`, top: `${y}px`, width: `${size}px`, height: `${size}px` });
-    const name = this.nodeName(column, c, k);
+    const name = this.nodeName(column, k);
     box.setAttribute("aria-label", name);
     box.tabIndex = 0;
     let canvas = null;
-    if (column.shown !== null) {
+    if (column.kind !== "output") {
       canvas = document.createElement("canvas");
       box.append(canvas);
     } else {
-      box.style.background = column.kind === "output" && this.names.outputs.length ? classColor(k) : "#ccc";
+      box.style.background = this.names.outputs.length ? classColor(k) : "#ccc";
     }
-    const show = () => this.showCard(box, name, canvas);
+    const show = () => this.card.showPicture(box, name, canvas);
     box.addEventListener("mouseenter", show);
     box.addEventListener("focus", show);
-    box.addEventListener("mouseleave", () => this.hideCard());
+    box.addEventListener("mouseleave", () => this.card.hide());
     let bias = null;
     if (column.fc !== null) {
       bias = document.createElement("div");
@@ -211,7 +244,7 @@ export class NetworkDiagram {
       bias.setAttribute("aria-label", `bias of ${name}`);
       bias.addEventListener("mouseenter", (event) => {
         event.stopPropagation();
-        this.showValue(bias, `bias of ${name}`, bias.dataset.value);
+        this.card.showValue(bias, `bias of ${name}`, bias.dataset.value, this.editable);
       });
       bias.addEventListener("click", (event) => this.edit(event, { layer: column.fc, param: "b", index: [k] }, bias));
       box.append(bias);
@@ -220,10 +253,10 @@ export class NetworkDiagram {
     return { box, canvas, bias, x, y, size, name };
   }
 
-  nodeName(column, c, k) {
+  nodeName(column, k) {
     if (column.kind === "input") return this.names.inputs[k] ?? `input ${k}`;
     if (column.kind === "output") return `output ${this.names.outputs[k] ?? k}`;
-    return `layer ${column.shown}, neuron ${k}`; // the net's own layer numbers, as the hidden space says
+    return `layer ${column.layers.at(-1)}, neuron ${k}`; // the net's own layer numbers, as the hidden space says
   }
 
   /** The SVG paths of the links into column `c` (one per weight, at most MAX_LINKS). */
@@ -233,14 +266,25 @@ export class NetworkDiagram {
     return Array.from({ length: count }, () => {
       const path = document.createElementNS(SVG, "path");
       path.classList.add("diagram-link");
-      path.addEventListener("mouseenter", () => this.showValue(path, path.dataset.name, path.dataset.value));
-      path.addEventListener("mouseleave", () => this.hideCard());
-      path.addEventListener("click", (event) => {
-        const [from, to] = path.dataset.index.split(",").map(Number);
-        this.edit(event, { layer: column.fc, param: "w", index: [from, to] }, path);
-      });
+      path.dataset.layer = String(column.fc);
       this.svg.append(path);
       return path;
+    });
+  }
+
+  /** The fixed lines of a maxout column: each unit joined to the neurons it takes the maximum of. */
+  groupLinks(column, c) {
+    if (!column.group) return;
+    this.nodes[c].forEach((unit, u) => {
+      for (let j = u * column.group; j < (u + 1) * column.group; j++) {
+        const source = this.nodes[c - 1][j];
+        if (!source) continue;
+        const path = document.createElementNS(SVG, "path");
+        path.classList.add("diagram-group-link");
+        const [x0, y0, x1, y1] = ends(source, unit);
+        path.setAttribute("d", linkPath(x0, y0, x1, y1));
+        this.svg.append(path);
+      }
     });
   }
 
@@ -248,44 +292,44 @@ export class NetworkDiagram {
 
   drawWeights() {
     const layers = unpackWeights(this.weights, this.described);
+    this.hits = [];
     this.columns.forEach((column, c) => {
-      if (!c || !layers[column.fc]) return;
-      const { w, b } = layers[column.fc];
-      const [inputs, outputs] = w.shape;
+      const block = column.fc === null ? undefined : layers[column.fc];
+      // an fc fed by more values than the column before it has nodes (a conv or pool net) gets no links
+      if (!block || block.w.shape[0] !== this.nodes[c - 1].length) return;
+      const { w, b } = block;
+      const neurons = w.shape[1];
       const chosen = strongest(w.values, this.links[c].length);
       this.links[c].forEach((path, slot) => {
         const flat = chosen[slot];
-        const from = Math.floor(flat / outputs);
-        const to = flat % outputs;
-        if (from >= inputs) return;
+        const [from, to] = [Math.floor(flat / neurons), flat % neurons];
         const value = w.values[flat];
         const a = this.nodes[c - 1][from];
         const z = this.nodes[c][to];
-        const x0 = a.x + a.size;
-        const y0 = a.y + a.size / 2;
-        const x1 = z.x;
-        const y1 = z.y + z.size / 2;
-        const mid = (x0 + x1) / 2;
-        path.setAttribute("d", `M${x0},${y0} C${mid},${y0} ${mid},${y1} ${x1},${y1}`);
+        const [x0, y0, x1, y1] = ends(a, z);
+        path.setAttribute("d", linkPath(x0, y0, x1, y1));
         path.setAttribute("stroke", value < 0 ? NEGATIVE : POSITIVE);
         path.setAttribute("stroke-width", LINK_WIDTH(value).toFixed(2));
         path.dataset.index = `${from},${to}`;
         path.dataset.value = String(value);
         path.dataset.name = `weight ${a.name} → ${z.name}`;
+        this.hits.push({ samples: linkSamples(x0, y0, x1, y1), link: path });
       });
       this.nodes[c].forEach((node, k) => {
-        const value = b.values[k];
-        node.bias.style.background = signColor(value, 2);
-        node.bias.dataset.value = String(value);
+        node.bias.style.background = signColor(b.values[k], 2);
+        node.bias.dataset.value = String(b.values[k]);
       });
     });
+    if (this.hot) this.highlight(this.hot);
   }
 
   drawNeurons() {
     const { arrays } = this.neurons;
     this.columns.forEach((column, c) => {
-      const array = column.shown === null ? null : arrays[`layer${column.shown}`];
-      if (!array) return;
+      // the last of the column's layers the frame draws (an activation after its fc, or the fc itself)
+      const array = column.layers.map((layer) => arrays[`layer${layer}`])
+        .findLast((found) => found && found.shape[0] === column.count);
+      if (!array || !this.nodes[c][0]?.canvas) return;
       const [, rows, side] = array.shape; // (K, side, side) over the plane; (K, 1, side) along a 1D x
       this.nodes[c].forEach((node, k) => {
         if (node.canvas.width !== side) Object.assign(node.canvas, { width: side, height: side });
@@ -293,81 +337,55 @@ export class NetworkDiagram {
         else paintNeuron(node.canvas, array.values, k * side * side, side);
       });
     });
-    if (this.card && !this.card.hidden && this.card.source) this.card.source();
+    this.card?.redraw();
   }
 
   // ---- hover and edit ----------------------------------------------------------------------------
 
-  showCard(anchor, name, canvas) {
-    const large = document.createElement("canvas");
-    const copy = () => {
-      if (!canvas || !canvas.width) return;
-      Object.assign(large, { width: canvas.width, height: canvas.height });
-      large.getContext("2d").drawImage(canvas, 0, 0);
-    };
-    copy();
-    const caption = Object.assign(document.createElement("span"), { textContent: name });
-    this.card.replaceChildren(...(canvas ? [large] : []), caption);
-    this.card.source = canvas ? copy : null;
-    this.place(anchor);
+  /** The link a pointer event points at: the one whose curve is nearest, within REACH px (none over a
+   * node, a heading or the edit box); an event sent to a link itself (a script's click) is its own. */
+  linkAt(event) {
+    if (event.target.classList?.contains("diagram-link")) return event.target;
+    if (event.target !== this.root && event.target !== this.svg) return null;
+    const box = this.root.getBoundingClientRect();
+    return nearestLink(this.hits, event.clientX - box.left, event.clientY - box.top, REACH);
   }
 
-  showValue(anchor, name, value) {
-    if (value === undefined) return;
-    const number = Object.assign(document.createElement("b"), { textContent: Number(value).toFixed(3) });
-    const hint = this.editable ? "click to change it" : "read only";
-    const caption = Object.assign(document.createElement("span"), { textContent: `${name} (${hint})` });
-    this.card.replaceChildren(number, caption);
-    this.card.source = null;
-    this.place(anchor);
+  /** Highlight `link` (null: none) and show its value by the pointer. */
+  pointAt(link, event = null) {
+    if (link === this.hot) return;
+    this.hot?.classList.remove("hot");
+    if (this.hot) this.card.hide(this.hot);
+    this.hot = link;
+    this.root.classList.toggle("pointing", Boolean(link));
+    if (!link) {
+      this.hotPath?.removeAttribute("d");
+      return;
+    }
+    this.highlight(link);
+    this.card.showValue(link, link.dataset.name, link.dataset.value, this.editable, event);
   }
 
-  place(anchor) {
-    const root = this.root.getBoundingClientRect();
-    const box = anchor.getBoundingClientRect();
-    this.card.hidden = false;
-    const left = Math.min(box.right - root.left + 8, root.width - this.card.offsetWidth);
-    this.card.style.left = `${Math.max(0, left)}px`;
-    this.card.style.top = `${Math.max(0, box.top - root.top)}px`;
+  /** Draw the highlight over `link` (the link itself stays in its place among the others). */
+  highlight(link) {
+    link.classList.add("hot");
+    this.hotPath.setAttribute("d", link.getAttribute("d"));
+    this.hotPath.setAttribute("stroke", link.getAttribute("stroke"));
+    this.hotPath.setAttribute("stroke-width", (Number(link.getAttribute("stroke-width")) + 2).toFixed(2));
   }
 
-  hideCard() {
-    if (this.card) this.card.hidden = true;
-  }
-
-  /** Open a box at the click to type a new value for `target` ({layer, param, index}). */
+  /** Open a box at the click to type a new value for `target` ({layer, param, index}) of `anchor`. */
   edit(event, target, anchor) {
     event.stopPropagation();
     if (!this.editable) return;
-    this.root.querySelector(".diagram-edit")?.remove();
-    const input = document.createElement("input");
-    input.className = "diagram-edit";
-    input.type = "text";
-    input.inputMode = "decimal";
-    input.value = Number(anchor.dataset.value ?? 0).toFixed(3);
-    input.setAttribute("aria-label", `new value of the ${target.param === "b" ? "bias" : "weight"} (Enter to apply)`);
-    const root = this.root.getBoundingClientRect();
-    input.style.left = `${Math.max(0, event.clientX - root.left - 30)}px`;
-    input.style.top = `${Math.max(0, event.clientY - root.top - 12)}px`;
-    let open = true; // removing the box blurs it, and its blur handler must not remove it twice
-    const close = () => {
-      if (!open) return;
-      open = false;
-      input.remove();
-    };
-    input.addEventListener("keydown", (key) => {
-      if (key.key === "Escape") close();
-      if (key.key !== "Enter") return;
-      close();
-      // What was typed goes to the server as a number (null when it is not one): it says what is wrong.
-      const value = input.value.trim() === "" ? null : Number(input.value);
-      this.handlers.onEdit({ ...target, value: Number.isFinite(value) ? value : input.value });
-    });
-    input.addEventListener("blur", close);
-    this.root.append(input);
-    input.focus();
-    input.select();
+    const onValue = (value) => this.handlers.onEdit({ ...target, value });
+    openEditBox(this.root, event, { param: target.param, value: anchor.dataset.value, onValue });
   }
+}
+
+/** Where a link from node `a` to node `z` starts and ends: [x0, y0, x1, y1] in the diagram's px. */
+function ends(a, z) {
+  return [a.x + a.size, a.y + a.size / 2, z.x, z.y + z.size / 2];
 }
 
 /** A neuron of a 1D regression: its output over x (`side` quantised codes from `offset`) as a curve. */
@@ -384,12 +402,4 @@ function paintCurve(canvas, codes, offset, side) {
     else ctx.moveTo(i, y);
   }
   ctx.stroke();
-}
-
-/** Flat indices of the `count` largest |values| (all of them, in order, when there are no more). */
-function strongest(values, count) {
-  const order = Array.from(values.keys());
-  if (order.length <= count) return order;
-  order.sort((a, b) => Math.abs(values[b]) - Math.abs(values[a]));
-  return order.slice(0, count);
 }

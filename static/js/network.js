@@ -1,7 +1,8 @@
 // The network editor: a list of hidden layers (neurons and activation each) and the same net as
-// ConvNetJS layer definitions in a JSON textarea; editing either rewrites the other.
+// ConvNetJS layer definitions in a JSON textarea; editing either rewrites the other. The activations
+// offered are the engine's (GET /api/catalogue), and "none" (a linear layer).
 
-const ACTIVATIONS = ["tanh", "relu", "sigmoid", "leaky_relu", "none"];
+const LINEAR = "none";
 const LOSS_TYPES = new Set(["softmax", "svm", "regression"]);
 const MAX_HIDDEN_NEURONS = 32; // the +/- buttons' limit (ConvNetJS's regression net has 20); JSON may say more
 
@@ -54,8 +55,15 @@ export class NetworkEditor {
     Object.assign(this, elements);
     this.onChange = onChange;
     this.layers = [];
+    this.activations = []; // the engine's activation names (setActivations)
     this.add.addEventListener("click", () => this.addLayer());
     this.text.addEventListener("change", () => this.applyText());
+  }
+
+  /** Offer the engine's activations (`activations` of GET /api/catalogue) for each hidden layer. */
+  setActivations(activations) {
+    this.activations = activations;
+    this.renderList();
   }
 
   /** Show `layers` in both views (no onChange). */
@@ -120,7 +128,7 @@ export class NetworkEditor {
 
   update(index, changes) {
     const layers = this.layers.map((layer, i) => (i === index ? { ...layer, ...changes } : layer));
-    if (changes.activation === "none") delete layers[index].activation;
+    if (changes.activation === LINEAR) delete layers[index].activation;
     this.commit(layers);
   }
 
@@ -150,8 +158,9 @@ export class NetworkEditor {
     neurons.addEventListener("change", () => this.update(index, { num_neurons: Number(neurons.value) }));
     const activation = document.createElement("select");
     activation.setAttribute("aria-label", `hidden layer ${ordinal}: activation`);
-    for (const name of ACTIVATIONS) activation.add(new Option(name, name));
-    activation.value = layer.activation || "none";
+    const current = layer.activation || LINEAR; // offered even before the engine's list is known
+    for (const name of new Set([...this.activations, current, LINEAR])) activation.add(new Option(name, name));
+    activation.value = current;
     activation.addEventListener("change", () => this.update(index, { activation: activation.value }));
     const title = document.createElement("span");
     title.textContent = `fc ${ordinal}`;

@@ -20,7 +20,7 @@ export class OutputPanel {
   constructor(elements) {
     this.elements = elements;
     this.kind = "classify2d";
-    this.testCount = 0;
+    this.testCount = null; // the job's test points (0: none held out)
     this.charts = {
       loss: new LineChart(elements.lossChart, [
         { key: "loss", label: "train", color: classColor(0) },
@@ -73,12 +73,13 @@ export class OutputPanel {
       [trainLoss, "loss", loss], [trainAccuracy, "train_accuracy", percent]];
     for (const [element, key, format] of shown) if (key in figures) element.textContent = format(figures[key]);
     const tested = measuredOn(figures.test_step, figures.test_examples, this.testCount, "test points");
-    steps.textContent = `${tested ? `Test figures at ${tested}` : "Not tested yet"}; ` +
-      `training figures up to step ${count(figures.step)}.`;
+    const test = this.testCount === 0 ? "No test points: every point trains (Test share holds some out)"
+      : tested ? `Test figures at ${tested}` : "Not tested yet";
+    steps.textContent = `${test}; training figures up to step ${count(figures.step)}.`;
   }
 
-  /** The legend: each class's colour and the shading of its probability (a regression: the diverging
-   * scale of its values, or its curve), then training and test points. */
+  /** The legend: each class's colour (a 1D regression: its curve), then training and test points; the
+   * colour scale under it says what the shades mean (colourscale.js). */
   showLegend(classNames) {
     const key = (style, text, extra = "") => {
       const item = document.createElement("li");
@@ -90,11 +91,9 @@ export class OutputPanel {
     const point = { regress1d: "#1d2430", regress2d: "#0877bd" }[this.kind] ?? classColor(0);
     let items;
     if (this.kind === "classify2d") {
-      const [first, last] = [classColor(0), classColor(classNames.length - 1)];
       items = classNames.map((name, c) => key(`background: ${classColor(c)}`, `class ${name}`));
-      items.push(key(`background: linear-gradient(90deg, ${first}99, #fff, ${last}99)`, "probability", "shade"));
     } else if (this.kind === "regress2d") {
-      items = [key("background: linear-gradient(90deg, #f59322, #fff, #0877bd)", "value: low, 0, high", "shade")];
+      items = [];
     } else {
       items = [key("background: #f59322; height: .25rem", "the net's curve", "shade")];
     }

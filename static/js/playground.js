@@ -7,6 +7,8 @@ import {
 } from "./state.js";
 import { DatasetPicker, pickerDatasets, clickedData, startingPoints } from "./datasets.js";
 import { BoundaryView } from "./boundary.js";
+import { ColourScale } from "./colourscale.js";
+import { showAxes } from "./plotaxes.js";
 import { NetworkEditor, fitLayers } from "./network.js";
 import { HiddenView, HiddenPicker } from "./neurons.js";
 import { NetworkDiagram } from "./diagram.js";
@@ -19,16 +21,26 @@ import { downloadJson, readJsonFile } from "./modelfile.js";
 import { watchShown } from "./onscreen.js";
 import { jobPage } from "./jobpages.js";
 import { PresetBar, playgroundPresets } from "./presetbar.js";
+import { WatchBanner } from "./watchbanner.js";
+import { withWeight } from "./weights.js";
 
 const $ = (id) => document.getElementById(id);
 const DATA_KEYS = ["noise", "n_samples", "test_fraction", "classes"];
 const LIVE_TRAINER_KEYS = ["learning_rate", "momentum", "batch_size", "l1_decay", "l2_decay"];
 const OWN_JOB_TITLE = $("job-line").title;
+// What the diagram's squares show: a neuron over the plane, or along a 1D regression's x.
+const SQUARES = {
+  plane: "Each square shows what a neuron computes over the plane (orange low, blue high).",
+  curve: "Each square draws what a neuron computes along x: its output (low at the bottom, high at the top) " +
+    "from the plot's left edge to its right.",
+};
 
 const state = stateFromHash(location.hash);
 let catalogue = [];
 let starts = {}; // each seed problem's starting state, from its default preset (GET /api/presets)
 let datasetView = null; // the current job's dataset (points, classes) from its snapshot
+let watched = null; // the shown job as its snapshot had it (its name and id for the banner)
+const replaced = new Set(); // jobs a new job is being made for: their progress is no longer shown
 let painter = null; // draws the boundary and neurons from the weights when the page can evaluate the net
 const frameRate = new FrameRate(); // frames that redraw the boundary, as this page receives them
 
@@ -38,6 +50,11 @@ const diagram = new NetworkDiagram($("diagram"), {
   onShape: (change) => network.reshape(change),
 });
 const hiddenView = new HiddenView($("hidden-space"), $("hidden-caption"));
+const colourScale = new ColourScale($("colour-scale"));
+const banner = new WatchBanner(
+  { box: $("watching"), text: $("watching-text"), copy: $("own-copy") },
+  () => runAction(ownCopy),
+);
 const output = new OutputPanel({
   panel: document.querySelector(".pg-output"),
   lossChart: $("loss-chart"),
@@ -133,6 +150,8 @@ async function openLinked(jobId) {
   picker.select(state.dataset, state.points);
   showForm();
   job.attach(detail.id);
+  watched = detail;
+  showAccess();
   saveHash();
   return true;
 }
@@ -152,6 +171,9 @@ async function changeData(changes, model = null) {
   picker.select(state.dataset, state.points);
   showForm();
   saveHash();
+  clearFigures(); // the job shown until now is not the one these figures will be about
+  const previous = job.id;
+  replaced.add(previous);
   try {
     const created = await job.replace(jobSpec(state, model, entry()?.params.map((param) => param.name)));
     network.showError(null);
@@ -159,8 +181,27 @@ async function changeData(changes, model = null) {
     return created;
   } catch (error) {
     showSpecError(error);
+    if (job.id) runAction(restoreFigures); // the job shown stays: its figures come back
     return null;
+  } finally {
+    replaced.delete(previous);
   }
+}
+
+/** Blank the counters, figures and charts (a new job, or a reset, starts from step 0). */
+function clearFigures() {
+  output.clear();
+  showCounters({ step: 0, epoch: 0, examples_seen: 0, examples_per_second: null });
+  $("count-rate").textContent = "–";
+  output.showFigures({ step: 0, loss: null, train_accuracy: null, test_loss: null, test_accuracy: null, test_step: null });
+}
+
+/** Show the current job's counters, figures and charts again (a new job for it was refused). */
+async function restoreFigures() {
+  const [detail, { points }] = await Promise.all([api.get(`/api/jobs/${job.id}`), job.metrics()]);
+  points.forEach((point) => output.addPoint(point));
+  showCounters(detail);
+  output.showFigures(snapshotFigures({ job: detail, history: points }));
 }
 
 function showSpecError(error) {
@@ -171,6 +212,7 @@ function showSpecError(error) {
 
 /** A click on the plot: the data it makes (datasets.js `clickedData`), trained at once. */
 function editAt({ x, y, event }) {
+  if (job.readOnly) return; // someone else's data: "Make my own copy" first
   const remove = $("remove-mode").getAttribute("aria-pressed") === "true" || event.ctrlKey || event.metaKey;
   try {
     changeData(clickedData(state, datasetView, { x, y, label: event.shiftKey ? 1 : 0, remove }));
@@ -185,9 +227,13 @@ function onSnapshot(snapshot) {
   $("job-id").dataset.jobId = snapshot.job.id;
   $("job-linked").hidden = !job.linked;
   $("job-line").title = job.linked ? $("job-line").dataset.linkedTitle : OWN_JOB_TITLE;
+  watched = snapshot.job;
   showAccess();
   const { dataset } = snapshot;
   boundary.setPoints(dataset.points, dataset.extent, dataset.kind);
+  showAxes($("axis-x"), $("axis-y"), dataset.extent);
+  colourScale.show(dataset.kind, dataset.class_names, boundary.valueScale);
+  $("diagram-squares").textContent = SQUARES[dataset.kind === "regress1d" ? "curve" : "plane"];
   const drawn = drawsInPage(snapshot.layers, dataset.kind);
   painter = drawn ? new WeightsPainter(snapshot.layers, dataset, { ...snapshot.spec.stream, ...snapshot.view }) : null;
   painter?.showHidden(job.hiddenShown);
@@ -200,7 +246,9 @@ function onSnapshot(snapshot) {
   showStatus(snapshot.job);
 }
 
-function onMessage(message) {
+/** A JSON message of the stream of job `from`. */
+function onMessage(message, from) {
+  if (message.type === "progress" && replaced.has(from)) return;
   if (message.type === "progress") {
     output.addPoint(message);
     showCounters(message);
@@ -211,13 +259,16 @@ function onMessage(message) {
   } else if (message.type === "status") {
     showStatus(message);
   } else if (message.type === "reset") {
-    output.clear();
-    showCounters({ step: 0, epoch: 0, examples_seen: 0, examples_per_second: null });
-    output.showFigures({ step: 0, loss: null, train_accuracy: null, test_loss: null, test_accuracy: null, test_step: null });
+    clearFigures();
     // a reset keeps the live hyperparameters (each viewer that may change the job says them again)
     if (!job.readOnly) runAction(() => job.setTrainer(liveTrainer(state)));
   } else if (message.type === "trainer") {
     showTrainer(message.trainer);
+  } else if (message.type === "weight") {
+    // A weight set by hand (here, by another viewer or through the API) is drawn at once, in the
+    // diagram and in all that is drawn from the weights, without waiting for the job's next frames.
+    const frame = diagram.weights && withWeight(diagram.weights, diagram.described, message);
+    if (frame) showWeights(frame);
   } else if (message.type === "view") {
     painter?.setView(message.view);
   } else if (message.type === "lagged") {
@@ -231,6 +282,7 @@ function onMessage(message) {
 function showTrainer(trainer) {
   for (const key of LIVE_TRAINER_KEYS) if (typeof trainer[key] === "number") state[key] = trainer[key];
   showForm();
+  showAccess(); // a watcher's banner says the trainer
   saveHash();
 }
 
@@ -246,11 +298,15 @@ function onFrame(frame) {
   if (type === (painter ? "weights" : "boundary")) frameRate.note(performance.now());
   if (type === "boundary") boundary.push(frame);
   else if (type === "neurons") showNeurons(frame);
-  else if (type === "weights") {
-    diagram.pushWeights(frame);
-    painter?.push(frame);
-  }
+  else if (type === "weights") showWeights(frame);
   else if (type === "hidden") showHidden(frame);
+}
+
+/** Weights (a frame, or the newest one with a weight set by hand): the diagram's links, and what the
+ * page draws from them. */
+function showWeights(frame) {
+  diagram.pushWeights(frame);
+  painter?.push(frame);
 }
 
 function showHidden(frame) {
@@ -264,12 +320,8 @@ function showNeurons(frame) {
 }
 
 /** A weight or bias typed into the diagram: sent to the job (the server checks it and says what is
- * wrong); a job watched read only cannot be changed. */
+ * wrong; the diagram takes no edit on a job watched read only). */
 function editWeight(change) {
-  if (job.readOnly) {
-    toast("This job is someone else's: Play trains a copy of your own, whose weights you can change.");
-    return;
-  }
   runAction(() => job.setWeight(change));
 }
 
@@ -281,22 +333,28 @@ function showCounters(progress) {
   if (rate !== null && rate !== undefined) $("count-rate").textContent = Math.round(rate).toLocaleString();
 }
 
-/** Say whether the person may change the job shown; one they may only watch gets a copy of their own
- * when they press Play, Step or Reset or change the trainer. */
+/**
+ * Say whether the person may change the job shown. Someone else's job (opened by its link, no token
+ * for it here) is watched: a banner at the top names it, and the page shows no control that would
+ * change it or silently leave it (run buttons, trainer, data, features, net editor, weight edits,
+ * hidden-space choice, Load model): one button makes a copy of one's own instead.
+ */
 function showAccess() {
-  $("job-readonly").hidden = !job.readOnly;
+  banner.show(job.readOnly ? (watched ?? { name: "", id: job.id }) : null, state);
   diagram.setEditable(!job.readOnly);
+  $("boundary-overlay").classList.toggle("read-only", job.readOnly);
+  showParts();
 }
 
-/** Train a job of the page's own with the shown job's setup (the one shown is someone else's). */
-function ownCopy(playing) {
-  job.intent.set(playing);
-  return changeData({});
-}
-
-/** Run `action` on the job, or on a copy of the page's own when the job shown may only be watched. */
-function drive(action, playing = false) {
-  return runAction(() => (job.readOnly ? ownCopy(playing) : action()));
+/**
+ * "Make my own copy": a job of the page's own from the watched job's setup and its weights now (a
+ * model anyone may download), paused at step 0 of its own, so it starts where the watched job is; the
+ * watched job is left as it was.
+ */
+async function ownCopy() {
+  const model = await job.model("netplay");
+  job.intent.set(false);
+  return changeData({}, model);
 }
 
 /** Show a job's status ({status, error, stop_reason, queue_position, message}) and what Play will do;
@@ -323,7 +381,6 @@ function showForm() {
   $("classes").disabled = state.dataset === "points" || !classesParam();
   const user = entry()?.source === "user";
   for (const id of ["noise", "n_samples", "regenerate"]) $(id).disabled = user; // no generator
-  $("features").closest("fieldset").hidden = kind() === "regress1d"; // a curve's input is x alone
   $("show-neurons-box").hidden = kind() !== "regress1d";
   for (const box of document.querySelectorAll("#features input")) box.checked = state.features.includes(box.value);
 }
@@ -370,23 +427,23 @@ function bindControls() {
       saveHash();
       // momentum means nothing to adaptive methods; the server would reject it
       if (key !== "momentum" || "momentum" in trainerSpec(state)) {
-        drive(() => job.setTrainer({ [key]: state[key] }), job.active);
+        runAction(() => job.setTrainer({ [key]: state[key] }));
       }
     });
   }
   $("seed").addEventListener("change", () => {
     state.seed = Number($("seed").value);
     saveHash();
-    drive(() => job.reset(state.seed));
+    runAction(() => job.reset(state.seed));
   });
-  $("play").addEventListener("click", () => drive(() => job.toggle(), true));
-  $("step").addEventListener("click", () => drive(() => job.step()));
-  $("reset").addEventListener("click", () => drive(() => job.reset()));
+  $("play").addEventListener("click", () => runAction(() => job.toggle()));
+  $("step").addEventListener("click", () => runAction(() => job.step()));
+  $("reset").addEventListener("click", () => runAction(() => job.reset()));
   $("reset-new-seed").addEventListener("click", () => {
     state.seed = Math.floor(Math.random() * 2 ** 31);
     showForm();
     saveHash();
-    drive(() => job.reset(state.seed));
+    runAction(() => job.reset(state.seed));
   });
   $("show-neurons").addEventListener("change", () => boundary.setShowNeurons($("show-neurons").checked));
   $("show-test").addEventListener("change", () => {
@@ -424,11 +481,16 @@ function applyHash() {
   else changeData(wanted);
 }
 
-/** Hide the parts the link asks to hide (a teacher's link shows only what the lesson needs). */
+/** Hide the parts the link asks to hide (a teacher's link shows only what the lesson needs), and while
+ * someone else's job is watched, the controls only its owner may use (marked data-owner). */
 function showParts() {
   const hidden = hiddenParts(state);
-  for (const element of document.querySelectorAll("[data-part]")) element.hidden = hidden.includes(element.dataset.part);
-  $("diagram").classList.toggle("no-shape", hidden.includes("shape"));
+  const watching = job.readOnly;
+  for (const element of document.querySelectorAll("[data-part], [data-owner]")) {
+    element.hidden = hidden.includes(element.dataset.part) || (watching && element.hasAttribute("data-owner"));
+  }
+  $("diagram").classList.toggle("no-shape", hidden.includes("shape") || watching);
+  if (kind() === "regress1d") $("features").closest("fieldset").hidden = true; // a curve's input is x alone
 }
 
 /** A new method means new optimizer state: a new job from step 0, so the page asks first once the job
@@ -493,7 +555,9 @@ async function main() {
   requestAnimationFrame(animate);
   setInterval(() => ($("count-fps").textContent = Math.round(frameRate.rate(performance.now())).toString()), 1000);
   try {
-    catalogue = await pickerDatasets();
+    const [sets, engine] = await Promise.all([pickerDatasets(), api.get("/api/catalogue")]);
+    catalogue = sets;
+    network.setActivations(engine.activations);
     const presets = await playgroundPresets(catalogue);
     presetBar.build(presets, catalogue);
     starts = startingStates(presets, catalogue);

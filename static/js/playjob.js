@@ -32,7 +32,8 @@ const PAGE_DRAWN_KINDS = ["weights"];
 /** The job the page shows, and the calls that drive it. */
 export class PlayJob {
   /**
-   * @param {object} handlers JobStream handlers (onSnapshot, onMessage, onFrame, onConnection)
+   * @param {object} handlers JobStream handlers (onSnapshot, onMessage, onFrame, onConnection);
+   *   onMessage(message, jobId) hears which job the message is about
    * @param {{kinds?: string[], hidden?: boolean}} options the frame kinds the page always shows, and
    *   whether it can show the hidden space (the playground's defaults)
    */
@@ -128,7 +129,9 @@ export class PlayJob {
       this.intent.allow(mayChange);
       this.handlers.onAccess?.(mayChange);
     };
-    this.stream = new JobStream(jobId, { ...this.handlers, onAccess }, this.kinds);
+    // messages say which job they come from: a page may ignore the one it is replacing
+    const onMessage = (message) => this.handlers.onMessage?.(message, jobId);
+    this.stream = new JobStream(jobId, { ...this.handlers, onAccess, onMessage }, this.kinds);
     if (previous && previous !== jobId) api.del(`/api/jobs/${previous}`).catch(() => null);
   }
 

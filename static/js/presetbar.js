@@ -13,7 +13,9 @@ export async function playgroundPresets(catalogue) {
   return presets.filter((preset) => catalogue.some((entry) => entry.name === preset.spec.dataset.name));
 }
 
-/** A select of presets and a line that describes the one shown; `onPick(preset)` when one is picked. */
+/** A select of presets and a line that describes the one shown; `onPick(preset)` when one is picked.
+ * Where the browser lets a select be styled (appearance: base-select), its button shows the chosen
+ * title whole, wrapped, and so does its list; elsewhere it is the browser's usual select. */
 export class PresetBar {
   /** @param {HTMLSelectElement} select @param {HTMLElement} description @param {(preset: object) => void} onPick */
   constructor(select, description, onPick) {
@@ -34,7 +36,9 @@ export class PresetBar {
       option.title = preset.description;
       return option;
     });
-    this.select.replaceChildren(new Option("Choose a preset…", ""), ...options);
+    // the options only: the select's own button (which shows the chosen title whole) stays
+    for (const option of this.select.querySelectorAll("option")) option.remove();
+    this.select.append(new Option("Choose a preset…", ""), ...options);
   }
 
   /** Show which preset `state` is set up as (its description says what to watch), or none. */

@@ -51,6 +51,12 @@ const ENGINE_TRAINER = { learning_rate: 0.01, momentum: 0.9, batch_size: 1, l1_d
 // The data sets of clicked points: classes on the plane, and (x, y) pairs of a 1D regression.
 export const USER_SETS = ["points", "line_points"];
 
+// Decision: a point the person clicks is a training point (as in ConvNetJS's demos, where all clicked
+// data trains the net). A user set starts with no test share, the points carried over from the data
+// shown before included; the person holds points out by moving Test share on it (a share of the
+// points, drawn ringed, as on the generated sets).
+export const CLICKED_TEST_FRACTION = 0;
+
 // Keys whose values are JSON in the hash; the others are numbers, booleans or plain strings.
 const JSON_KEYS = new Set(["points", "features", "layers"]);
 
@@ -82,7 +88,8 @@ function parseValue(key, text) {
  * @param {string} dataset @param {Object<string, object>} starts from `startingStates`
  */
 export function startState(dataset, starts = {}) {
-  return structuredClone(starts[dataset] ?? { ...DEFAULTS, dataset });
+  const clicked = USER_SETS.includes(dataset) ? { test_fraction: CLICKED_TEST_FRACTION } : {};
+  return structuredClone(starts[dataset] ?? { ...DEFAULTS, dataset, ...clicked });
 }
 
 /**
@@ -186,9 +193,12 @@ export function sameSetup(a, b) {
 }
 
 /** The changes that pick data set `name`: a setup still at the current data set's start moves to the
- * new one's start; a setup the person chose stays. */
+ * new one's start; a setup the person chose stays, but a user set entered starts with no test share
+ * (CLICKED_TEST_FRACTION). */
 export function pickDataset(state, name, starts = {}) {
-  if (!sameSetup(state, startState(state.dataset, starts))) return { dataset: name };
+  const entering = USER_SETS.includes(name) && name !== state.dataset;
+  const split = entering ? { test_fraction: CLICKED_TEST_FRACTION } : {};
+  if (!sameSetup(state, startState(state.dataset, starts))) return { dataset: name, ...split };
   const start = startState(name, starts);
   return Object.fromEntries(["dataset", ...SETUP_KEYS].map((key) => [key, start[key]]));
 }

@@ -57,9 +57,8 @@ def test_the_legend_names_the_classes_and_the_test_points_can_be_hidden(page: Pa
     open_playground(page, live_server)
     page.set_default_timeout(TIMEOUT)
     legend = page.locator("#legend li")
-    expect(legend).to_have_text(
-        ["class A", "class B", "probability", "training point (filled)", "test point (ringed)"]
-    )
+    expect(legend).to_have_text(["class A", "class B", "training point (filled)", "test point (ringed)"])
+    expect(page.locator("#colour-scale")).to_contain_text("white where the net is undecided")
     page.wait_for_function(f"() => ({POINT_PIXELS})() > 0")
     both = page.evaluate(POINT_PIXELS)
     page.get_by_label("Show test data").uncheck()

@@ -64,7 +64,8 @@ def test_a_2d_regression_draws_its_values_and_learns(page: Page, live_server: st
     page.wait_for_function(f"() => ({LEANING})('boundary').every((count) => count > 500)")
     expect(page.locator(".figures")).to_contain_text("Test RMSE")
     expect(page.locator("#figure-test-accuracy")).to_be_hidden()
-    expect(page.locator("#legend")).to_contain_text("value: low, 0, high")
+    expect(page.locator("#colour-scale")).to_contain_text("the net's value")
+    expect(page.locator("#colour-scale .scale-ticks span").nth(1)).to_have_text("0")
 
 
 def test_the_1d_regression_fits_a_curve_shows_each_neuron_and_takes_clicked_points(
