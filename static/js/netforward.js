@@ -188,12 +188,19 @@ function unitMajor(values, count) {
  */
 export function drawnFrames(layers, dataset, weightsFrame, { grid, neuronGrid, withNeurons }) {
   const weights = unpackWeights(weightsFrame, layers);
-  const step = weightsFrame.header.step;
-  const meta = { step, extent: dataset.extent, classes: dataset.class_names };
+  const meta = frameMeta(dataset, weightsFrame);
   return {
-    boundary: { header: { type: "boundary", ...meta, grid }, arrays: boundaryArrays(layers, dataset, weights, grid) },
+    boundary: boundaryFrame(layers, dataset, weights, grid, meta),
     neurons: withNeurons ? neuronsFrame(layers, dataset, weights, neuronGrid, meta) : null,
   };
+}
+
+function frameMeta(dataset, weightsFrame) {
+  return { step: weightsFrame.header.step, extent: dataset.extent, classes: dataset.class_names };
+}
+
+function boundaryFrame(layers, dataset, weights, grid, meta) {
+  return { header: { type: "boundary", ...meta, grid }, arrays: boundaryArrays(layers, dataset, weights, grid) };
 }
 
 function boundaryArrays(layers, dataset, weights, size) {
@@ -304,8 +311,9 @@ export class WeightsPainter {
   constructor(layers, dataset, view) {
     Object.assign(this, { layers, dataset, grid: view.grid, neuronGrid: view.neuron_grid });
     this.view = { hidden_layer: view.hidden_layer ?? null, hidden_neurons: view.hidden_neurons ?? [0, 1] };
-    this.pending = null;
-    this.last = null; // the newest weights frame, drawn again when the view changes
+    this.pending = null; // the newest weights frame, its boundary not drawn yet
+    this.last = null; // the newest weights frame drawn
+    this.secondary = null; // the newest weights frame whose neurons and hidden space wait to be drawn
     this.neuronsAt = -Infinity;
     this.hiddenShown = false;
   }
@@ -317,30 +325,44 @@ export class WeightsPainter {
   /** Follow the job's view (a "view" message: another viewer, or this one, chose a hidden layer). */
   setView(view) {
     this.view = { hidden_layer: view.hidden_layer ?? null, hidden_neurons: view.hidden_neurons ?? [0, 1] };
-    this.pending = this.pending || this.last;
+    this.secondary = this.secondary || this.last; // a paused job sends no new weights to draw it with
   }
 
   /** Draw the hidden space too (its view is open and on screen), or not. */
   showHidden(shown) {
     this.hiddenShown = shown;
-    if (shown) this.pending = this.pending || this.last;
+    if (shown) this.secondary = this.secondary || this.last;
   }
 
-  /** The frames to draw now ({boundary, neurons, hidden}), or null when no weights came since. */
+  /**
+   * What to draw now: {boundary, neurons, hidden}, each a frame or null (null altogether when there is
+   * nothing new). The boundary from the newest weights; the neurons and the hidden space at most every
+   * NEURONS_EVERY_MS, from the newest weights not yet drawn so (they wait, never dropped).
+   */
   take(now) {
-    const frame = this.pending;
-    if (!frame) return null;
-    this.pending = null;
-    this.last = frame;
-    const secondary = now - this.neuronsAt >= NEURONS_EVERY_MS;
-    if (secondary) this.neuronsAt = now;
-    const options = { grid: this.grid, neuronGrid: this.neuronGrid, withNeurons: secondary };
-    const drawn = drawnFrames(this.layers, this.dataset, frame, options);
+    const drawn = { boundary: null, neurons: null, hidden: null };
+    if (this.pending) {
+      this.last = this.secondary = this.pending;
+      this.pending = null;
+      const weights = unpackWeights(this.last, this.layers);
+      drawn.boundary = boundaryFrame(this.layers, this.dataset, weights, this.grid, frameMeta(this.dataset, this.last));
+    }
+    if (this.secondary && now - this.neuronsAt >= NEURONS_EVERY_MS) {
+      this.neuronsAt = now;
+      Object.assign(drawn, this.secondaryFrames(this.secondary));
+      this.secondary = null;
+    }
+    return drawn.boundary || drawn.neurons || drawn.hidden ? drawn : null;
+  }
+
+  /** The neuron thumbnails and (when shown, for a classifier) the hidden space of a weights frame. */
+  secondaryFrames(frame) {
+    const weights = unpackWeights(frame, this.layers);
+    const meta = frameMeta(this.dataset, frame);
+    const neurons = neuronsFrame(this.layers, this.dataset, weights, this.neuronGrid, meta);
     const choice = this.dataset.kind === "classify2d" ? hiddenChoice(this.layers, this.view) : null;
+    if (!this.hiddenShown || !choice) return { neurons, hidden: null };
     const points = this.dataset.points?.train ?? [];
-    drawn.hidden = secondary && this.hiddenShown && choice
-      ? hiddenFrame(this.layers, this.dataset, unpackWeights(frame, this.layers), choice, points, frame.header.step)
-      : null;
-    return drawn;
+    return { neurons, hidden: hiddenFrame(this.layers, this.dataset, weights, choice, points, meta.step) };
   }
 }

@@ -532,7 +532,7 @@ async function loadModel() {
 function animate(now) {
   const drawn = painter?.take(now);
   if (drawn) {
-    boundary.push(drawn.boundary);
+    if (drawn.boundary) boundary.push(drawn.boundary);
     if (drawn.neurons) showNeurons(drawn.neurons);
     if (drawn.hidden) showHidden(drawn.hidden);
   }
