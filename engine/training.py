@@ -168,7 +168,7 @@ class TrainingRun:
         self._examples += X_batch.shape[0]
         self._busy += elapsed
         if self.net.loss_type != "regression":
-            self._correct += int((self.net.layers[-1].out.argmax(axis=1) == y_batch).sum())
+            self._correct += np.count_nonzero(self.net.layers[-1].out.argmax(axis=1) == y_batch)
         return loss
 
     def set_trainer(self, changes: dict[str, Any]) -> dict[str, Any]:
