@@ -4,7 +4,8 @@ Each page names its entry module; the page head lists every module that entry im
 not, as ``modulepreload`` links, so the browser fetches them all at once instead of discovering them
 one import level at a time, and ``preload`` links for the API answers the page fetches as it starts
 (its modules need them before they can do anything). The body carries the server's settings the pages need
-(``data-pause-when-unwatched``: the ``pause_when_unwatched`` they give their jobs).
+(``data-pause-when-unwatched``: the ``pause_when_unwatched`` they give their jobs), and the templates
+render the engine's catalogue (engine.catalogue: trainer methods, input features) instead of copies.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from pathlib import Path
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
+
+from engine.catalogue import catalogue
 
 
 def _site_dir(name: str) -> Path:
@@ -55,6 +58,7 @@ def _page(request: Request, template: str, page: str, fetches: tuple[str, ...]) 
         "modules": modules,
         "fetches": fetches,
         "pause_when_unwatched": idle,
+        "catalogue": catalogue(),  # trainer methods and input features, as the engine has them
     }
     return TEMPLATES.TemplateResponse(request, template, context)
 

@@ -5,7 +5,6 @@ import { api } from "./api.js";
 
 const LOSS_LAYERS = ["softmax", "svm"];
 const TRAINER_KEYS = ["learning_rate", "momentum", "batch_size", "l1_decay", "l2_decay"];
-const MOMENTUM_METHODS = ["sgd", "nesterov"];
 // Data sets whose files come from an upload: the select lists them only once one is uploaded.
 const FILE_SETS = ["idx", "npz", "image_zip"];
 
@@ -90,7 +89,8 @@ export class TrainerForm {
   }
 
   showMethodFields() {
-    this.inputs.momentum.closest(".field").hidden = !MOMENTUM_METHODS.includes(this.method.value);
+    const uses = this.method.selectedOptions[0]?.dataset.hypers.split(",") ?? [];
+    this.inputs.momentum.closest(".field").hidden = !uses.includes("momentum"); // the engine's list
   }
 
   /** The settings the chosen method takes, blank fields left to the method's default. */

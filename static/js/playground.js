@@ -2,7 +2,7 @@
 
 import { api, toast, showConnection } from "./api.js";
 import {
-  stateFromHash, stateFromJob, hashFromState, hiddenParts, jobSpec, trainerSpec, liveTrainer, FEATURES,
+  stateFromHash, stateFromJob, hashFromState, hiddenParts, jobSpec, trainerSpec, liveTrainer,
   pickDataset, startingStates, stateFromPreset, USER_SETS,
 } from "./state.js";
 import { DatasetPicker, pickerDatasets, clickedData, startingPoints } from "./datasets.js";
@@ -377,7 +377,7 @@ function showForm() {
   $("show-test").checked = state.show_test;
   boundary.setShowTest(state.show_test);
   showParts();
-  $("momentum").disabled = state.method !== "sgd" && state.method !== "nesterov";
+  $("momentum").disabled = !methodUses(state.method, "momentum");
   $("classes").disabled = state.dataset === "points" || !classesParam();
   const user = entry()?.source === "user";
   for (const id of ["noise", "n_samples", "regenerate"]) $(id).disabled = user; // no generator
@@ -385,22 +385,22 @@ function showForm() {
   for (const box of document.querySelectorAll("#features input")) box.checked = state.features.includes(box.value);
 }
 
-function buildFeatures() {
-  const boxes = FEATURES.map((name) => {
-    const label = document.createElement("label");
-    label.className = "inline";
-    const box = document.createElement("input");
-    box.type = "checkbox";
-    box.value = name;
+/** Whether the trainer `method` uses the setting `name` (the method options carry the engine's list). */
+function methodUses(method, name) {
+  const option = [...$("method").options].find((each) => each.value === method);
+  return Boolean(option?.dataset.hypers.split(",").includes(name));
+}
+
+/** The feature boxes (the engine's features, rendered by the template): a change trains a new job. */
+function bindFeatures() {
+  const boxes = [...document.querySelectorAll("#features input")];
+  for (const box of boxes) {
     box.addEventListener("change", () => {
-      const features = FEATURES.filter((feature) => $("features").querySelector(`[value="${feature}"]`).checked);
+      const features = boxes.filter((each) => each.checked).map((each) => each.value);
       if (features.length) changeData({ features });
       else box.checked = true; // the net needs at least one input
     });
-    label.append(box, ` ${name}`);
-    return label;
-  });
-  $("features").replaceChildren(...boxes);
+  }
 }
 
 async function runAction(action) {
@@ -544,7 +544,7 @@ function animate(now) {
 }
 
 async function main() {
-  buildFeatures();
+  bindFeatures();
   bindControls();
   // The hidden space only while that view is open and on screen (computed then, here or on the server).
   watchShown($("hidden-details"), (shown) => {

@@ -3,8 +3,6 @@
 
 import { pauseWhenUnwatched } from "./unwatched.js";
 
-export const FEATURES = ["x1", "x2", "x1sq", "x2sq", "x1x2", "sinx1", "sinx2"];
-
 /** ConvNetJS classify2d's net: 6 and 2 tanh neurons, softmax over the classes. */
 export const DEFAULT_LAYERS = [
   { type: "input", out_sx: 1, out_sy: 1, out_depth: 2 },

@@ -45,12 +45,14 @@ def open_playground(page: Page, live_server: str) -> None:
 
 
 @pytest.fixture
-def playground(page: Page, live_server: str) -> Iterator[Page]:
-    """The playground with its first job streaming; every job is deleted afterwards, so running jobs
-    never hold the server's two slots into the next test."""
+def playground(page: Page, live_server: str, ready_digits: dict) -> Iterator[Page]:
+    """The playground with its first job streaming; every job is deleted afterwards (but the session's
+    ready digit net), so running jobs never hold the server's two slots into the next test."""
     open_playground(page, live_server)
     yield page
     for job in _api(live_server, "GET", "/api/jobs?limit=100")["items"]:
+        if job["id"] == ready_digits["id"]:
+            continue
         try:
             _api(live_server, "DELETE", f"/api/jobs/{job['id']}")
         except urllib.error.HTTPError as error:
@@ -179,7 +181,7 @@ def test_the_url_hash_reproduces_the_setup(playground: Page, live_server: str) -
     first = job_id(page)
     page.get_by_role("radio", name="moons").click()
     second = wait_for_new_job(page, first)
-    page.get_by_role("checkbox", name="x1x2").check()
+    page.get_by_role("checkbox", name="x₁x₂").check()  # the engine's label of x1x2
     third = wait_for_new_job(page, second)
     show_layers(page)
     page.get_by_role("button", name="Add hidden layer").click()
@@ -200,7 +202,7 @@ def test_the_url_hash_reproduces_the_setup(playground: Page, live_server: str) -
     for key in ("dataset", "layers", "seed"):
         assert reproduced["spec"][key] == original["spec"][key]
     assert reproduced["trainer"] == original["trainer"]  # the live change included
-    expect(copy.get_by_role("checkbox", name="x1x2")).to_be_checked()
+    expect(copy.get_by_role("checkbox", name="x₁x₂")).to_be_checked()
     expect(copy.locator("#learning_rate")).to_have_value("0.03")
     expect(copy.get_by_role("radio", name="moons")).to_have_attribute("aria-checked", "true")
 
@@ -374,7 +376,7 @@ RINGS_JOB = {
 
 
 @pytest.fixture
-def api_job(page: Page, live_server: str) -> Iterator[str]:
+def api_job(page: Page, live_server: str, ready_digits: dict) -> Iterator[str]:
     """The id of a paused rings job made through the REST API, as a script or another person would;
     every job is deleted afterwards."""
     page.set_default_timeout(TIMEOUT)
@@ -386,7 +388,8 @@ def api_job(page: Page, live_server: str) -> Iterator[str]:
         API_JOB_TOKENS[job_id] = created.json()["owner_token"]
         yield job_id
         for item in client.get("/api/jobs", params={"limit": 100}).json()["items"]:
-            assert client.delete(f"/api/jobs/{item['id']}").status_code in (204, 404)
+            if item["id"] != ready_digits["id"]:  # the session's, kept for the pages that ask for it
+                assert client.delete(f"/api/jobs/{item['id']}").status_code in (204, 404)
 
 
 API_JOB_TOKENS: dict[str, str] = {}
@@ -684,3 +687,27 @@ def test_play_pressed_before_the_first_job_exists_plays_it_once_it_does(page: Pa
     held[0].continue_()
     expect(page.locator("#status")).to_have_text("running")
     page.wait_for_function(f"{STEP} > 0")
+
+
+def test_the_features_and_methods_offered_are_the_engine_s(playground: Page, live_server: str) -> None:
+    page = playground
+    catalogue = _api(live_server, "GET", "/api/catalogue")
+    boxes = page.locator("#features input")
+    assert boxes.evaluate_all("boxes => boxes.map((box) => box.value)") == [
+        f["id"] for f in catalogue["features"]
+    ]
+    expect(page.locator("#features")).to_contain_text("x₁²")  # the engine's label
+    methods = page.locator("#method option").evaluate_all("options => options.map((o) => o.value)")
+    assert methods == [entry["method"] for entry in catalogue["trainers"]]
+
+    first = job_id(page)
+    page.locator("#features input[value='x1sq']").check()
+    wait_for_new_job(page, first)
+    assert job(page, live_server)["spec"]["dataset"]["features"] == ["x1", "x2", "x1sq"]
+    assert json.loads(hash_state(page)["features"]) == ["x1", "x2", "x1sq"]  # the link keeps them
+
+    page.locator("#method").select_option("adam")
+    page.on("dialog", lambda dialog: dialog.accept())  # a trained job asks before it restarts
+    expect(page.locator("#momentum")).to_be_disabled()  # adam takes no momentum (the catalogue says)
+    page.locator("#method").select_option("nesterov")
+    expect(page.locator("#momentum")).to_be_enabled()
