@@ -12,8 +12,8 @@ import { showAxes } from "./plotaxes.js";
 import { NetworkEditor, fitLayers } from "./network.js";
 import { HiddenView, HiddenPicker } from "./neurons.js";
 import { NetworkDiagram } from "./diagram.js";
-import { drawsInPage, WeightsPainter } from "./netforward.js";
-import { FrameRate } from "./framerate.js";
+import { drawsInPage } from "./netforward.js";
+import { PlaneVisuals } from "./planevisuals.js";
 import { snapshotFigures } from "./figures.js";
 import { OutputPanel } from "./outputpanel.js";
 import { PlayJob, statusText } from "./playjob.js";
@@ -22,7 +22,6 @@ import { watchShown } from "./onscreen.js";
 import { jobPage } from "./jobpages.js";
 import { PresetBar, playgroundPresets } from "./presetbar.js";
 import { WatchBanner } from "./watchbanner.js";
-import { withWeight } from "./weights.js";
 
 const $ = (id) => document.getElementById(id);
 const DATA_KEYS = ["noise", "n_samples", "test_fraction", "classes"];
@@ -41,8 +40,6 @@ let starts = {}; // each seed problem's starting state, from its default preset 
 let datasetView = null; // the current job's dataset (points, classes) from its snapshot
 let watched = null; // the shown job as its snapshot had it (its name and id for the banner)
 const replaced = new Set(); // jobs a new job is being made for: their progress is no longer shown
-let painter = null; // draws the boundary and neurons from the weights when the page can evaluate the net
-const frameRate = new FrameRate(); // frames that redraw the boundary, as this page receives them
 
 const boundary = new BoundaryView($("boundary"), $("boundary-overlay"), editAt);
 const diagram = new NetworkDiagram($("diagram"), {
@@ -73,10 +70,11 @@ const network = new NetworkEditor(
   (layers) => changeData({ layers }),
 );
 const job = new PlayJob(
-  { onSnapshot, onMessage, onFrame, onConnection: showConnection, onAccess: showAccess },
+  { onSnapshot, onMessage, onFrame: (frame) => visuals.frame(frame), onConnection: showConnection, onAccess: showAccess },
   { drawsInPage: (layers) => drawsInPage(layers, kind()) },
 );
 const hiddenPicker = new HiddenPicker($("hidden_layer"), $("hidden-cycle"), (view) => job.setView(view));
+const visuals = new PlaneVisuals({ boundary, diagram, hiddenView, hiddenPicker });
 
 /** The catalogue entry of the picked dataset (GET /api/datasets). */
 function entry() {
@@ -234,10 +232,7 @@ function onSnapshot(snapshot) {
   showAxes($("axis-x"), $("axis-y"), dataset.extent);
   colourScale.show(dataset.kind, dataset.class_names, boundary.valueScale);
   $("diagram-squares").textContent = SQUARES[dataset.kind === "regress1d" ? "curve" : "plane"];
-  const drawn = drawsInPage(snapshot.layers, dataset.kind);
-  painter = drawn ? new WeightsPainter(snapshot.layers, dataset, { ...snapshot.spec.stream, ...snapshot.view }) : null;
-  painter?.showHidden(job.hiddenShown);
-  job.drawInPage(drawn);
+  job.drawInPage(visuals.start(snapshot));
   diagram.build(snapshot.layers, dataset.features || state.features, dataset.class_names);
   hiddenPicker.show(snapshot.layers, snapshot.view);
   output.reset(dataset, snapshot.history);
@@ -265,12 +260,9 @@ function onMessage(message, from) {
   } else if (message.type === "trainer") {
     showTrainer(message.trainer);
   } else if (message.type === "weight") {
-    // A weight set by hand (here, by another viewer or through the API) is drawn at once, in the
-    // diagram and in all that is drawn from the weights, without waiting for the job's next frames.
-    const frame = diagram.weights && withWeight(diagram.weights, diagram.described, message);
-    if (frame) showWeights(frame);
+    visuals.weight(message);
   } else if (message.type === "view") {
-    painter?.setView(message.view);
+    visuals.view(message.view);
   } else if (message.type === "lagged") {
     runAction(reloadHistory);
   } else if (message.type === "error") {
@@ -291,32 +283,6 @@ async function reloadHistory() {
   const { points } = await job.metrics();
   output.clear();
   points.forEach((point) => output.addPoint(point));
-}
-
-function onFrame(frame) {
-  const type = frame.header.type;
-  if (type === (painter ? "weights" : "boundary")) frameRate.note(performance.now());
-  if (type === "boundary") boundary.push(frame);
-  else if (type === "neurons") showNeurons(frame);
-  else if (type === "weights") showWeights(frame);
-  else if (type === "hidden") showHidden(frame);
-}
-
-/** Weights (a frame, or the newest one with a weight set by hand): the diagram's links, and what the
- * page draws from them. */
-function showWeights(frame) {
-  diagram.pushWeights(frame);
-  painter?.push(frame);
-}
-
-function showHidden(frame) {
-  hiddenView.push(frame);
-  hiddenPicker.follow(frame.header);
-}
-
-function showNeurons(frame) {
-  diagram.pushNeurons(frame);
-  boundary.pushNeurons(frame);
 }
 
 /** A weight or bias typed into the diagram: sent to the job (the server checks it and says what is
@@ -530,15 +496,7 @@ async function loadModel() {
 }
 
 function animate(now) {
-  const drawn = painter?.take(now);
-  if (drawn) {
-    if (drawn.boundary) boundary.push(drawn.boundary);
-    if (drawn.neurons) showNeurons(drawn.neurons);
-    if (drawn.hidden) showHidden(drawn.hidden);
-  }
-  boundary.draw();
-  diagram.draw();
-  hiddenView.draw();
+  visuals.draw(now);
   output.draw();
   requestAnimationFrame(animate);
 }
@@ -549,11 +507,11 @@ async function main() {
   // The hidden space only while that view is open and on screen (computed then, here or on the server).
   watchShown($("hidden-details"), (shown) => {
     job.showHidden(shown);
-    painter?.showHidden(shown);
+    visuals.showHidden(shown);
   });
   boundary.setDiscretize(state.discretize);
   requestAnimationFrame(animate);
-  setInterval(() => ($("count-fps").textContent = Math.round(frameRate.rate(performance.now())).toString()), 1000);
+  setInterval(() => ($("count-fps").textContent = Math.round(visuals.framesPerSecond(performance.now())).toString()), 1000);
   try {
     const [sets, engine] = await Promise.all([pickerDatasets(), api.get("/api/catalogue")]);
     catalogue = sets;
