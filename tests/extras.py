@@ -1,5 +1,8 @@
 """The optional extras (pyproject.toml) some tests need: without one, those tests skip and say what to
-install; with ``NETPLAY_REQUIRE_ALL=1`` (CI) such a skip fails (tests/lanes.py).
+install; with ``NETPLAY_REQUIRE_ALL=1`` (CI) such a skip fails (tests/lanes.py). A program the README's
+test command installs besides Python packages (Chromium, Node and ConvNetJS, curl) is an install step:
+a test that needs one is in a lane of its own (``browser``, ``tools``) and fails without it, naming the
+command (`require_program`).
 
 A test module that imports an extra's module takes it from `from_extra`, after its imports
 (``Image = from_extra("data", "PIL.Image")``): without the extra the whole module skips, and so does
@@ -25,6 +28,13 @@ def from_extra(extra: str, module: str) -> ModuleType:
     """`module` imported, or a skip of the calling test (or of the module being imported) that names
     the `extra` to install."""
     return pytest.importorskip(module, reason=f"needs the {extra!r} extra: pip install -e '.[{extra}]'")
+
+
+def require_program(found: bool, install: str) -> None:
+    """Fail the calling test, saying `install` (the command that installs what it needs), unless the
+    program it needs was `found`."""
+    if not found:
+        pytest.fail(f"needs {install}: an install step of the README's test command", pytrace=False)
 
 
 def require(extra: str) -> None:

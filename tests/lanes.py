@@ -5,13 +5,15 @@ Lanes (markers registered in pyproject.toml): a test under ``tests/browser/`` is
 ``tests/cluster/`` or using the ``ray_cluster`` fixture (or the ``ray`` side of ``ON_BOTH_EXECUTORS``)
 ``cluster``, ``tests/test_wheel.py`` ``wheel``, the benchmark smoke tests ``slow``; a test module adds
 ``slow`` itself to a test that takes more than 3 s alone or trains for seconds in the test process
-(pyproject.toml). Every test with none of the four is given ``fast``: ``pytest -m fast`` is the fast
-lane, the same tests as ``pytest -m "not slow and not browser and not cluster and not wheel"``. A new
-test in one of those folders gets its folder's marker without a decorator.
+(pyproject.toml), and ``tools`` to one that runs a program the README's test command installs (Node and
+ConvNetJS, curl: without it the test fails, naming the command, tests.extras.require_program). Every
+test with none of the five is given ``fast``: ``pytest -m fast`` is the fast lane, the same tests as
+``pytest -m "not slow and not browser and not cluster and not wheel and not tools"``. A new test in one
+of those folders gets its folder's marker without a decorator.
 
 With ``NETPLAY_REQUIRE_ALL=1`` (CI sets it: every extra, Chromium and ConvNetJS are installed there) a
-skip is a failure: the skips a missing extra causes (`tests.extras`, a missing Chromium or Node) only
-spare a newcomer who installed less.
+skip is a failure: the skips a missing extra causes (`tests.extras`) only spare a newcomer who installed
+less.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ LANE_OF_PATH = {
     "tests/test_wheel.py": "wheel",  # builds the package and installs it in a fresh virtualenv
     "tests/test_benchmarks_smoke.py": "slow",  # runs the benchmark scripts, servers and all
 }
-LANES = ("slow", "browser", "cluster", "wheel")
+LANES = ("slow", "browser", "cluster", "wheel", "tools")
 REQUIRE_ALL = "NETPLAY_REQUIRE_ALL"
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 PYPROJECT = Path(__file__).resolve().parent.parent / "pyproject.toml"
-FAST_SPELLED_OUT = "not slow and not browser and not cluster and not wheel"
+FAST_SPELLED_OUT = "not slow and not browser and not cluster and not wheel and not tools"
 
 
 @pytest.fixture
@@ -42,6 +42,7 @@ def test_each_test_gets_its_folder_s_lane_and_every_other_test_the_fast_one(proj
         "import pytest\n\n"
         "def test_quick():\n    pass\n\n"
         "@pytest.mark.slow\ndef test_long():\n    pass\n\n"
+        "@pytest.mark.tools\ndef test_with_node():\n    pass\n\n"
         "def test_on_ray(ray_cluster):\n    pass\n"
     )
 
@@ -53,6 +54,7 @@ def test_each_test_gets_its_folder_s_lane_and_every_other_test_the_fast_one(proj
         "tests/app/test_api.py::test_on_ray",
     }
     assert selected(project, "wheel") == {"tests/test_wheel.py::test_it"}
+    assert selected(project, "tools") == {"tests/app/test_api.py::test_with_node"}
     assert selected(project, "slow") == {
         "tests/test_benchmarks_smoke.py::test_it",
         "tests/app/test_api.py::test_long",
@@ -62,7 +64,7 @@ def test_each_test_gets_its_folder_s_lane_and_every_other_test_the_fast_one(proj
 SKIPPING = {
     "test_skips": (
         "import pytest\n\n"
-        "def test_skipped():\n    pytest.skip('Chromium not found')\n\n"
+        "def test_skipped():\n    pytest.importorskip('a_module_one_test_needs')\n\n"
         "@pytest.mark.xfail(strict=True)\ndef test_expected_failure():\n    assert False\n\n"
         "def test_passes():\n    pass\n"
     ),
@@ -87,7 +89,7 @@ def test_under_require_all_every_skip_fails_and_an_expected_failure_stays(
         [
             "*NETPLAY_REQUIRE_ALL=1: a skipped test or module fails*",
             "*NETPLAY_REQUIRE_ALL=1 (CI installs everything), but this skipped*no_such_module_netplay_needs*",
-            "*NETPLAY_REQUIRE_ALL=1 (CI installs everything), but this skipped*Chromium not found*",
+            "*NETPLAY_REQUIRE_ALL=1 (CI installs everything), but this skipped*a_module_one_test_needs*",
         ]
     )
 

@@ -16,6 +16,8 @@ from typing import Any
 
 import pytest
 
+from tests.extras import require_program
+
 REPO = Path(__file__).resolve().parents[2]
 README = REPO / "README.md"
 README_ADDRESS = "localhost:8000"
@@ -71,9 +73,11 @@ def calls(folder: Path) -> list[tuple[int, Any]]:
     ]
 
 
+@pytest.mark.tools
 def test_the_readme_api_walk_through_runs_as_written(live_server: str, tmp_path: Path) -> None:
-    if shutil.which("curl") is None:
-        pytest.skip("needs curl (apt-get install curl), as the README's example does")
+    require_program(
+        shutil.which("curl") is not None, "curl (apt-get install curl), as the README's example does"
+    )
     block = api_walk_through()
     assert README_ADDRESS in block
     recorded = tmp_path / "calls"

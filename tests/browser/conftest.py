@@ -1,9 +1,9 @@
 """Browser tests: a real ``netplay serve`` and Debian's Chromium driven by Playwright.
 
 The browser is ``$NETPLAY_CHROMIUM`` or /usr/bin/chromium (Playwright cannot download its own here).
-Without it these tests skip with the install command to run (it is an install step, like any package:
-the README's test command installs it); under ``NETPLAY_REQUIRE_ALL=1`` (CI) that skip fails. Every
-test here is in the ``browser`` lane (tests/lanes.py). A failing test leaves a screenshot in
+Without it these tests fail with the install command to run (it is an install step: the README's test
+command installs it). Every test here is in the ``browser`` lane (tests/lanes.py), which the fast lane
+leaves out. A failing test leaves a screenshot in
 ``tests/browser/failures/``. Any JavaScript error on a page fails the test that caused it. Every job is
 deleted after each test, so tests never wait on each other's jobs for a training slot; all but the
 server's ready digit net, which is trained once before the first test (`ready_digits`).
@@ -23,6 +23,8 @@ from pathlib import Path
 
 import httpx
 import pytest
+
+from tests.extras import require_program
 
 CHROMIUM = Path(os.environ.get("NETPLAY_CHROMIUM", "/usr/bin/chromium"))
 FAILURES = Path(__file__).parent / "failures"
@@ -110,8 +112,7 @@ def no_jobs_left(live_server: str, ready_digits: dict) -> Iterator[None]:
 @pytest.fixture(scope="session")
 def browser() -> Iterator[object]:
     """A headless Chromium for the whole session."""
-    if not CHROMIUM.exists():
-        pytest.skip(f"Chromium not found at {CHROMIUM}: apt-get install chromium (see the README)")
+    require_program(CHROMIUM.exists(), f"Chromium at {CHROMIUM}: apt-get install chromium")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:

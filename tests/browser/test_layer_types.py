@@ -24,6 +24,7 @@ from tests.browser.test_playground import (
     show_layers,
     wait_for_new_job,
 )
+from tests.extras import require_program
 
 TIMEOUT = 30_000
 CONVNETJS = Path(__file__).resolve().parent.parent / "convnetjs"
@@ -161,10 +162,8 @@ def test_leaky_relu_and_dropout_as_layers_of_their_own_draw_live(page: Page, liv
 def convnetjs_net(layers: list[dict]) -> dict:
     """A net made by ConvNetJS itself (its makeLayers and toJSON) from layer definitions."""
     node = shutil.which("node")
-    if (
-        node is None or not (CONVNETJS / "node_modules" / "convnetjs").is_dir()
-    ):  # a failure in CI (tests/lanes.py)
-        pytest.skip("needs node and ConvNetJS: install node, then `npm ci --prefix tests/convnetjs`")
+    found = node is not None and (CONVNETJS / "node_modules" / "convnetjs").is_dir()
+    require_program(found, "Node and ConvNetJS: install node, then `npm ci --prefix tests/convnetjs`")
     script = (
         "const convnetjs = require('convnetjs'); const net = new convnetjs.Net();"
         f"net.makeLayers({json.dumps(layers)}); process.stdout.write(JSON.stringify(net.toJSON()));"
@@ -175,6 +174,7 @@ def convnetjs_net(layers: list[dict]) -> dict:
     return json.loads(done.stdout)
 
 
+@pytest.mark.tools
 def test_a_convnetjs_net_with_maxout_and_dropout_draws_live(
     page: Page, live_server: str, tmp_path: Path
 ) -> None:

@@ -17,6 +17,7 @@ import pytest
 
 from engine import Net, SpecError
 from engine.convnetjs import from_convnetjs, is_convnetjs, to_convnetjs
+from tests.extras import require_program
 
 HERE = Path(__file__).resolve().parent.parent / "convnetjs"
 FIXTURES = HERE / "fixtures.json"
@@ -45,8 +46,8 @@ def as_volume(x: np.ndarray) -> dict[str, Any]:
 def convnetjs_outputs(saved: dict[str, Any], inputs: list[dict[str, Any]]) -> np.ndarray:
     """What ConvNetJS's own Net.fromJSON + forward compute (node, tests/convnetjs/forward.js)."""
     node = shutil.which("node")
-    if node is None or not (HERE / "node_modules" / "convnetjs").is_dir():
-        pytest.skip("needs node and ConvNetJS: install node, then `npm ci --prefix tests/convnetjs`")
+    found = node is not None and (HERE / "node_modules" / "convnetjs").is_dir()
+    require_program(found, "Node and ConvNetJS: install node, then `npm ci --prefix tests/convnetjs`")
     run = subprocess.run(
         [node, str(HERE / "forward.js")],
         input=json.dumps({"net": saved, "inputs": inputs}),
@@ -101,6 +102,7 @@ def test_saved_weights_may_be_plain_lists() -> None:
     np.testing.assert_allclose(net.forward(x), fixtures()["regression"]["outputs"], atol=1e-6)
 
 
+@pytest.mark.tools
 @pytest.mark.parametrize("name", sorted(fixtures()))
 def test_an_export_loads_in_convnetjs_and_computes_what_netplay_computes(name: str) -> None:
     net = Net.from_json(from_convnetjs(fixtures()[name]["net"])[0])
@@ -115,6 +117,7 @@ def test_an_export_loads_in_convnetjs_and_computes_what_netplay_computes(name: s
     np.testing.assert_array_equal(again.flat.values, net.flat.values)
 
 
+@pytest.mark.tools
 def test_a_netplay_net_exports_without_its_dropout_and_computes_the_same() -> None:
     net = Net(
         [
