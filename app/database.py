@@ -9,6 +9,8 @@ again and the server restarts).
 
 `unwritable` reads a failed write: the disk is full, the file cannot be written, or another fault. A
 write that fails for want of room raises `StoreUnwritable`, which the API answers with 507.
+`is_damage` tells a file damaged while the server runs (SQLite finds it malformed, or not a database at
+all); the store then raises `StoreDamaged`, which the API answers with 503.
 """
 
 from __future__ import annotations
@@ -86,6 +88,18 @@ def _check_writable(path: Path) -> DatabaseCheck:
             "and to its folder, and start again"
         ) from None
     return DatabaseCheck(None)
+
+
+class StoreDamaged(StoreUnwritable):
+    """The database file was damaged while the server ran: nothing can be read from it or saved to it
+    until it is restored (running jobs keep their state in memory, as on a full disk). Answered with
+    503."""
+
+
+def is_damage(error: sqlite3.Error) -> bool:
+    """Whether SQLite's `error` says the file is damaged (malformed, or no longer a database)."""
+    code = getattr(error, "sqlite_errorcode", None)
+    return code is not None and code & 0xFF in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB)
 
 
 def unwritable(error: sqlite3.Error | OSError) -> str | None:

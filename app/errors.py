@@ -17,7 +17,7 @@ from fastapi.routing import APIRoute
 from pydantic import BaseModel
 
 from app.checks import SpecInvalid
-from app.database import StoreUnwritable
+from app.database import StoreDamaged, StoreUnwritable
 from app.jobs.manager import JobNotFound
 from app.jobs.states import JobConflict
 from app.owners import Forbidden
@@ -44,7 +44,8 @@ MEANINGS = {
     415: "A request that changes something must send a JSON body.",
     429: "This client went past a limit (jobs a minute, jobs training at once, jobs kept, connections "
     "of one address).",
-    503: "The server holds as many connections as it allows (NETPLAY_MAX_CONNECTIONS): try again.",
+    503: "The server holds as many connections as it allows (NETPLAY_MAX_CONNECTIONS): try again; or "
+    "its database was damaged while it ran (the detail says so): its operator must restore it.",
     507: "Nothing could be saved: the server's disk is full (or it started read-only); nothing changed.",
 }
 
@@ -115,6 +116,10 @@ async def _unwritable(_: Request, error: Exception) -> JSONResponse:
     return JSONResponse({"detail": str(error)}, status_code=507)
 
 
+async def _damaged(_: Request, error: Exception) -> JSONResponse:
+    return JSONResponse({"detail": str(error)}, status_code=503)
+
+
 def add_error_handlers(app: FastAPI) -> None:
     """Register the handlers on `app`."""
     app.add_exception_handler(RequestValidationError, _request_invalid)
@@ -126,4 +131,5 @@ def add_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(Forbidden, _forbidden)
     app.add_exception_handler(TooMany, _too_many)
     app.add_exception_handler(StoreUnwritable, _unwritable)
+    app.add_exception_handler(StoreDamaged, _damaged)  # a StoreUnwritable too: the narrower one answers
     app.add_exception_handler(JobUnreadable, _conflict)

@@ -12,7 +12,9 @@ version gains the newer columns when it is opened.
 Faults: a write that fails for want of room (or on a store opened read-only, see app.database) raises
 `StoreUnwritable`, and the store logs one line when writes start failing and one when they work again,
 not one per write. A row that cannot be read (a damaged file: bytes that are not UTF-8 or not JSON) is
-left out of lists and logged once; reading it alone raises `JobUnreadable`.
+left out of lists and logged once; reading it alone raises `JobUnreadable`. A file damaged while the
+server runs (SQLite finds it malformed) makes every statement raise `StoreDamaged`, logged once: the
+pages and the API say so (503) instead of failing, and running jobs keep their state in memory.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from app.database import StoreUnwritable, unwritable
+from app.database import StoreDamaged, StoreUnwritable, is_damage, unwritable
 from app.records import UNREADABLE, JobRecord, JobUnreadable, read_json, read_record, read_text
 
 log = logging.getLogger("netplay.store")
@@ -106,7 +108,7 @@ class JobStore:
         self._db.row_factory = sqlite3.Row
         self._db.text_factory = read_text
         self._lock = threading.Lock()
-        with self._lock:
+        with self._locked():
             self._db.execute("PRAGMA foreign_keys=ON")
             if read_only:
                 return
@@ -117,6 +119,29 @@ class JobStore:
             for column, definition in ADDED_COLUMNS.items():
                 if column not in present:
                     self._db.execute(f"ALTER TABLE jobs ADD COLUMN {column} {definition}")
+
+    @contextlib.contextmanager
+    def _locked(self) -> Iterator[None]:
+        """Around every statement: the lock held, and StoreDamaged when SQLite finds the file damaged
+        (logged once, when it is first found)."""
+        with self._lock:
+            try:
+                yield
+            except sqlite3.DatabaseError as error:
+                if not is_damage(error):
+                    raise
+                if self.failing != "damaged":
+                    log.warning(
+                        "netplay: the database %s is damaged (%s): nothing can be read or saved until the "
+                        "server is stopped and the file restored; running jobs keep training in memory",
+                        self.path,
+                        error,
+                    )
+                self.failing = "damaged"
+                raise StoreDamaged(
+                    f"the server's database is damaged ({error}): jobs cannot be listed, read or saved until "
+                    "its operator stops the server and restores the file (netplay serve checks it at start)"
+                ) from None
 
     @contextlib.contextmanager
     def _writing(self) -> Iterator[None]:
@@ -146,18 +171,18 @@ class JobStore:
                 f"nothing could be saved: {what} where the server keeps its database ({self.path.parent}); "
                 "nothing was changed, and it works again once there is room"
             ) from None
-        if self.failing is not None:
+        if self.failing not in (None, "damaged"):  # damage does not heal while the server runs
             log.warning("netplay: the database %s can be written again", self.path)
             self.failing = None
 
     def close(self) -> None:
         """Close the database (the store cannot be used afterwards)."""
-        with self._lock:
+        with self._locked():
             self._db.close()
 
     def insert(self, record: JobRecord) -> None:
         """Add a new job."""
-        with self._lock, self._writing():
+        with self._locked(), self._writing():
             seq = self._db.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM jobs").fetchone()[0]
             self._db.execute(
                 "INSERT INTO jobs (id, seq, created, updated, name, status, spec, trainer, progress, error,"
@@ -185,7 +210,7 @@ class JobStore:
 
     def get(self, job_id: str) -> JobRecord | None:
         """The job `job_id`, or None; JobUnreadable when its row is damaged."""
-        with self._lock:
+        with self._locked():
             row = self._db.execute("SELECT * FROM jobs WHERE id = ?", (job_id,)).fetchone()
         if row is None:
             return None
@@ -198,7 +223,7 @@ class JobStore:
         """Jobs newest first, optionally of one status: (one page, total matching, rows of the page
         that could not be read and were left out)."""
         where, args = ("WHERE status = ?", (status,)) if status else ("", ())
-        with self._lock:
+        with self._locked():
             total = self._db.execute(f"SELECT COUNT(*) FROM jobs {where}", args).fetchone()[0]
             rows = self._db.execute(
                 f"SELECT * FROM jobs {where} ORDER BY seq DESC LIMIT ? OFFSET ?", (*args, limit, offset)
@@ -225,14 +250,14 @@ class JobStore:
     def count(self, address: str | None = None, client: str | None = None) -> int:
         """How many jobs are stored (created from `address`, and by the page `client`, when given)."""
         where, args = _owned(address, client)
-        with self._lock:
+        with self._locked():
             return self._db.execute(f"SELECT COUNT(*) FROM jobs WHERE {where}", args).fetchone()[0]
 
     def held(self, address: str | None = None, client: str | None = None) -> list[tuple[str, str, bool]]:
         """(id, status, marked keep) of every stored job (of `address` and `client`, when given)."""
         where, args = _owned(address, client)
         query = f"SELECT id, status, {KEPT_SQL} FROM jobs WHERE {where}"
-        with self._lock:
+        with self._locked():
             rows = self._db.execute(query, args).fetchall()
         return [(row[0], row[1], bool(row[2])) for row in rows if UNREADABLE not in tuple(row)]
 
@@ -243,7 +268,7 @@ class JobStore:
             raise ValueError(f"cannot update {sorted(unknown)}")
         values = [json.dumps(v) if k in JSON_FIELDS else v for k, v in changes.items()]
         assignments = ", ".join(f"{name} = ?" for name in changes)
-        with self._lock, self._writing():
+        with self._locked(), self._writing():
             self._db.execute(
                 f"UPDATE jobs SET {assignments}, updated = ? WHERE id = ?", (*values, time.time(), job_id)
             )
@@ -254,7 +279,7 @@ class JobStore:
         """Write a job's latest progress, its metric history and the checkpoint of the same step (both
         already JSON; None: keep the stored checkpoint) in one transaction."""
         progress_json = json.dumps(progress)
-        with self._lock, self._writing(), self._db:
+        with self._locked(), self._writing(), self._db:
             self._db.execute("BEGIN")
             self._db.execute(
                 "UPDATE jobs SET progress = ?, history = ?, updated = ? WHERE id = ?",
@@ -269,7 +294,7 @@ class JobStore:
     def reset_state(self, job_id: str, spec: dict[str, Any], trainer: dict[str, Any]) -> None:
         """Start a job's record over with `spec` and `trainer`: no progress, history, checkpoint, error
         or stop reason, in one transaction."""
-        with self._lock, self._writing(), self._db:
+        with self._locked(), self._writing(), self._db:
             self._db.execute("BEGIN")
             self._db.execute("DELETE FROM checkpoints WHERE job_id = ?", (job_id,))
             self._db.execute(
@@ -281,7 +306,7 @@ class JobStore:
     def owner_hash(self, job_id: str) -> str | None:
         """The job's owner hash alone (a damaged row's may still be read); "" when it cannot be read:
         then only the teacher may change the job."""
-        with self._lock:
+        with self._locked():
             row = self._db.execute("SELECT owner_hash FROM jobs WHERE id = ?", (job_id,)).fetchone()
         if row is None:
             return None
@@ -289,7 +314,7 @@ class JobStore:
 
     def history(self, job_id: str) -> list[dict[str, Any]]:
         """A job's stored metric history, oldest first."""
-        with self._lock:
+        with self._locked():
             row = self._db.execute("SELECT history FROM jobs WHERE id = ?", (job_id,)).fetchone()
         if row is None:
             return []
@@ -300,7 +325,7 @@ class JobStore:
 
     def checkpoint(self, job_id: str) -> str | None:
         """The job's latest checkpoint as the JSON text it was saved as (app.jobs.protocol), or None."""
-        with self._lock:
+        with self._locked():
             row = self._db.execute("SELECT state FROM checkpoints WHERE job_id = ?", (job_id,)).fetchone()
         if row is not None and row[0] is UNREADABLE:
             raise JobUnreadable(job_id)
@@ -308,24 +333,24 @@ class JobStore:
 
     def delete(self, job_id: str) -> None:
         """Remove a job, its history and its checkpoint."""
-        with self._lock, self._writing():
+        with self._locked(), self._writing():
             self._db.execute("DELETE FROM jobs WHERE id = ?", (job_id,))
 
     def ready_job(self, name: str) -> str | None:
         """The id of the job that is the server's ready net `name` (app.ready), None when there is none
         (never made, or deleted: deleting the job forgets it)."""
-        with self._lock:
+        with self._locked():
             row = self._db.execute("SELECT job_id FROM ready_jobs WHERE name = ?", (name,)).fetchone()
         return row["job_id"] if row is not None else None
 
     def set_ready_job(self, name: str, job_id: str) -> None:
         """Make the stored job `job_id` the ready net `name`."""
-        with self._lock, self._writing():
+        with self._locked(), self._writing():
             self._db.execute("INSERT OR REPLACE INTO ready_jobs (name, job_id) VALUES (?, ?)", (name, job_id))
 
     def add_upload(self, file: str, owner_hash: str) -> None:
         """Remember who uploaded `file` (the hash of its owner token)."""
-        with self._lock, self._writing():
+        with self._locked(), self._writing():
             self._db.execute(
                 "INSERT OR REPLACE INTO uploads (file, created, owner_hash) VALUES (?, ?, ?)",
                 (file, time.time(), owner_hash),
@@ -333,13 +358,13 @@ class JobStore:
 
     def upload_owner(self, file: str) -> str | None:
         """The owner hash of an upload (None: uploaded before owners existed, or unknown)."""
-        with self._lock:
+        with self._locked():
             row = self._db.execute("SELECT owner_hash FROM uploads WHERE file = ?", (file,)).fetchone()
         return row[0] if row is not None else None
 
     def remove_upload(self, file: str) -> None:
         """Forget an upload's owner (its file was deleted)."""
-        with self._lock, self._writing():
+        with self._locked(), self._writing():
             self._db.execute("DELETE FROM uploads WHERE file = ?", (file,))
 
     def removable(
@@ -357,7 +382,7 @@ class JobStore:
             f"SELECT id FROM jobs WHERE status IN ('paused', 'interrupted') AND {not_kept} "
             "ORDER BY updated, seq",
         )
-        with self._lock:
+        with self._locked():
             for query in queries:
                 for (job_id,) in self._db.execute(query, args):
                     if len(chosen) == count:
@@ -368,7 +393,7 @@ class JobStore:
 
     def unfinished_using(self, file: str) -> list[str]:
         """Ids of the jobs not finished whose dataset reads the upload `file`, oldest first."""
-        with self._lock:
+        with self._locked():
             unfinished = f"SELECT id, spec FROM jobs WHERE status NOT IN {FINISHED_SQL}"
             rows = self._db.execute(f"{unfinished} AND instr(spec, ?) ORDER BY seq", (file,)).fetchall()
         uses = ("file", "images", "labels")
@@ -377,7 +402,7 @@ class JobStore:
 
     def ids_with_status(self, status: str) -> list[str]:
         """Ids of the jobs in `status`, oldest first."""
-        with self._lock:
+        with self._locked():
             rows = self._db.execute("SELECT id FROM jobs WHERE status = ? ORDER BY seq", (status,))
             return [row[0] for row in rows if row[0] is not UNREADABLE]
 

@@ -248,6 +248,50 @@ def test_a_row_that_cannot_be_read_is_left_out_of_the_list_and_reported(
     assert (after.json()["total"], after.json()["unreadable"]) == (2, 1)
 
 
+def damage_pages_after_the_first(path: Path) -> None:
+    """Overwrite most of every page of the database at `path` but its first (the header stays, so
+    SQLite still opens it), after moving what the WAL holds into it."""
+    with contextlib.closing(sqlite3.connect(path)) as db:
+        db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    damaged = bytearray(path.read_bytes())
+    noise = random.Random(1)
+    for page in range(4096, len(damaged), 4096):
+        damaged[page + 100 : page + 4000] = bytes(noise.randrange(256) for _ in range(3900))
+    path.write_bytes(bytes(damaged))
+
+
+def test_a_database_damaged_while_the_server_runs_answers_503_and_training_goes_on(
+    make_client: Callable[..., TestClient],
+    settings: Settings,
+    rings_spec: dict,
+    wait_for: Callable[..., Any],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    stored_jobs(settings.database_path, ["completed"] * 30)
+    client = make_client(checkpoint_seconds=0.2)
+    training = client.post("/api/jobs", json=rings_spec).json()["id"]
+    live = client.app.state.manager.table.jobs[training]
+    wait_for(lambda: live.progress.get("step", 0) > 0, what="training")
+
+    with caplog.at_level(logging.WARNING):
+        damage_pages_after_the_first(settings.database_path)
+        listed = client.get("/api/jobs")
+        one = client.get("/api/jobs/job3")
+        created = client.post("/api/jobs", json=rings_spec)
+        deleted = client.delete("/api/jobs/job4")
+        damaged_at = live.progress["step"]
+        wait_for(lambda: live.progress["step"] > damaged_at + 500, what="training to go on")
+
+    for response in (listed, one, created, deleted):
+        assert response.status_code == 503, response.text
+        assert response.json()["detail"].startswith("the server's database is damaged (")
+        assert "restores the file" in response.json()["detail"]
+    lines = [record.getMessage() for record in caplog.records if record.name == "netplay.store"]
+    assert len(lines) == 1, lines  # once, however many requests and checkpoint rounds found it
+    assert "is damaged" in lines[0]
+    assert not [record for record in caplog.records if record.exc_info], "no traceback"
+
+
 def test_serve_refuses_a_database_it_may_not_write_in_one_line(tmp_path: Path) -> None:
     database = tmp_path / "netplay.sqlite3"
     stored_jobs(database, ["completed"])
