@@ -63,7 +63,7 @@ def serve(settings: Settings) -> int:
     so the printed port is the real one (also with ``--port 0``) and opening it at once works."""
     import uvicorn
 
-    from app.connections import ConnectionGuard, protocols
+    from app.connections import ConnectionGuard, protocols, socket_room
     from app.main import create_app
 
     try:
@@ -97,8 +97,20 @@ def serve(settings: Settings) -> int:
     print(
         f"netplay is running: open http://{shown}:{port}/  (API docs: http://{shown}:{port}/docs)", flush=True
     )
+    room, files = socket_room(settings.max_connections)
+    if room < settings.max_connections:
+        print(
+            f"netplay: this process may open {files} files (ulimit -n), so it holds at most {room} "
+            f"connections, not NETPLAY_MAX_CONNECTIONS={settings.max_connections}: raise the limit for a "
+            "larger class",
+            file=sys.stderr,
+            flush=True,
+        )
     guard = ConnectionGuard(
-        settings.max_connections_per_address, settings.head_timeout_seconds, settings.trusted_proxy_list
+        settings.max_connections_per_address,
+        settings.head_timeout_seconds,
+        settings.trusted_proxy_list,
+        total=room,
     )
     http, ws = protocols(guard)
     config = uvicorn.Config(
@@ -107,7 +119,7 @@ def serve(settings: Settings) -> int:
         http=http,  # each address's share of the sockets, and the request-head deadline (app.connections)
         ws=ws,
         ws_per_message_deflate=False,  # it compressed every frame once per viewer
-        limit_concurrency=settings.max_connections,
+        limit_concurrency=room,
         # uvicorn believes X-Forwarded-For from loopback by default: any local client could then be
         # any address. Only the proxies named are believed.
         proxy_headers=bool(settings.trusted_proxy_list),

@@ -1,9 +1,12 @@
-"""Each address's share of the server's sockets, and a deadline for every request head.
+"""Each address's share of the server's sockets, the server's own cap, and a deadline for every request
+head.
 
-uvicorn caps connections for the whole server (`max_connections`, 503 beyond): alone, that lets one
-client take every place with idle sockets and lock the class out. So every socket, an HTTP connection
-or a WebSocket, counts against its peer address's share, `max_connections_per_address`; a socket past
-its address's share is answered 429 at once and closed, and never counts against the server's cap. A
+Every socket, an HTTP connection or a WebSocket, counts against its peer address's share,
+`max_connections_per_address`, so no one client takes every place with idle sockets and locks the class
+out; a socket past its address's share is answered 429 at once and closed, and never counts against the
+server's cap. Past the server's cap (`max_connections`, or fewer when the process may not open that many
+files, see `socket_room`) a socket is answered 503 at once and closed: the server never runs out of file
+descriptors, which would leave new clients unanswered, whoever they are. A
 connection must also deliver a whole request head (request line and headers) within `head_seconds` of
 opening or of its last answer: one that sends nothing is closed, one that trickles a header line now
 and then gets 408 and is closed. (A body's deadlines are app.limits'.) A WebSocket has no such deadline:
@@ -29,28 +32,79 @@ from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 from uvicorn.protocols.websockets.auto import AutoWebSocketsProtocol
 
 REFUSED_LINGER_SECONDS = 1.0  # a refused socket waits this long for its client to read the 429 and close
+LINGERING_ROOM = 64  # refused sockets that may wait so at once; past them, one is closed after its answer
+FILES_KEPT = 128  # files the process holds besides its clients' sockets: database, pipes, uploads, logs
+
+
+def socket_room(wanted: int) -> tuple[int, int]:
+    """Make room for `wanted` client sockets: raise the process's soft limit of open files toward what
+    they need (up to the hard limit; a Mac's default soft limit is 256). (How many client sockets fit
+    now, at most `wanted`; the soft limit.)"""
+    try:
+        import resource
+    except ImportError:  # not a Unix: no such limit to raise
+        return wanted, 0
+    needed = wanted + FILES_KEPT + LINGERING_ROOM
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft != resource.RLIM_INFINITY and soft < needed:
+        soft = needed if hard == resource.RLIM_INFINITY else min(needed, hard)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+    if soft == resource.RLIM_INFINITY:
+        return wanted, soft
+    return max(1, min(wanted, soft - FILES_KEPT - LINGERING_ROOM)), soft
 
 
 class ConnectionGuard:
-    """The open sockets of each address, against one share, and the request-head deadline."""
+    """The open sockets of each address against one share and of the server against its cap, and the
+    request-head deadline."""
 
-    def __init__(self, per_address: int, head_seconds: float, exempt: Iterable[str] = ()) -> None:
-        self.per_address, self.head_seconds = per_address, head_seconds
+    def __init__(
+        self, per_address: int, head_seconds: float, exempt: Iterable[str] = (), total: int = 1000
+    ) -> None:
+        self.per_address, self.head_seconds, self.total = per_address, head_seconds, total
         self.exempt = frozenset(exempt)
         self.open: Counter[str] = Counter()
+        self.open_total = 0
+        self.lingering = 0  # refused sockets waiting for their client to read the answer
 
-    def take(self, address: str) -> bool:
-        """Count one more socket of `address`; False (and nothing counted) when its share is full."""
+    def refusal(self, address: str) -> bytes | None:
+        """Count one more socket of `address`; or, counting nothing, the answer that refuses it: 429 when
+        its address's share is full, 503 when the server's cap is reached."""
         if address not in self.exempt and self.open[address] >= self.per_address:
-            return False
+            detail = (
+                f"{address} has {self.per_address} connections open, as many as one address may "
+                "(NETPLAY_MAX_CONNECTIONS_PER_ADDRESS): close some, or try again"
+            )
+            return response(429, "Too Many Requests", detail)
+        if self.open_total >= self.total:
+            detail = f"the server holds {self.total} connections, as many as it may: try again shortly"
+            return response(503, "Service Unavailable", detail)
         self.open[address] += 1
-        return True
+        self.open_total += 1
+        return None
 
     def release(self, address: str) -> None:
         """A socket of `address` closed."""
         self.open[address] -= 1
+        self.open_total -= 1
         if self.open[address] <= 0:
             del self.open[address]
+
+    def refuse(self, transport: asyncio.Transport, answer: bytes, loop: asyncio.AbstractEventLoop) -> None:
+        """Send `answer` and close: after a short wait for the client to read it and close first (so it is
+        not reset unread), unless `LINGERING_ROOM` refused sockets wait already (a flood of them)."""
+        transport.write(answer)
+        if transport.can_write_eof():
+            transport.write_eof()  # the client reads the answer, then the end
+        if self.lingering >= LINGERING_ROOM:
+            transport.close()
+            return
+        self.lingering += 1
+        loop.call_later(REFUSED_LINGER_SECONDS, self._end_linger, transport)
+
+    def _end_linger(self, transport: asyncio.Transport) -> None:
+        self.lingering -= 1
+        transport.close()
 
 
 def peer_address(transport: asyncio.BaseTransport) -> str:
@@ -81,16 +135,10 @@ class GuardedHttp(HttpToolsProtocol):
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         address = peer_address(transport)
-        if not self.guard.take(address):
+        refusal = self.guard.refusal(address)
+        if refusal is not None:
             self.transport = transport
-            detail = (
-                f"{address} has {self.guard.per_address} connections open, as many as one address may "
-                "(NETPLAY_MAX_CONNECTIONS_PER_ADDRESS): close some, or try again"
-            )
-            transport.write(response(429, "Too Many Requests", detail))
-            if transport.can_write_eof():
-                transport.write_eof()  # the client reads the answer, then the end
-            self.loop.call_later(REFUSED_LINGER_SECONDS, transport.close)
+            self.guard.refuse(transport, refusal, self.loop)
             return
         self.address = address
         super().connection_made(transport)

@@ -130,7 +130,11 @@ class Settings(BaseSettings):
         "long of opening or of its last answer; else it is closed (408 when part of it came).",
     )
     max_connections: int = Field(
-        1000, ge=1, description="Open connections (sockets included) beyond which requests get 503."
+        1000,
+        ge=1,
+        description="Open connections (WebSockets included) of the whole server; past them a new one is "
+        "answered 503 at once and closed. Fewer when the process may not open that many files (ulimit -n, "
+        "raised at start as far as the hard limit allows; netplay serve says so).",
     )
     max_connections_per_address: int = Field(
         250,

@@ -12,7 +12,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -29,17 +29,17 @@ DEADLINE = 30.0
 
 @contextmanager
 def running_server(
-    data_dir: Path, log: Path | None = None, **settings: str
+    data_dir: Path, log: Path | None = None, prefix: Sequence[str] = (), **settings: str
 ) -> Iterator[tuple[subprocess.Popen, str]]:
-    """Start ``netplay serve --port 0`` (NETPLAY_<name> `settings` too) and yield the process and the URL
-    it printed; its stderr goes to `log` when given. The server and its workers run in a process group of
-    their own, ended whole at the end, so no worker outlives the test."""
+    """Start ``netplay serve --port 0`` (NETPLAY_<name> `settings` too; after the command `prefix`) and
+    yield the process and the URL it printed; its stderr goes to `log` when given. The server and its
+    workers run in a process group of their own, ended whole at the end, so no worker outlives the test."""
     env = {**os.environ, "NETPLAY_CHECKPOINT_SECONDS": "0.3", "NETPLAY_WORKERS": "2"}
     env.update({f"NETPLAY_{name.upper()}": value for name, value in settings.items()})
     with contextlib.ExitStack() as files:
         stderr = files.enter_context(log.open("w")) if log is not None else subprocess.PIPE
         process = subprocess.Popen(
-            [sys.executable, "-m", "app.cli", "--data-dir", str(data_dir), "serve", "--port", "0"],
+            [*prefix, sys.executable, "-m", "app.cli", "--data-dir", str(data_dir), "serve", "--port", "0"],
             stdout=subprocess.PIPE,
             stderr=stderr,
             text=True,

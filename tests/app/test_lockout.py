@@ -18,6 +18,7 @@ from pathlib import Path
 import httpx
 from websockets.sync.client import connect
 
+from app.connections import FILES_KEPT, LINGERING_ROOM
 from tests.app.test_live_server import read_response, rings_spec, running_server, wait_until
 
 OTHER = "127.0.0.2"  # the second address (see the module docstring)
@@ -161,3 +162,45 @@ def test_websockets_count_in_the_share_and_give_their_place_back(tmp_path: Path)
 
     assert refused.startswith(b"HTTP/1.1 429")
     assert served
+
+
+def open_files(process_id: int) -> tuple[int, int]:
+    """The soft and hard limits of open files of the process `process_id` (Linux's /proc)."""
+    line = next(
+        line for line in Path(f"/proc/{process_id}/limits").read_text().splitlines() if "open files" in line
+    )
+    soft, hard = line.split()[3:5]
+    return int(soft), int(hard)
+
+
+def test_serve_raises_its_open_file_limit_to_hold_its_connections(tmp_path: Path) -> None:
+    files = ("prlimit", "--nofile=200:4096", "--")  # a Mac's soft limit is 256
+    log = tmp_path / "server.log"
+    with running_server(tmp_path / "data", log=log, prefix=files) as (process, _):
+        limits = open_files(process.pid)
+
+    assert limits == (1000 + FILES_KEPT + LINGERING_ROOM, 4096)  # NETPLAY_MAX_CONNECTIONS' default
+    assert "ulimit" not in log.read_text()
+
+
+def test_a_server_short_of_files_refuses_sockets_past_them_and_serves_once_they_close(tmp_path: Path) -> None:
+    files = ("prlimit", "--nofile=400:400", "--")
+    room = 400 - FILES_KEPT - LINGERING_ROOM
+    log = tmp_path / "server.log"
+    settings = {"max_connections_per_address": "1000", "head_timeout_seconds": "600"}
+    with running_server(tmp_path / "data", log=log, prefix=files, **settings) as (_, url):
+        with contextlib.ExitStack() as held:
+            hog = [held.enter_context(contextlib.closing(open_socket(url, OTHER))) for _ in range(room + 20)]
+            refused = read_all(hog[-1])  # the sockets past the room are answered at once and closed
+            with httpx.Client(timeout=PATIENCE) as client:
+                full = client.get(f"{url}/api/presets")
+        with httpx.Client(timeout=PATIENCE) as client:
+            served = wait_until(lambda: client.get(f"{url}/api/presets").status_code == 200, "a place again")
+
+    assert refused.startswith(b"HTTP/1.1 503")
+    assert full.status_code == 503
+    assert (
+        full.json()["detail"] == f"the server holds {room} connections, as many as it may: try again shortly"
+    )
+    assert served
+    assert f"may open 400 files (ulimit -n), so it holds at most {room} connections" in log.read_text()
