@@ -12,9 +12,13 @@ with scikit-learn) calls `require` first.
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from types import ModuleType
 
 import pytest
+
+CHROMIUM = Path(os.environ.get("NETPLAY_CHROMIUM", "/usr/bin/chromium"))  # Debian's, driven by Playwright
 
 # Extra -> the modules it brings that netplay or its tests import.
 EXTRAS = {
@@ -35,6 +39,11 @@ def require_program(found: bool, install: str) -> None:
     program it needs was `found`."""
     if not found:
         pytest.fail(f"needs {install}: an install step of the README's test command", pytrace=False)
+
+
+def require_chromium() -> None:
+    """Fail the calling test unless Chromium is installed at `CHROMIUM`, saying how to install it."""
+    require_program(CHROMIUM.exists(), f"Chromium at {CHROMIUM}: apt-get install chromium")
 
 
 def require(extra: str) -> None:

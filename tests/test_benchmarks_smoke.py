@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.extras import require
+from tests.extras import require, require_chromium
 
 SCRIPT = Path(__file__).resolve().parent.parent / "benchmarks" / "bench_engine.py"
 
@@ -182,3 +182,16 @@ def test_classroom_benchmark_on_a_local_ray_cluster_shows_each_node_s_memory(in_
     per_node = [int(value) for value in cells[-2].split(" / ")]
     assert len(per_node) == 3 and all(mib > 0 for mib in per_node)  # the three nodes' Ray processes
     assert cells[-1] == "0"
+
+
+@pytest.mark.browser
+def test_classroom_benchmark_times_real_playground_tabs(in_group) -> None:
+    require_chromium()
+    options = ["--skip-classroom", "--fast-start", "0", "--viewers", "0", "--parked", "0"]
+    out, _ = finished(in_group([*CLASSROOM, *options, "--page", "1", "--tabs", "2"]))
+    lines = out.strip().splitlines()
+    assert any(
+        line.startswith("The playground's first frame that draws the boundary (1 loads") for line in lines
+    )
+    tabs = next(line for line in lines if line.startswith("2 playground tabs in one headless Chromium"))
+    assert "showed 95% test accuracy" in tabs and "frames/s shown 5 s after it" in tabs

@@ -24,9 +24,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.extras import require_program
+from tests.extras import CHROMIUM, require_chromium
 
-CHROMIUM = Path(os.environ.get("NETPLAY_CHROMIUM", "/usr/bin/chromium"))
 FAILURES = Path(__file__).parent / "failures"
 
 
@@ -112,7 +111,7 @@ def no_jobs_left(live_server: str, ready_digits: dict) -> Iterator[None]:
 @pytest.fixture(scope="session")
 def browser() -> Iterator[object]:
     """A headless Chromium for the whole session."""
-    require_program(CHROMIUM.exists(), f"Chromium at {CHROMIUM}: apt-get install chromium")
+    require_chromium()
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
