@@ -8,6 +8,7 @@ server on 127.0.0.1 with 127.0.0.2 as its peer address.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import select
@@ -18,7 +19,7 @@ from pathlib import Path
 import httpx
 from websockets.sync.client import connect
 
-from app.connections import FILES_KEPT, LINGERING_ROOM
+from app.connections import FILES_KEPT, LINGERING_ROOM, REFUSED_LINGER_SECONDS, ConnectionGuard
 from tests.app.test_live_server import read_response, rings_spec, running_server, wait_until
 
 OTHER = "127.0.0.2"  # the second address (see the module docstring)
@@ -204,3 +205,40 @@ def test_a_server_short_of_files_refuses_sockets_past_them_and_serves_once_they_
     )
     assert served
     assert f"may open 400 files (ulimit -n), so it holds at most {room} connections" in log.read_text()
+
+
+class Transport:
+    """What `ConnectionGuard.refuse` needs of an asyncio transport: what it wrote, and whether closed."""
+
+    def __init__(self) -> None:
+        self.written, self.closed = b"", False
+
+    def write(self, data: bytes) -> None:
+        self.written += data
+
+    def can_write_eof(self) -> bool:
+        return False
+
+    def close(self) -> None:
+        self.closed = True
+
+
+def test_refused_sockets_wait_for_their_client_only_while_few_wait() -> None:
+    guard = ConnectionGuard(per_address=1, head_seconds=10, total=1)
+    loop = asyncio.new_event_loop()
+    try:
+        assert guard.refusal("10.0.0.1") is None  # the server's one place
+        answers = [guard.refusal(f"10.0.0.{n}") for n in range(2, LINGERING_ROOM + 12)]
+        transports = [Transport() for _ in answers]
+        for transport, answer in zip(transports, answers, strict=True):
+            guard.refuse(transport, answer, loop)
+        waiting = [transport for transport in transports if not transport.closed]
+        loop.run_until_complete(asyncio.sleep(REFUSED_LINGER_SECONDS + 0.05))  # the lingering ones end
+    finally:
+        loop.close()
+
+    assert all(answer.startswith(b"HTTP/1.1 503") for answer in answers)
+    assert all(transport.written == answers[0] for transport in transports)
+    assert len(waiting) == LINGERING_ROOM  # the rest were closed at once, after their answer
+    assert all(transport.closed for transport in transports)
+    assert guard.lingering == 0 and guard.open_total == 1
