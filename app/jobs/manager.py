@@ -290,12 +290,12 @@ class JobManager:
             record = self.get(job_id)
             transition(job_id, record.status, "change")
             trainer = check_trainer_change(record.trainer, changes, self.settings)
+            self.store.update(job_id, trainer=trainer)  # first: when it cannot be saved, nothing changes
             if job is not None:  # a job that is not training gets it with its next placement
                 job.trainer = trainer
                 table.placer.send(
                     job, {"op": "set_trainer", "job": job_id, "changes": changes, "reply_to": None}
                 )
-            self.store.update(job_id, trainer=trainer)
             table.emit(job_id, {"type": "trainer", "trainer": trainer})
         return self.get(job_id)
 
@@ -353,14 +353,15 @@ class JobManager:
             status = transition(job_id, record.status, event)
             spec = JobSpec.model_validate({**record.spec, **({"seed": seed} if seed is not None else {})})
             checked = check_job_spec(spec, self.settings)
+            record.status = status
+            record.trainer = {"method": spec.trainer.method, **spec.trainer.settings()}
+            # first: when it cannot be saved, the old run goes on untouched
+            self.store.reset_state(job_id, spec.model_dump(mode="json"), record.trainer)
             if (old := table.jobs.get(job_id)) is not None:
                 table.placer.drop(old)
                 table.answers.abandon([job_id])
                 table.forget(old)
-            record.status = status
-            record.trainer = {"method": spec.trainer.method, **spec.trainer.settings()}
             job = table.jobs[job_id] = new_live_job(record, checked, self.settings)
-            self.store.reset_state(job_id, spec.model_dump(mode="json"), record.trainer)
             table.emit(job_id, {"type": "reset", "seed": spec.seed, "trainer": record.trainer})
             if status == "queued":
                 table.queue.append(job_id)
@@ -377,12 +378,12 @@ class JobManager:
         with table.lock:
             with contextlib.suppress(JobUnreadable):  # a damaged row can still be deleted
                 table.record(job_id)
+            self.store.delete(job_id)  # first: when it cannot be deleted, the job goes on untouched
             if (job := table.jobs.get(job_id)) is not None:
                 table.placer.drop(job)
                 table.answers.abandon([job_id])
                 job.unsaved = False  # nothing of it is to be kept
                 table.forget(job)
-            self.store.delete(job_id)
             table.viewers.forget(job_id)
             table.schedule()
         table.call_hub(table.hub.close_job, job_id, {"type": "status", "status": "deleted"})

@@ -113,6 +113,31 @@ def test_a_full_disk_answers_507_and_training_goes_on_until_there_is_room(
     assert not [record for record in caplog.records if record.exc_info], "no traceback"
 
 
+def test_a_running_job_s_delete_reset_or_trainer_change_on_a_full_disk_changes_nothing(
+    full_disk_client: tuple[TestClient, FullDisk], rings_spec: dict, wait_for: Callable[..., Any]
+) -> None:
+    client, disk = full_disk_client
+    job_id = client.post("/api/jobs", json=rings_spec).json()["id"]
+    live = client.app.state.manager.table.jobs[job_id]
+    wait_for(lambda: live.progress.get("step", 0) > 0, what="training")
+    trainer = client.get(f"/api/jobs/{job_id}").json()["trainer"]
+
+    disk.full = True
+    deleted = client.delete(f"/api/jobs/{job_id}")
+    reset = client.post(f"/api/jobs/{job_id}/reset")
+    changed = client.patch(f"/api/jobs/{job_id}", json={"trainer": {"learning_rate": 0.5}})
+    refused_at = live.progress["step"]
+    wait_for(lambda: live.progress["step"] > refused_at + 500, what="the same run to go on training")
+    disk.full = False
+    after = client.get(f"/api/jobs/{job_id}").json()
+
+    assert [response.status_code for response in (deleted, reset, changed)] == [507, 507, 507]
+    assert client.app.state.manager.table.jobs[job_id] is live  # not dropped, not replaced
+    assert after["status"] == "running"
+    assert after["step"] > refused_at
+    assert after["trainer"] == trainer
+
+
 def test_an_upload_to_a_full_disk_is_a_507_and_keeps_nothing(
     client: TestClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
