@@ -143,15 +143,19 @@ class JobStore:
                     "its operator stops the server and restores the file (netplay serve checks it at start)"
                 ) from None
 
-    @contextlib.contextmanager
-    def _writing(self) -> Iterator[None]:
-        """Around every write (the lock held): StoreUnwritable when it cannot be done for want of room
-        or right; one log line when writes start failing and one when they work again."""
+    def check_writable(self) -> None:
+        """StoreUnwritable when the store was opened read-only (nothing it holds may change)."""
         if self.read_only:
             raise StoreUnwritable(
                 f"the server is read-only: the disk holding {self.path} was full when it started; free "
                 "some room and restart it"
             )
+
+    @contextlib.contextmanager
+    def _writing(self) -> Iterator[None]:
+        """Around every write (the lock held): StoreUnwritable when it cannot be done for want of room
+        or right; one log line when writes start failing and one when they work again."""
+        self.check_writable()
         try:
             yield
         except (sqlite3.OperationalError, OSError) as error:

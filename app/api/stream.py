@@ -32,7 +32,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.websockets import WebSocketDisconnected
 
 from app.checks import SpecInvalid
-from app.database import StoreUnwritable
+from app.database import StoreDamaged, StoreUnwritable
 from app.hub import Hub, Subscriber, encode_message
 from app.jobs.manager import JobManager, JobNotFound
 from app.jobs.snapshot import snapshot
@@ -76,13 +76,16 @@ async def stream_job(websocket: WebSocket, job_id: str, kinds: str | None = None
         await _refuse(websocket, 404, str(error))
     except (SpecInvalid, JobConflict, JobUnreadable) as error:  # its data or its row cannot be read
         await _refuse(websocket, 409, _message(error))
+    except StoreDamaged as error:  # the database was damaged while the server ran
+        await _refuse(websocket, 503, str(error))
     except (WebSocketDisconnect, WebSocketDisconnected):
         pass  # the viewer went away (noticed here, or by the sender first)
     finally:
         if sender is not None:
             sender.cancel()
         hub.unsubscribe(job_id, subscriber)
-        await _tell_manager(manager, hub, job_id)
+        with contextlib.suppress(JobUnreadable, StoreDamaged):  # it was refused for that, and said so
+            await _tell_manager(manager, hub, job_id)
 
 
 def _encoded_snapshot(manager: JobManager, job_id: str) -> str:

@@ -254,6 +254,7 @@ class JobManager:
 
     def step(self, job_id: str) -> JobRecord:
         """One training step of a paused job (it visits a worker for it, then parks again)."""
+        self.store.check_writable()  # a read-only server could not keep the step
         table = self.table
         table.prefetch(job_id)
         with table.lock:
@@ -312,6 +313,7 @@ class JobManager:
         """Choose what the job's frames show (shared by all its viewers); the worker checks the choice
         against the net and announces it (a paused job visits a worker for that)."""
         check_view_change(changes, self.settings)
+        self.store.check_writable()  # the view is kept with the job
         table = self.table
         table.prefetch(job_id)
         with table.lock:
@@ -328,6 +330,7 @@ class JobManager:
         """Set one weight of a queued, running or paused job's net. A running job's worker applies it
         at once, a paused job visits one for it; this waits until it is applied (then every viewer
         has a ``weight`` message and fresh frames). A queued job gets it when it starts."""
+        self.store.check_writable()  # a read-only server could not keep the weight
         table = self.table
         table.prefetch(job_id)
 

@@ -23,13 +23,16 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from starlette.websockets import WebSocketDisconnect
 
 import app.api.datasets
 from app.cli import main
 from app.database import check_database
+from app.main import create_app
 from app.settings import Settings
 from app.store import JobRecord, JobStore
 from engine.demo_nets import CLASSIFY2D_LAYERS
+from tests.app.conftest import AS_TEACHER, TEACHER
 
 Job = dict[str, Any]
 WRITES = ("INSERT", "UPDATE", "DELETE", "BEGIN", "REPLACE", "PRAGMA USER_VERSION =")
@@ -315,6 +318,74 @@ def test_a_database_damaged_while_the_server_runs_answers_503_and_training_goes_
     assert len(lines) == 1, lines  # once, however many requests and checkpoint rounds found it
     assert "is damaged" in lines[0]
     assert not [record for record in caplog.records if record.exc_info], "no traceback"
+
+
+def test_a_job_s_socket_on_a_damaged_database_gets_an_error_frame(
+    make_client: Callable[..., TestClient], settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    stored_jobs(settings.database_path, ["completed"] * 30)
+    client = make_client()
+    damage_pages_after_the_first(settings.database_path)
+
+    with caplog.at_level(logging.WARNING), client.websocket_connect("/api/jobs/job3/stream") as socket:
+        error = json.loads(socket.receive_text())
+        with pytest.raises(WebSocketDisconnect) as closed:
+            socket.receive_text()
+
+    assert error["type"] == "error" and error["status"] == 503
+    assert error["message"].startswith("the server's database is damaged (")
+    assert closed.value.code == 4503
+    assert not [record for record in caplog.records if record.exc_info], "no traceback"
+
+
+def test_a_read_only_server_refuses_what_would_change_a_job_on_its_socket(
+    make_client: Callable[..., TestClient],
+    settings: Settings,
+    rings_spec: dict,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    writable = make_client()
+    job_id = writable.post("/api/jobs?paused=true", json=rings_spec).json()["id"]
+    writable.post(f"/api/jobs/{job_id}/step")
+    writable.__exit__(None, None, None)  # stopped: its jobs parked and saved
+
+    with (
+        caplog.at_level(logging.WARNING),
+        TestClient(create_app(settings, read_only=True), headers=AS_TEACHER) as client,
+        client.websocket_connect(f"/api/jobs/{job_id}/stream", headers=AS_TEACHER) as socket,
+    ):
+        assert json.loads(socket.receive_text())["type"] == "snapshot"
+        answers = []
+        for control in (
+            {"type": "set_view", "view": {"hidden_layer": 2, "hidden_neurons": [0, 1]}},
+            {"type": "set_weight", "layer": 1, "param": "w", "index": [0, 0], "value": 0.5},
+            {"type": "step"},
+            {"type": "set_trainer", "trainer": {"learning_rate": 0.5}},
+        ):
+            answers.append(errors_in_answer_to(socket, control))
+        step = client.get(f"/api/jobs/{job_id}").json()["step"]
+
+    for answer in answers:
+        assert len(answer) == 1, answer
+        assert answer[0]["message"].startswith("the server is read-only: the disk holding "), answer
+    assert step == 1
+    assert not [record for record in caplog.records if record.exc_info], "no traceback"
+
+
+def errors_in_answer_to(socket: Any, control: dict[str, Any]) -> list[dict[str, Any]]:
+    """Send a control message on a job's `socket`, then an ``auth`` one (the teacher's), whose answer
+    comes after the first's: the error messages that came before it (frames and other messages are
+    passed over)."""
+    socket.send_text(json.dumps(control))
+    socket.send_text(json.dumps({"type": "auth", "token": TEACHER}))
+    errors = []
+    while True:
+        message = socket.receive()
+        body = json.loads(message["text"]) if message.get("text") is not None else {"type": "frame"}
+        if body["type"] == "auth":
+            return errors
+        if body["type"] == "error":
+            errors.append(body)
 
 
 def test_serve_refuses_a_database_it_may_not_write_in_one_line(tmp_path: Path) -> None:
