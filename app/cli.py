@@ -119,7 +119,7 @@ def serve(settings: Settings) -> int:
         http=http,  # each address's share of the sockets, and the request-head deadline (app.connections)
         ws=ws,
         ws_per_message_deflate=False,  # it compressed every frame once per viewer
-        limit_concurrency=room,
+        limit_concurrency=None,  # the guard caps the sockets (a request or a stream each at most)
         # uvicorn believes X-Forwarded-For from loopback by default: any local client could then be
         # any address. Only the proxies named are believed.
         proxy_headers=bool(settings.trusted_proxy_list),

@@ -242,3 +242,18 @@ def test_refused_sockets_wait_for_their_client_only_while_few_wait() -> None:
     assert len(waiting) == LINGERING_ROOM  # the rest were closed at once, after their answer
     assert all(transport.closed for transport in transports)
     assert guard.lingering == 0 and guard.open_total == 1
+
+
+def test_the_last_place_of_the_server_s_cap_is_served(tmp_path: Path) -> None:
+    with running_server(tmp_path, max_connections="5") as (_, url), contextlib.ExitStack() as held:
+        for _ in range(4):  # taken first: the server accepts connections in the order they came
+            held.enter_context(contextlib.closing(open_socket(url, OTHER)))
+        with httpx.Client(timeout=PATIENCE) as client:
+            fifth = client.get(f"{url}/api/presets")
+            sixth = client.get(f"{url}/api/presets")  # the same connection again
+            with contextlib.closing(open_socket(url)) as past_the_cap:
+                refused = read_all(past_the_cap)
+
+    assert fifth.status_code == 200, fifth.text
+    assert sixth.status_code == 200, sixth.text
+    assert refused.startswith(b"HTTP/1.1 503")
