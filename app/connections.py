@@ -22,6 +22,7 @@ is held to no share.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import json
 from collections import Counter
@@ -47,8 +48,10 @@ def socket_room(wanted: int) -> tuple[int, int]:
     needed = wanted + FILES_KEPT + LINGERING_ROOM
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     if soft != resource.RLIM_INFINITY and soft < needed:
-        soft = needed if hard == resource.RLIM_INFINITY else min(needed, hard)
-        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+        wanted_soft = needed if hard == resource.RLIM_INFINITY else min(needed, hard)
+        with contextlib.suppress(ValueError, OSError):  # a Mac refuses more than kern.maxfilesperproc
+            resource.setrlimit(resource.RLIMIT_NOFILE, (wanted_soft, hard))
+            soft = wanted_soft
     if soft == resource.RLIM_INFINITY:
         return wanted, soft
     return max(1, min(wanted, soft - FILES_KEPT - LINGERING_ROOM)), soft

@@ -7,8 +7,8 @@ write (its permissions, or a read-only folder), stops ``netplay serve`` with one
 read-only and says why (it can show every job; nothing can be created or changed until there is room
 again and the server restarts).
 
-`unwritable` reads a failed write: the disk is full, the file cannot be written, or another fault. A
-write that fails for want of room raises `StoreUnwritable`, which the API answers with 507.
+`unwritable` reads a failed write: the disk is full, the file cannot be written, or the disk failed it.
+Each raises `StoreUnwritable` (its message says which), which the API answers with 507.
 `is_damage` tells a file damaged while the server runs (SQLite finds it malformed, or not a database at
 all); the store then raises `StoreDamaged`, which the API answers with 503.
 """
@@ -52,7 +52,8 @@ def check_database(path: Path) -> DatabaseCheck:
         what = "no database" if not path.exists() else "an empty database file"
         return DatabaseCheck(f"{what} at {path}: starting with no jobs")
     try:
-        with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as db:
+        # as a URI (to open it read-only): its path quoted, so "%", "?" or "#" in a folder's name hold
+        with contextlib.closing(sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)) as db:
             problems = [row[0] for row in db.execute("PRAGMA quick_check(3)")]
             if problems != ["ok"]:
                 raise sqlite3.DatabaseError(f"quick_check: {'; '.join(problems)}")

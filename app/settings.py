@@ -140,7 +140,7 @@ class Settings(BaseSettings):
         250,
         ge=1,
         description="Open connections and WebSockets of one address; past them, 429 at once, so no one "
-        "address can take the server's max_connections (a class behind one NAT keeps about 4 each).",
+        "address can take the server's max_connections (a class behind one NAT needs about 8 a student).",
     )
     trusted_proxies: str = Field(
         "",

@@ -170,10 +170,14 @@ class JobStore:
                     error,
                 )
             self.failing = reason
-            what = "the disk is full" if reason == "full" else f"the disk refused the write ({error})"
+            what, until = {
+                "full": ("the disk is full", "once there is room"),
+                "read-only": (f"the database may not be written ({error})", "once the server may write it"),
+                "io": (f"the disk refused the write ({error})", "once the disk takes writes again"),
+            }[reason]
             raise StoreUnwritable(
                 f"nothing could be saved: {what} where the server keeps its database ({self.path.parent}); "
-                "nothing was changed, and it works again once there is room"
+                f"nothing was changed, and it works again {until}"
             ) from None
         if self.failing not in (None, "damaged"):  # damage does not heal while the server runs
             log.warning("netplay: the database %s can be written again", self.path)

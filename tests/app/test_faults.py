@@ -27,7 +27,8 @@ from starlette.websockets import WebSocketDisconnect
 
 import app.api.datasets
 from app.cli import main
-from app.database import check_database
+from app.connections import FILES_KEPT, LINGERING_ROOM, socket_room
+from app.database import StoreUnwritable, check_database
 from app.main import create_app
 from app.settings import Settings
 from app.store import JobRecord, JobStore
@@ -404,3 +405,48 @@ def test_serve_refuses_a_database_it_may_not_write_in_one_line(tmp_path: Path) -
     assert len(lines) == 1, err
     assert lines[0].startswith(f"netplay: the database {database} cannot be written (")
     assert "give the server write access" in lines[0]
+
+
+@pytest.mark.parametrize("folder", ["c%20d", "what?", "no#1"])
+def test_a_database_in_a_folder_whose_name_a_uri_would_misread_is_checked(
+    tmp_path: Path, folder: str
+) -> None:
+    database = tmp_path / folder / "netplay.sqlite3"
+    database.parent.mkdir()
+    stored_jobs(database, ["completed"])
+
+    assert check_database(database).note is None
+
+
+def test_a_write_the_file_s_permissions_refuse_says_so_not_that_the_disk_is_full(tmp_path: Path) -> None:
+    store = JobStore(tmp_path / "netplay.sqlite3")
+    refused = sqlite3.OperationalError("attempt to write a readonly database")
+    refused.sqlite_errorcode = sqlite3.SQLITE_READONLY
+
+    class ReadOnlyFile(FullDisk):
+        def execute(self, sql: str, *args: Any) -> Any:
+            if sql.lstrip().upper().startswith(WRITES):
+                raise refused
+            return self.db.execute(sql, *args)
+
+    store._db = ReadOnlyFile(store._db)  # type: ignore[assignment]
+    with pytest.raises(StoreUnwritable) as raised:
+        store.insert(JobRecord(id="a", name="a", status="paused", spec={}, trainer={}, num_parameters=1))
+
+    assert "the database may not be written (attempt to write a readonly database)" in str(raised.value)
+    assert str(raised.value).endswith("it works again once the server may write it")
+    assert "room" not in str(raised.value)
+
+
+def test_serve_keeps_its_open_file_limit_when_the_system_refuses_a_higher_one(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import resource
+
+    def refuse(*_: Any) -> None:
+        raise ValueError("current limit exceeds maximum limit")  # a Mac past kern.maxfilesperproc
+
+    monkeypatch.setattr(resource, "getrlimit", lambda _: (256, resource.RLIM_INFINITY))
+    monkeypatch.setattr(resource, "setrlimit", refuse)
+
+    assert socket_room(1000) == (256 - FILES_KEPT - LINGERING_ROOM, 256)
