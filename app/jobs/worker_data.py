@@ -29,11 +29,16 @@ class DatasetBuilder:
         return {"op": "dataset", "key": command["key"], "data": self.build(command["spec"], command["files"])}
 
     def build(self, spec: dict, files: dict[str, bytes]) -> Dataset | Exception:
-        """The data set `spec` names, `files` written to the uploads folder first; the error when it
+        """The data set `spec` names, `files` written to the uploads folder first and deleted once it is
+        built (the set holds what it read; a later set of theirs brings them again); the error when it
         cannot be built (a file gone, a package missing on this machine)."""
+        written = [self.uploads_dir / Path(name).name for name in files]
         try:
-            for name, content in files.items():
-                (self.uploads_dir / Path(name).name).write_bytes(content)
+            for path, content in zip(written, files.values(), strict=True):
+                path.write_bytes(content)
             return make_dataset_from_spec(spec, data_dir=self.uploads_dir)
         except Exception as error:  # PoolWorker fails each job placed on it with this
             return error
+        finally:
+            for path in written:
+                path.unlink(missing_ok=True)

@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+import app.jobs.worker_data
 from app.checks import load_dataset
 from app.jobs import pool_worker
 from app.jobs.executor import DatasetRef
@@ -359,16 +360,28 @@ def test_the_inbox_hands_out_what_came_before_it_closed_then_says_the_sender_is_
         inbox.recv()
 
 
-def test_building_a_data_set_writes_the_uploads_it_carries_then_reads_them(tmp_path: Path) -> None:
-    builder = DatasetBuilder(tmp_path)
+def test_building_a_data_set_writes_the_uploads_it_carries_reads_them_and_deletes_them(
+    tmp_path: Path,
+) -> None:
+    uploads = tmp_path / "uploads"
+    uploads.mkdir()
+    builder = DatasetBuilder(uploads)
     command = dataset_command("k", {"name": "npz", "file": "halves.npz"}, {"../halves.npz": npz_bytes()})
+    written: list[bool] = []
+    read = app.jobs.worker_data.make_dataset_from_spec
 
-    built = builder.receive(command)
+    def reading(spec: dict, data_dir: Path) -> Dataset:
+        written.append((data_dir / "halves.npz").exists())  # the name's folder part is dropped
+        return read(spec, data_dir=data_dir)
+
+    with pytest.MonkeyPatch.context() as patched:
+        patched.setattr(app.jobs.worker_data, "make_dataset_from_spec", reading)
+        built = builder.receive(command)
 
     assert built["op"] == "dataset" and built["key"] == "k"
     assert isinstance(built["data"], Dataset) and built["data"].X_train.shape[1:] == (1, 8, 8)
-    assert (tmp_path / "halves.npz").exists()  # the name's folder part is dropped
-    assert not (tmp_path.parent / "halves.npz").exists()
+    assert written == [True]
+    assert list(tmp_path.rglob("*.npz")) == []  # gone once built (a Ray node's disk keeps none)
     gone = builder.receive(dataset_command("g", {"name": "npz", "file": "gone.npz"}))
     assert isinstance(gone["data"], Exception) and "gone.npz" in str(gone["data"])
 
