@@ -185,7 +185,8 @@ def unpack_weights(
     params: np.ndarray, layers: Sequence[Mapping[str, Any]]
 ) -> dict[int, tuple[np.ndarray, np.ndarray]]:
     """A ``weights`` frame's ``params`` -> {fc layer index: (w (inputs, neurons), b (neurons,))}, views
-    of it; `layers` as in `weight_blocks`."""
+    of it; `layers` as in `weight_blocks`. The reference reader of the frame for Python clients (the
+    README's stream section; the page's is static/js/netforward.js's unpackWeights)."""
     unpacked, offset = {}, 0
     for index, inputs, neurons in weight_blocks(layers):
         block = params[offset : offset + (inputs + 1) * neurons].reshape(inputs + 1, neurons)
