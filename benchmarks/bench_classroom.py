@@ -48,7 +48,6 @@ import asyncio
 import contextlib
 import copy
 import json
-import os
 import resource
 import signal
 import statistics
@@ -60,6 +59,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from pages import page_first_boundary, tabs_to_95
 from profiles import print_profiles, record, summarise
 from serving import (
     AS_TEACHER,
@@ -78,9 +78,6 @@ DATASET = "rings"
 # What the page asks for: it draws a plane net's boundary and neurons from the weights frames.
 PAGE_KINDS = "weights"
 SERVER_DRAWN_KINDS = "boundary,neurons,weights"
-CHROMIUM = os.environ.get("NETPLAY_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
-DRAWING_KINDS = ("boundary", "weights")
 TARGET = 0.95
 LIST_EVERY_SECONDS = 0.2
 
@@ -442,71 +439,6 @@ async def parked_jobs(url: str, pid: int, setup: Setup, count: int) -> dict[str,
             resumes.append(next(point["time"] for point in points if point["step"] > step) - posted)
             await http.post(f"{url}/api/jobs/{job_id}/pause")
     return {"idle": idle, "training": training, "parked": parked, "resumes": resumes}
-
-
-def page_first_boundary(url: str, loads: int) -> list[float]:
-    """Seconds from navigating to the playground to the first frame on its socket that draws the
-    boundary (a weights frame the page draws it from, or the server's boundary frame)."""
-    from playwright.sync_api import sync_playwright
-
-    seconds = []
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        for _ in range(loads):
-            context = browser.new_context(viewport={"width": 1280, "height": 720})
-            page = context.new_page()
-            seen: list[float] = []
-
-            def on_socket(socket: Any, seen: list[float] = seen) -> None:
-                def on_frame(payload: Any) -> None:
-                    if isinstance(payload, bytes) and not seen and frame_type(payload) in DRAWING_KINDS:
-                        seen.append(time.monotonic())
-
-                socket.on("framereceived", on_frame)
-
-            page.on("websocket", on_socket)
-            started = time.monotonic()
-            page.goto(f"{url}/")
-            page.wait_for_function("() => true")  # let the page's events reach this process
-            deadline = started + 30
-            while not seen and time.monotonic() < deadline:
-                page.wait_for_timeout(5)
-            seconds.append(seen[0] - started)
-            context.close()
-        browser.close()
-    return seconds
-
-
-TEST_ACCURACY = "parseFloat(document.querySelector('#figure-test-accuracy').textContent)"
-FRAMES_SHOWN = "parseFloat(document.querySelector('#count-fps').textContent)"
-
-
-async def tabs_to_95(url: str, tabs: int) -> tuple[list[float], list[float]]:
-    """`tabs` playground pages in one headless Chromium, each its own visitor (browser context), all
-    loaded, then Play clicked on every one at once: (seconds from each click to its page showing test
-    accuracy >= 95%; frames/s each page shows 5 s after its click)."""
-    from playwright.async_api import async_playwright
-
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        pages = []
-        for _ in range(tabs):
-            context = await browser.new_context(viewport={"width": 1280, "height": 720})
-            page = await context.new_page()
-            await page.goto(f"{url}/")
-            pages.append(page)
-
-        async def play(page: Any) -> tuple[float, float]:
-            started = time.monotonic()
-            await page.click("#play")
-            await page.wait_for_function(f"() => {TEST_ACCURACY} >= 95", polling=50, timeout=120_000)
-            reached = time.monotonic() - started
-            await asyncio.sleep(max(0.0, started + 5 - time.monotonic()))
-            return reached, await page.evaluate(f"() => {FRAMES_SHOWN}")
-
-        results = await asyncio.gather(*(play(page) for page in pages))
-        await browser.close()
-    return [reached for reached, _ in results], [frames for _, frames in results]
 
 
 async def examples_per_second(http: httpx.AsyncClient, url: str, job_id: str, seconds: float) -> float:
